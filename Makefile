@@ -1,0 +1,51 @@
+# Two commands matter: `make demo` (set up, run the pipeline on sample data)
+# and `make test` (set up, run the whole suite). Everything is installed here.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests data/seeds -type f) dbt_project/dbt_project.yml
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: setup demo run test dev bench docs lint clean
+
+$(INSTALLED): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==0.13.8
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+# dagster-dbt needs target/manifest.json at import time (environment-notes.md).
+$(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
+	cd $(CURDIR) && $(BIN)/dagster-dbt project prepare-and-package --file cj_pipeline/defs/warehouse/project.py
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+setup: $(INSTALLED) $(MANIFEST) $(DAGSTER_HOME)/dagster.yaml
+
+demo: setup
+	$(BIN)/cj-pipeline demo
+
+run: setup
+	$(BIN)/cj-pipeline run
+
+test: setup
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+dev: setup
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+docs: setup
+	cd dbt_project && CJ_WAREHOUSE_PATH=$(CURDIR)/demo_data/warehouse/cj.duckdb $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir .
+
+lint: setup
+	$(BIN)/sqlfluff lint dbt_project/models
+
+clean:
+	rm -rf $(VENV) dbt_project/target demo_data .dagster_home

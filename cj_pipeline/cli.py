@@ -1,0 +1,122 @@
+"""`cj-pipeline`: the command line (return-spec section 6). Thin: parses and calls lib/."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from cj_pipeline.lib.areas import normalise_area
+from cj_pipeline.lib.problems import CellProblem
+from cj_pipeline.lib.years import normalise_year
+from cj_pipeline.settings import PROJECT_ROOT, get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console()
+errors = Console(stderr=True)
+
+DEMO_DIR = PROJECT_ROOT / "demo_data"
+DEMO_MARKER = ".cj-demo"  # only folders carrying this file are ever wiped by `demo`
+
+DataDirOption = typer.Option(None, "--data-dir", help="Data directory (default: $CJ_DATA_DIR, else ./data).")
+
+
+def _fail(message: str) -> None:
+    errors.print(f"[bold red]Error:[/] {message}")
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def template(
+    area: str = typer.Option(..., "--area", help="Local authority name or GSS code, e.g. Fife."),
+    year: str = typer.Option(..., "--year", help="Financial year, e.g. 2024-25."),
+    out: Path = typer.Option(..., "--out", help="Where to write the .xlsx workbook."),
+) -> None:
+    """Write a ready-to-fill template return for one area and year."""
+    from cj_pipeline.lib.template import write_template
+
+    try:
+        area_code, financial_year = normalise_area(area), normalise_year(year)
+    except CellProblem as problem:
+        _fail(f"{problem.message} {problem.guidance}")
+    write_template(out, area_code, financial_year)
+    console.print(f"Wrote the {financial_year} template for {area_code} to {out}")
+
+
+def _build(data_dir: Path | None) -> tuple[object, float]:
+    from cj_pipeline.runner import run_build
+
+    settings = get_settings(data_dir)
+    console.print(f"Building the warehouse from [bold]{settings.data_dir}[/] ...")
+    started = time.perf_counter()
+    result = run_build(settings)
+    elapsed = time.perf_counter() - started
+    if not result.success:
+        failed = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
+        _fail(f"the run failed at step(s): {', '.join(failed) or 'unknown'}. See the log above.")
+    return settings, elapsed
+
+
+def _print_summary(settings, elapsed: float) -> None:
+    from cj_pipeline.lib.summary import scotland_diversion_rows, warehouse_counts
+
+    console.print(f"\n[bold green]Done[/] in {elapsed:.1f} s.")
+    for label, count in warehouse_counts(settings.warehouse_path).items():
+        console.print(f"  {label}: {count:,}")
+    table = Table(title="Scotland: diversion from prosecution (NO1) and attrition")
+    for column in ("Year", "Assessed", "Commenced", "Completed", "Commenced %", "Completed %", "Overall %", "Markers"):
+        table.add_column(column, justify="right")
+    for year, *numbers, markers in scotland_diversion_rows(settings.warehouse_path):
+        cells = [f"{n:,.0f}" if i < 3 else f"{n:.1f}" for i, n in enumerate(numbers) if n is not None]
+        table.add_row(year, *cells, escape(markers or ""))  # "[p]" is not markup
+    console.print(table)
+    console.print(
+        "\nWhere to look:\n"
+        f"  warehouse   {settings.warehouse_path}  (DuckDB; tables marts.fct_indicator_values, marts.dim_area, ...)\n"
+        f"  receipts    {settings.receipts_dir}\n"
+        f"  archive     {settings.archive_dir}\n"
+        "  try         .venv/bin/python -c \"import duckdb; print(duckdb.connect("
+        f"'{settings.warehouse_path}', read_only=True).sql('from marts.fct_indicator_values limit 10'))\"\n"
+        "  the graph   make dev  (Dagster UI on http://127.0.0.1:3000)"
+    )
+
+
+@app.command()
+def run(data_dir: Path | None = DataDirOption) -> None:
+    """Ingest everything waiting, build the warehouse and run its checks."""
+    settings, elapsed = _build(data_dir)
+    _print_summary(settings, elapsed)
+
+
+@app.command()
+def demo(
+    data_dir: Path = typer.Option(DEMO_DIR, "--data-dir", help="Scratch folder for the demo (recreated)."),
+) -> None:
+    """Generate sample returns and partner files for all 32 areas, run everything, say where to look."""
+    from cj_pipeline.lib.sample_data import generate_sample_data
+
+    if data_dir.exists():
+        if not (data_dir / DEMO_MARKER).exists():
+            _fail(f"{data_dir} exists and is not a demo folder; choose another --data-dir.")
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    (data_dir / DEMO_MARKER).write_text("Scratch folder made by `cj-pipeline demo`; safe to delete.\n")
+    with console.status("Generating sample data (32 areas, 8 financial years, every partner source) ..."):
+        truth = generate_sample_data(data_dir)
+    console.print(f"Generated {len(truth.partner_files)} partner files and {len(truth.return_files)} returns.")
+    settings, elapsed = _build(data_dir)
+    _print_summary(settings, elapsed)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="cj-pipeline")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""The one Dagster code location: every domain's defs, the executor and resources set once."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from cj_pipeline.defs.intake import assets as intake_assets
+from cj_pipeline.defs.resources import PipelineSettings
+from cj_pipeline.defs.warehouse import assets as warehouse_assets
+
+BUILD_JOB_NAME = "build_warehouse"
+
+DOMAINS = (intake_assets, warehouse_assets)
+
+
+def build_defs(data_dir: str = "") -> dg.Definitions:
+    """All definitions; `data_dir` overrides $CJ_DATA_DIR (the CLI's --data-dir)."""
+    build_job = dg.define_asset_job(BUILD_JOB_NAME, selection=dg.AssetSelection.all())
+    return dg.Definitions.merge(
+        *(domain.defs() for domain in DOMAINS),
+        dg.Definitions(
+            jobs=[build_job],
+            resources={"pipeline_settings": PipelineSettings(data_dir=data_dir)},
+            # One process, one step at a time: DuckDB has one writer.
+            executor=dg.in_process_executor,
+        ),
+    )
+
+
+defs = build_defs()

@@ -1,0 +1,1 @@
+"""Dagster definitions, one folder per domain; each exposes a small defs()."""

@@ -1,0 +1,41 @@
+"""Intake: every file waiting in raw/ is archived, parsed and loaded into raw.*."""
+
+
+import dagster as dg
+
+from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
+from cj_pipeline.lib.intake import discover_partner_files, ingest_pending
+from cj_pipeline.lib.warehouse import RAW_TABLES
+
+RAW_TABLE_DESCRIPTIONS = {
+    "file_events": "Every arrival of a file, duplicates included, with its receipt.",
+    "submissions": "One row per distinct file content received, accepted or rejected.",
+    "issues": "Every problem intake found, by submission, sheet and cell.",
+    "partner_values": "Tidy values from accepted national partner files.",
+}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["raw", table], group_name="intake", description=RAW_TABLE_DESCRIPTIONS.get(table))
+        for table in RAW_TABLES
+    ],
+    pool=WAREHOUSE_POOL,
+)
+def received_files(context: dg.AssetExecutionContext, pipeline_settings: PipelineSettings):
+    """Archive, parse and load every file waiting under raw/ (already-processed files are skipped)."""
+    settings = pipeline_settings.resolve()
+    files = discover_partner_files(settings)
+
+    def log_progress(received, receipt):
+        outcome = "skipped (already processed)" if receipt is None else receipt["status"]
+        context.log.info(f"{received.relative_path}: {outcome}")
+
+    report = ingest_pending(settings, files, progress=log_progress)
+    metadata = report.as_metadata()
+    for table in RAW_TABLES:
+        yield dg.MaterializeResult(asset_key=["raw", table], metadata=metadata)
+
+
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[received_files])

@@ -1,0 +1,1 @@
+"""Plain functions with no Dagster in them: the pipeline's logic."""

@@ -1,0 +1,61 @@
+"""The append-only archive: the exact bytes of every file received, by sha256.
+
+Written before anything parses the file, so nothing received is ever lost.
+Objects are written to a temporary name and renamed (atomic on POSIX), so a
+crash leaves either the whole object or none; the ledger is append-only JSON
+lines recording who/what/when for every arrival, duplicates included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def object_path(archive_dir: Path, sha256: str) -> Path:
+    return archive_dir / "objects" / sha256[:2] / sha256
+
+
+def store_object(archive_dir: Path, data: bytes, sha256: str) -> Path:
+    """Store bytes under their hash unless already there; never overwrite."""
+    target = object_path(archive_dir, sha256)
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{sha256}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
+    return target
+
+
+def append_ledger(archive_dir: Path, entry: dict) -> None:
+    """Append one arrival to archive/ledger.jsonl (flushed to disk before returning)."""
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(entry, sort_keys=True) + "\n"
+    with open(archive_dir / "ledger.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_ledger(archive_dir: Path) -> list[dict]:
+    """Every ledger entry; a torn last line from a crash is skipped."""
+    path = archive_dir / "ledger.jsonl"
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return entries

@@ -1,0 +1,106 @@
+"""The raw layer of the DuckDB warehouse: append-only tables written by intake.
+
+dbt reads these as sources; nothing here is ever updated or deleted. Which
+value is current (supersession) is decided in dbt staging from arrival order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+# Table name -> column definitions. New raw tables are added here and nowhere else.
+RAW_TABLES: dict[str, str] = {
+    "file_events": """
+        event_id VARCHAR PRIMARY KEY,
+        sha256 VARCHAR NOT NULL,
+        relative_path VARCHAR NOT NULL,
+        original_name VARCHAR NOT NULL,
+        folder VARCHAR NOT NULL,
+        size_bytes BIGINT NOT NULL,
+        mtime_ns BIGINT NOT NULL,
+        received_at TIMESTAMP NOT NULL,
+        kind VARCHAR NOT NULL,
+        source VARCHAR,
+        outcome VARCHAR NOT NULL,
+        submission_id VARCHAR,
+        receipt_json VARCHAR NOT NULL
+    """,
+    "submissions": """
+        submission_id VARCHAR PRIMARY KEY,
+        sha256 VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        source VARCHAR,
+        original_name VARCHAR NOT NULL,
+        folder VARCHAR NOT NULL,
+        received_at TIMESTAMP NOT NULL,
+        arrival_seq BIGINT NOT NULL,
+        status VARCHAR NOT NULL,
+        area_code VARCHAR,
+        financial_year VARCHAR,
+        error_count INTEGER NOT NULL,
+        warning_count INTEGER NOT NULL
+    """,
+    "issues": """
+        submission_id VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        code VARCHAR NOT NULL,
+        sheet VARCHAR,
+        cell VARCHAR,
+        value VARCHAR,
+        message VARCHAR NOT NULL,
+        guidance VARCHAR NOT NULL
+    """,
+    "partner_values": """
+        submission_id VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        area_code VARCHAR NOT NULL,
+        financial_year VARCHAR NOT NULL,
+        measure VARCHAR NOT NULL,
+        value DOUBLE,
+        marker VARCHAR,
+        sheet VARCHAR NOT NULL,
+        cell VARCHAR NOT NULL,
+        raw_value VARCHAR
+    """,
+}
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection that is always closed: dbt needs the file lock next."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for table, columns in RAW_TABLES.items():
+        connection.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({columns})")
+
+
+def insert_rows(connection: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict]) -> None:
+    """Insert dict rows into raw.<table> by column name (missing keys become NULL)."""
+    if not rows:
+        return
+    columns = raw_columns(table)
+    # One Arrow batch instead of executemany: row-by-row inserts are slow in DuckDB.
+    incoming = pa.Table.from_pylist([{column: row.get(column) for column in columns} for row in rows])
+    connection.register("incoming_rows", incoming)
+    try:
+        names = ", ".join(columns)
+        connection.execute(f"INSERT INTO raw.{table} ({names}) SELECT {names} FROM incoming_rows")
+    finally:
+        connection.unregister("incoming_rows")
+
+
+def raw_columns(table: str) -> list[str]:
+    return [line.split()[0] for line in RAW_TABLES[table].strip().splitlines()]

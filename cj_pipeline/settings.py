@@ -1,0 +1,78 @@
+"""Paths and environment, decided in one place.
+
+Every environment variable the pipeline reads is listed here and in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "data" / "seeds"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+# Environment variables (documented in README "Settings").
+ENV_DATA_DIR = "CJ_DATA_DIR"  # root of raw/, archive/, receipts/, warehouse/, published/
+ENV_MAX_FILE_BYTES = "CJ_MAX_FILE_BYTES"  # larger received files are rejected unread
+ENV_MAX_ROWS = "CJ_MAX_ROWS"  # a sheet declaring more rows is rejected
+ENV_MAX_SHEETS = "CJ_MAX_SHEETS"  # a workbook with more sheets is rejected
+
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where everything lives for one data directory (return-spec section 4)."""
+
+    data_dir: Path
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_rows: int = 100_000
+    max_sheets: int = 50
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "raw" / "uploads"
+
+    @property
+    def partners_dir(self) -> Path:
+        return self.data_dir / "raw" / "partners"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def receipts_dir(self) -> Path:
+        return self.data_dir / "receipts"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse" / "cj.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.data_dir / "published"
+
+    def ensure_dirs(self) -> None:
+        for path in (
+            self.uploads_dir,
+            self.partners_dir,
+            self.archive_dir,
+            self.receipts_dir,
+            self.warehouse_path.parent,
+            self.published_dir,
+        ):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+def get_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
+    """Settings for an explicit data dir, else $CJ_DATA_DIR, else ./data of the project."""
+    chosen = data_dir or os.environ.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR
+    return Settings(
+        data_dir=Path(chosen).resolve(),
+        max_file_bytes=int(os.environ.get(ENV_MAX_FILE_BYTES, 20 * 1024 * 1024)),
+        max_rows=int(os.environ.get(ENV_MAX_ROWS, 100_000)),
+        max_sheets=int(os.environ.get(ENV_MAX_SHEETS, 50)),
+    )

@@ -1,0 +1,23 @@
+"""Shared fixtures: a demo warehouse built once by the real Dagster graph."""
+
+from __future__ import annotations
+
+import pytest
+
+from cj_pipeline.lib.sample_data import generate_sample_data
+from cj_pipeline.runner import run_build
+from cj_pipeline.settings import get_settings
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory):
+    """Sample data for 32 areas x 8 years, ingested and built by the Dagster job.
+
+    Yields (settings, truth, result). Session-scoped: building takes ~30 s, and the
+    tests that use it only read. Tests that need it share the xdist group "warehouse".
+    """
+    data_dir = tmp_path_factory.mktemp("warehouse_data")
+    truth = generate_sample_data(data_dir)
+    settings = get_settings(data_dir)
+    result = run_build(settings, log_level="WARNING")
+    yield settings, truth, result

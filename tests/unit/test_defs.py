@@ -1,0 +1,56 @@
+"""The Definitions load, and the asset graph has the shape the design promises.
+
+Asset keys are <schema>/<table>, the table's name in the warehouse."""
+
+import dagster as dg
+
+from cj_pipeline.definitions import BUILD_JOB_NAME, defs
+
+RAW_KEYS = {dg.AssetKey(["raw", t]) for t in ("file_events", "submissions", "issues", "partner_values")}
+
+
+def _graph():
+    return defs.resolve_asset_graph()
+
+
+def test_definitions_load_and_job_exists():
+    defs.validate_loadable(defs)
+    assert defs.resolve_job_def(BUILD_JOB_NAME) is not None
+
+
+def test_intake_assets_produce_the_raw_tables():
+    keys = set(_graph().get_all_asset_keys())
+    assert RAW_KEYS <= keys
+
+
+def test_marts_exist_and_hang_off_intake_through_staging():
+    graph = _graph()
+    keys = set(graph.get_all_asset_keys())
+    for mart in ("fct_indicator_values", "dim_area", "dim_indicator"):
+        assert dg.AssetKey(["marts", mart]) in keys
+    fct = dg.AssetKey(["marts", "fct_indicator_values"])
+    assert graph.get(fct).parent_keys == {dg.AssetKey(["intermediate", "int_indicator_values_computed"])}
+    assert dg.AssetKey(["raw", "partner_values"]) in graph.get(dg.AssetKey(["staging", "stg_jsws__values"])).parent_keys
+    upstream = graph.upstream_key_iterator(fct)
+    assert dg.AssetKey(["raw", "partner_values"]) in set(upstream)
+
+
+def test_every_partner_source_has_a_staging_asset():
+    from cj_pipeline.lib.partners import known_sources
+
+    keys = set(_graph().get_all_asset_keys())
+    for source in known_sources():
+        assert dg.AssetKey(["staging", f"stg_{source}__values"]) in keys
+
+
+def test_groups_follow_the_layers():
+    graph = _graph()
+    assert graph.get(dg.AssetKey(["raw", "partner_values"])).group_name == "intake"
+    assert graph.get(dg.AssetKey(["staging", "stg_jsws__values"])).group_name == "staging"
+    assert graph.get(dg.AssetKey(["marts", "fct_indicator_values"])).group_name == "marts"
+    assert graph.get(dg.AssetKey(["reference", "areas"])).group_name == "reference"
+
+
+def test_dbt_tests_are_asset_checks():
+    checks = {key.name for key in _graph().asset_check_keys}
+    assert any(name.startswith("unique_combination_fct_indicator_values") for name in checks)
