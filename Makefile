@@ -9,7 +9,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo run test dev bench docs lint clean
+.PHONY: setup demo run test dev backfill-years bench docs lint clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,16 @@ run: setup
 test: setup
 	$(BIN)/pytest -n 2 --dist loadgroup
 
+bench: setup
+	$(BIN)/python bench/bench_full_run.py
+
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# financial_year_status for every year in data/seeds/financial_years.csv, in one run.
+backfill-years: setup
+	$(BIN)/dagster asset materialize -m cj_pipeline.definitions --select financial_year_status \
+		--partition-range $$(sed -n '2p' data/seeds/financial_years.csv | cut -d, -f1)...$$(tail -n 1 data/seeds/financial_years.csv | cut -d, -f1)
 
 docs: setup
 	cd dbt_project && CJ_WAREHOUSE_PATH=$(CURDIR)/demo_data/warehouse/cj.duckdb $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir .

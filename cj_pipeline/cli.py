@@ -49,13 +49,63 @@ def template(
     console.print(f"Wrote the {financial_year} template for {area_code} to {out}")
 
 
+@app.command()
+def validate(
+    file: Path = typer.Argument(..., help="The return to check (.xlsx or .csv)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON receipt instead of a table."),
+) -> None:
+    """Check one local area return without storing it; exit 0 if it would be accepted, 1 if not.
+
+    Example: cj-pipeline validate fife_2024-25.xlsx
+    """
+    import json
+
+    from cj_pipeline.lib.validate import validate_file
+
+    receipt = validate_file(file, get_settings())
+    if as_json:
+        typer.echo(json.dumps(receipt, indent=2))
+    else:
+        _print_receipt(receipt)
+    raise typer.Exit(code=0 if receipt["status"] == "accepted" else 1)
+
+
+def _print_receipt(receipt: dict) -> None:
+    """A verdict line and a table of issues; cell text is escaped ("[c]" is not markup)."""
+    accepted = receipt["status"] == "accepted"
+    colour = "green" if accepted else "red"
+    where = " ".join(filter(None, [receipt.get("area_code"), receipt.get("financial_year")]))
+    console.print(
+        f"[bold {colour}]{receipt['status'].upper()}[/] {escape(receipt['file'])}"
+        + (f" ({escape(where)})" if where else "")
+    )
+    issues = receipt["issues"]
+    if not issues:
+        console.print("No problems found.")
+        return
+    table = Table(show_lines=True)
+    for column in ("Severity", "Sheet", "Cell", "Value", "Problem", "What to do"):
+        table.add_column(column, overflow="fold")
+    for issue in sorted(issues, key=lambda i: i["severity"] != "error"):  # errors first
+        table.add_row(
+            *(escape(str(issue.get(key) or "")) for key in ("severity", "sheet", "cell", "value", "message", "guidance"))
+        )
+    console.print(table)
+    errors_found = sum(issue["severity"] == "error" for issue in issues)
+    console.print(f"{errors_found} error(s), {len(issues) - errors_found} warning(s).")
+
+
 def _build(data_dir: Path | None) -> tuple[object, float]:
+    from cj_pipeline.lib.writer_lock import WarehouseBusyError
     from cj_pipeline.runner import run_build
 
     settings = get_settings(data_dir)
     console.print(f"Building the warehouse from [bold]{settings.data_dir}[/] ...")
     started = time.perf_counter()
-    result = run_build(settings)
+    try:
+        result = run_build(settings)
+    except WarehouseBusyError as busy:
+        _fail(str(busy))
     elapsed = time.perf_counter() - started
     if not result.success:
         failed = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import dagster as dg
 
+from cj_pipeline.defs import alerts, schedules
 from cj_pipeline.defs.intake import assets as intake_assets
+from cj_pipeline.defs.intake import sensors as intake_sensors
+from cj_pipeline.defs.jobs import BUILD_JOB_NAME, build_selection
 from cj_pipeline.defs.resources import PipelineSettings
 from cj_pipeline.defs.warehouse import assets as warehouse_assets
+from cj_pipeline.defs.years import assets as year_assets
 
-BUILD_JOB_NAME = "build_warehouse"
-
-DOMAINS = (intake_assets, warehouse_assets)
+DOMAINS = (intake_assets, intake_sensors, warehouse_assets, year_assets, schedules, alerts)
 
 
 def build_defs(data_dir: str = "") -> dg.Definitions:
     """All definitions; `data_dir` overrides $CJ_DATA_DIR (the CLI's --data-dir)."""
-    build_job = dg.define_asset_job(BUILD_JOB_NAME, selection=dg.AssetSelection.all())
+    build_job = dg.define_asset_job(BUILD_JOB_NAME, selection=build_selection())
     return dg.Definitions.merge(
         *(domain.defs() for domain in DOMAINS),
         dg.Definitions(

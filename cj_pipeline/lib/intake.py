@@ -22,9 +22,12 @@ from pathlib import Path
 import duckdb
 
 from cj_pipeline.lib import archive, receipts
+from cj_pipeline.lib.areas import normalise_area
 from cj_pipeline.lib.partners import parse_partner_file
-from cj_pipeline.lib.problems import ERROR, WARNING, Issue
+from cj_pipeline.lib.problems import ERROR, WARNING, CellProblem, Issue
+from cj_pipeline.lib.seeds import SCOTLAND_CODE
 from cj_pipeline.lib.tables import open_table_file
+from cj_pipeline.lib.validate import return_rows, validate_bytes
 from cj_pipeline.lib.warehouse import connect, ensure_raw_schema, insert_rows
 from cj_pipeline.settings import Settings
 
@@ -88,7 +91,10 @@ def parse_partner_submission(data: bytes, received: ReceivedFile, settings: Sett
             "source": received.source,
             "tables_read": ", ".join(parsed.tables_read),
             "rows_read": len(parsed.values),
-            "areas": len({v.area_code for v in parsed.values}),
+            "rows_loaded": len(rows),  # 0 when rejected: a partner file is loaded whole or not at all
+            "empty_cells": parsed.empty_cells,
+            "areas": len({v.area_code for v in parsed.values if v.area_code != SCOTLAND_CODE}),
+            "scotland_row": "yes" if any(v.area_code == SCOTLAND_CODE for v in parsed.values) else "no",
             "years": ", ".join(sorted({v.financial_year for v in parsed.values})),
             "measures": ", ".join(sorted({v.measure for v in parsed.values})),
             "markers": ", ".join(f"{m} x{n}" for m, n in sorted(markers.items())) or "none",
@@ -101,7 +107,60 @@ def parse_partner_submission(data: bytes, received: ReceivedFile, settings: Sett
     )
 
 
-PARSERS: dict[str, Parser] = {PARTNER: parse_partner_submission}
+def discover_upload_files(settings: Settings) -> list[ReceivedFile]:
+    """Returns waiting in raw/uploads/ itself and in per-area folders raw/uploads/<GSS code>/."""
+    found = []
+    if not settings.uploads_dir.exists():
+        return found
+    for path in sorted(settings.uploads_dir.iterdir()):
+        if path.is_dir() and not path.name.startswith("."):
+            found += [_received(settings, p, RETURN, None) for p in sorted(path.iterdir()) if _is_candidate(p)]
+        elif _is_candidate(path):
+            found.append(_received(settings, path, RETURN, None))
+    return found
+
+
+def _folder_area(received: ReceivedFile, settings: Settings) -> tuple[str | None, list[Issue]]:
+    """The area a per-area upload folder stands for (None for the flat folder)."""
+    folder = received.path.parent
+    if folder.resolve() == settings.uploads_dir.resolve():
+        return None, []
+    try:
+        return normalise_area(folder.name), []
+    except CellProblem:
+        return None, [
+            Issue(ERROR, "unknown_area_folder",
+                  f"The upload folder '{folder.name}' is not a local authority's GSS code.",
+                  "Put returns directly in raw/uploads/ or in raw/uploads/<GSS code>/ (for example S12000036).")
+        ]  # fmt: skip
+
+
+def parse_return_submission(data: bytes, received: ReceivedFile, settings: Settings) -> ParseOutcome:
+    """A local area return: validated by the rules in lib/rules, rows for the raw return_* tables."""
+    expected_area, folder_issues = _folder_area(received, settings)
+    result = validate_bytes(data, received.path.name, settings, expected_area=expected_area)
+    issues = folder_issues + result.issues
+    accepted = result.accepted and not folder_issues
+    tables = return_rows(result) if accepted else {}
+    summary = {}
+    if accepted:
+        summary = {
+            "evidence_items": len(tables["return_evidence"]),
+            "measures": len(tables["return_measures"]),
+            "outcomes_assessed": len(tables["return_assessments"]),
+            "local_outcomes": len(tables["return_local_outcomes"]),
+        }
+    return ParseOutcome(
+        status="accepted" if accepted else "rejected",
+        issues=issues,
+        tables=tables,
+        area_code=result.area_code,
+        financial_year=result.financial_year,
+        summary=summary,
+    )
+
+
+PARSERS: dict[str, Parser] = {PARTNER: parse_partner_submission, RETURN: parse_return_submission}
 
 
 @dataclass

@@ -67,6 +67,76 @@ RAW_TABLES: dict[str, str] = {
         cell VARCHAR NOT NULL,
         raw_value VARCHAR
     """,
+    # Local area returns (return-spec section 2), accepted returns only; every row
+    # keeps the sheet and cell it was read from.
+    "return_cover": """
+        submission_id VARCHAR NOT NULL,
+        area_code VARCHAR NOT NULL,
+        financial_year VARCHAR NOT NULL,
+        area_text VARCHAR,
+        year_text VARCHAR,
+        completed_by VARCHAR,
+        email VARCHAR,
+        date_completed VARCHAR,
+        template_version VARCHAR,
+        file_format VARCHAR NOT NULL,
+        sheet VARCHAR NOT NULL,
+        cell VARCHAR
+    """,
+    "return_evidence": """
+        submission_id VARCHAR NOT NULL,
+        area_code VARCHAR NOT NULL,
+        financial_year VARCHAR NOT NULL,
+        evidence_id VARCHAR NOT NULL,
+        outcome_id VARCHAR,
+        status VARCHAR,
+        commentary VARCHAR,
+        sheet VARCHAR NOT NULL,
+        cell VARCHAR
+    """,
+    "return_measures": """
+        submission_id VARCHAR NOT NULL,
+        area_code VARCHAR NOT NULL,
+        financial_year VARCHAR NOT NULL,
+        measure_id VARCHAR NOT NULL,
+        numerator DOUBLE,
+        numerator_marker VARCHAR,
+        numerator_text VARCHAR,
+        denominator DOUBLE,
+        denominator_marker VARCHAR,
+        denominator_text VARCHAR,
+        note VARCHAR,
+        sheet VARCHAR NOT NULL,
+        numerator_cell VARCHAR,
+        denominator_cell VARCHAR
+    """,
+    "return_assessments": """
+        submission_id VARCHAR NOT NULL,
+        area_code VARCHAR NOT NULL,
+        financial_year VARCHAR NOT NULL,
+        outcome_id VARCHAR NOT NULL,
+        assessment VARCHAR,
+        actions_taken VARCHAR,
+        progress VARCHAR,
+        sheet VARCHAR NOT NULL,
+        cell VARCHAR
+    """,
+    "return_local_outcomes": """
+        submission_id VARCHAR NOT NULL,
+        area_code VARCHAR NOT NULL,
+        financial_year VARCHAR NOT NULL,
+        row_number INTEGER NOT NULL,
+        local_outcome VARCHAR,
+        metric VARCHAR,
+        outcome_type VARCHAR,
+        value DOUBLE,
+        value_marker VARCHAR,
+        value_text VARCHAR,
+        unit VARCHAR,
+        commentary VARCHAR,
+        sheet VARCHAR NOT NULL,
+        cell VARCHAR
+    """,
 }
 
 

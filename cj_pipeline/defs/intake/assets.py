@@ -4,7 +4,7 @@
 import dagster as dg
 
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
-from cj_pipeline.lib.intake import discover_partner_files, ingest_pending
+from cj_pipeline.lib.intake import discover_partner_files, discover_upload_files, ingest_pending
 from cj_pipeline.lib.warehouse import RAW_TABLES
 
 RAW_TABLE_DESCRIPTIONS = {
@@ -12,6 +12,11 @@ RAW_TABLE_DESCRIPTIONS = {
     "submissions": "One row per distinct file content received, accepted or rejected.",
     "issues": "Every problem intake found, by submission, sheet and cell.",
     "partner_values": "Tidy values from accepted national partner files.",
+    "return_cover": "Cover of every accepted local area return (who, when, template version).",
+    "return_evidence": "Local evidence Status and Commentary, per accepted return and Evidence ID.",
+    "return_measures": "Local measure numerators and denominators, per accepted return, with cells.",
+    "return_assessments": "Outcome assessments (NO1-NO9), actions taken and progress, per accepted return.",
+    "return_local_outcomes": "Local outcomes, balancing measures and priority actions, per accepted return.",
 }
 
 
@@ -25,7 +30,7 @@ RAW_TABLE_DESCRIPTIONS = {
 def received_files(context: dg.AssetExecutionContext, pipeline_settings: PipelineSettings):
     """Archive, parse and load every file waiting under raw/ (already-processed files are skipped)."""
     settings = pipeline_settings.resolve()
-    files = discover_partner_files(settings)
+    files = discover_partner_files(settings) + discover_upload_files(settings)
 
     def log_progress(received, receipt):
         outcome = "skipped (already processed)" if receipt is None else receipt["status"]

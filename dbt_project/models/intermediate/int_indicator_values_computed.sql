@@ -96,17 +96,17 @@ computed as (
         case
             when method in ('count', 'direct')
                 then coalesce(
-                    {{ null_reason(['numerator_value'], ['numerator_marker']) }},
-                    numerator_marker
-                )
+                        {{ null_reason(['numerator_value'], ['numerator_marker']) }},
+                        numerator_marker
+                    )
             when numerator_value is not null and denominator_value = 0 then '[z]'
             else coalesce(
                 {{ null_reason(
                     ['numerator_value', 'denominator_value'],
                     ['numerator_marker', 'denominator_marker']
                 ) }},
-                {{ merge_markers(['numerator_marker', 'denominator_marker']) }}
-            )
+                    {{ merge_markers(['numerator_marker', 'denominator_marker']) }}
+                )
         end as marker
     from joined
 

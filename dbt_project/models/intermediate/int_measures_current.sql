@@ -1,5 +1,7 @@
 {#- The current value of every measure for each area (and each partner's own
-    Scotland row), plus measures derived from others (disposals_total). -#}
+    Scotland row), plus measures derived from others (disposals_total), plus
+    the local measures of each area's current return (partner_source
+    'local_return', from int_local_measures_current). -#}
 
 with
 
@@ -51,7 +53,9 @@ disposals_total as (
                 ['custody_value', 'community_value', 'financial_value', 'other_value'],
                 ['custody_marker', 'community_marker', 'financial_marker', 'other_marker']
             ) }},
-            {{ merge_markers(['custody_marker', 'community_marker', 'financial_marker', 'other_marker']) }}
+            {{ merge_markers(
+                ['custody_marker', 'community_marker', 'financial_marker', 'other_marker']
+            ) }}
         ) as marker,
         'criminal_proceedings' as partner_source,
         cast(null as varchar) as submission_id,
@@ -64,3 +68,5 @@ disposals_total as (
 select * from current_values
 union all
 select * from disposals_total
+union all
+select * from {{ ref('int_local_measures_current') }}

@@ -1,0 +1,114 @@
+"""Benchmark: cold full run by stage, against bare DuckDB SQL over the same rows.
+
+Not a timed test: run with `make bench`; writes bench/results.md. Every figure
+is reported with a ratio against a baseline measured in the same run:
+- full run (Dagster job: intake + dbt build with tests) vs the floor, i.e. the
+  same models' compiled SQL executed directly in DuckDB over the parsed raw rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from cj_pipeline.lib.sample_data import generate_sample_data
+from cj_pipeline.runner import instance, run_build
+from cj_pipeline.settings import DBT_PROJECT_DIR, get_settings
+
+
+def _step_seconds(result) -> dict[str, float]:
+    stats = instance().get_run_step_stats(result.run_id) if os.environ.get("DAGSTER_HOME") else []
+    if stats:
+        return {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in stats}
+    starts, seconds = {}, {}
+    for event in result.all_events:
+        if event.event_type_value == "STEP_START":
+            starts[event.step_key] = event.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+            seconds[event.step_key] = event.timestamp - starts[event.step_key]
+    return seconds
+
+
+def _compiled_models(warehouse: Path) -> list[tuple[str, str, str, str]]:
+    """(schema, name, materialisation, compiled SQL) of every model, in dependency order."""
+    env = {**os.environ, "CJ_WAREHOUSE_PATH": str(warehouse)}
+    target = Path(tempfile.mkdtemp()) / "target"
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "compile", "--profiles-dir", ".", "--target-path", str(target),
+         "--quiet"],
+        cwd=DBT_PROJECT_DIR, env=env, check=True,
+    )  # fmt: skip
+    manifest = json.loads((target / "manifest.json").read_text())
+    nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
+    ordered, seen = [], set()
+
+    def visit(key):
+        if key in seen or key not in nodes:
+            return
+        seen.add(key)
+        for parent in nodes[key]["depends_on"]["nodes"]:
+            visit(parent)
+        ordered.append(key)
+
+    for key in sorted(nodes):
+        visit(key)
+    shutil.rmtree(target.parent, ignore_errors=True)
+    return [(nodes[k]["schema"], nodes[k]["name"], nodes[k]["config"]["materialized"], nodes[k]["compiled_code"])
+            for k in ordered]  # fmt: skip
+
+
+def _floor_seconds(warehouse: Path, models) -> float:
+    """Run the models' SQL straight in DuckDB on a copy of the built warehouse."""
+    copy = warehouse.with_name("floor.duckdb")
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as connection:
+        started = time.perf_counter()
+        for schema, name, materialized, sql in models:
+            kind = "view" if materialized == "view" else "table"
+            connection.execute(f"create or replace {kind} {schema}.{name} as {sql}")
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    root = Path(tempfile.mkdtemp(prefix="cj-bench-"))
+    generate_sample_data(root)
+    settings = get_settings(root)
+    started = time.perf_counter()
+    result = run_build(settings, log_level="ERROR")
+    wall = time.perf_counter() - started
+    assert result.success, "the benchmark run failed"
+    steps = _step_seconds(result)
+    floor = _floor_seconds(settings.warehouse_path, _compiled_models(settings.warehouse_path))
+    intake = sum(v for k, v in steps.items() if "received" in k)
+    dbt = sum(v for k, v in steps.items() if "dbt" in k)
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        f"Data: 32 areas x 8 years, every partner source, {len(list(settings.uploads_dir.rglob('*.xlsx')))} returns",
+        "",
+        "| measure | seconds | ratio to floor |",
+        "|---|---:|---:|",
+        f"| floor: same models as bare DuckDB SQL | {floor:.2f} | 1.0 |",
+        f"| cold full run (wall) | {wall:.2f} | {wall / floor:.1f} |",
+        f"| - intake step | {intake:.2f} | {intake / floor:.1f} |",
+        f"| - dbt build step (models + tests) | {dbt:.2f} | {dbt / floor:.1f} |",
+        f"| - Dagster overhead (wall - steps) | {wall - intake - dbt:.2f} | {(wall - intake - dbt) / floor:.1f} |",
+    ]
+    out = Path(__file__).with_name("results.md")
+    out.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

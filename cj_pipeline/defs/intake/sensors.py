@@ -1,0 +1,73 @@
+"""Sensors that start the build when files land in raw/ and have stopped changing.
+
+A file is taken only when its size and mtime were the same on two consecutive ticks
+(`lib/stable_files.py`); the previous tick's look is kept in the cursor as JSON. All files
+that became stable in one tick go into one run: the intake asset ingests everything
+waiting anyway, so one run per file would only queue runs with nothing to do. The run key
+is a sha256 over the files' (path, size, mtime, sha256), so the same arrivals never start
+two runs even if the cursor is reset.
+"""
+
+import dagster as dg
+
+from cj_pipeline.defs.jobs import BUILD_JOB_NAME
+from cj_pipeline.defs.resources import PipelineSettings
+from cj_pipeline.lib.stable_files import (
+    StableState,
+    batch_run_key,
+    list_candidate_files,
+    sha256_file,
+    track_stable_files,
+)
+
+# Seconds between looks; a file copied in is taken after two to three intervals.
+TICK_SECONDS = 30
+# Files listed in the run's tags (the full list is in the run's intake logs).
+TAGGED_FILES = 10
+
+
+def evaluate_folder(context: dg.SensorEvaluationContext, folder, label: str, min_depth: int) -> dg.SensorResult:
+    """One tick for one folder: the stable files become one run request; the cursor moves on."""
+    previous = StableState.from_cursor(context.cursor)
+    current = list_candidate_files(folder, min_depth=min_depth, max_depth=2)
+    ready, state = track_stable_files(previous, current)
+    hashed = []
+    for path in ready:
+        try:
+            hashed.append((path, current[path], sha256_file(folder / path)))
+        except FileNotFoundError:  # removed since we listed it: forget it, look again next tick
+            state.taken.pop(path, None)
+            state.observed.pop(path, None)
+    changing = sorted(p for p in current if p not in state.taken)
+    if not hashed:
+        if changing:
+            reason = (f"{len(changing)} file(s) in {label} still new or changing (size or time differs "
+                      f"from the last look), taken once unchanged over two ticks: {', '.join(changing[:5])}")  # fmt: skip
+        else:
+            reason = f"No new files in {label}."
+        return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=state.to_cursor())
+    names = [path for path, _, _ in hashed]
+    context.log.info(f"{label}: taking {len(names)} stable file(s): {', '.join(names)}")
+    request = dg.RunRequest(
+        run_key=batch_run_key(label, hashed),
+        tags={"cj/trigger": label, "cj/file_count": str(len(names)), "cj/files": ", ".join(names[:TAGGED_FILES])},
+    )
+    return dg.SensorResult(run_requests=[request], cursor=state.to_cursor())
+
+
+@dg.sensor(job_name=BUILD_JOB_NAME, minimum_interval_seconds=TICK_SECONDS)
+def uploads_sensor(context: dg.SensorEvaluationContext, pipeline_settings: PipelineSettings):
+    """Local returns in raw/uploads/, flat or in per-area subfolders."""
+    settings = pipeline_settings.resolve()
+    return evaluate_folder(context, settings.uploads_dir, "raw/uploads", min_depth=1)
+
+
+@dg.sensor(job_name=BUILD_JOB_NAME, minimum_interval_seconds=TICK_SECONDS)
+def partners_sensor(context: dg.SensorEvaluationContext, pipeline_settings: PipelineSettings):
+    """National partner tables in raw/partners/<source>/ (files loose in raw/partners/ are ignored)."""
+    settings = pipeline_settings.resolve()
+    return evaluate_folder(context, settings.partners_dir, "raw/partners", min_depth=2)
+
+
+def defs() -> dg.Definitions:
+    return dg.Definitions(sensors=[uploads_sensor, partners_sensor])

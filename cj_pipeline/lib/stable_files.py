@@ -1,0 +1,174 @@
+"""Which dropped files are ready to take: the stable-file rule and arrival fingerprints.
+
+A file being copied into raw/ grows for a while; reading it half-written would archive a
+broken submission. So a file is only taken once its size and mtime were the same on two
+consecutive looks (sensor ticks). The previous look travels in the sensor cursor as JSON,
+which keeps the sensor stateless between daemon restarts.
+
+Plain functions, no Dagster: the sensors and the schedule are thin wrappers around them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# (size in bytes, mtime in ns): what one look at a file records.
+Observation = tuple[int, int]
+
+CURSOR_VERSION = 1
+
+
+def is_candidate_name(name: str) -> bool:
+    """Hidden files and Office lock files (~$name.xlsx) are never submissions."""
+    return not (name.startswith(".") or name.startswith("~$"))
+
+
+def list_candidate_files(folder: Path, min_depth: int = 1, max_depth: int = 2) -> dict[str, Observation]:
+    """Files under `folder` (relative posix path -> (size, mtime_ns)), hidden/lock files skipped.
+
+    Depth 1 is a file directly in `folder`, depth 2 a file in one subfolder: raw/uploads/
+    takes both (flat drops and per-area folders), raw/partners/ only depth 2 (<source>/file).
+    A file that vanishes while we look is simply not listed.
+    """
+    found: dict[str, Observation] = {}
+    if not folder.is_dir():
+        return found
+
+    def walk(directory: Path, depth: int) -> None:
+        for entry in sorted(directory.iterdir()):
+            if not is_candidate_name(entry.name):
+                continue
+            try:
+                if entry.is_dir() and not entry.is_symlink():
+                    if depth < max_depth:
+                        walk(entry, depth + 1)
+                elif depth >= min_depth:
+                    stat = entry.lstat()
+                    found[entry.relative_to(folder).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+            except FileNotFoundError:
+                continue
+
+    walk(folder, 1)
+    return found
+
+
+@dataclass(frozen=True)
+class StableState:
+    """What the cursor remembers: the last look at every file, and what was already taken."""
+
+    observed: dict[str, Observation] = field(default_factory=dict)
+    taken: dict[str, Observation] = field(default_factory=dict)
+
+    def to_cursor(self) -> str:
+        return json.dumps(
+            {"version": CURSOR_VERSION, "observed": self.observed, "taken": self.taken},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_cursor(cls, cursor: str | None) -> StableState:
+        """An empty state for no cursor or one this code cannot read (the sensor starts afresh:
+        every file then waits one more tick, and nothing already processed is lost, because
+        intake itself skips file events it has seen)."""
+        if not cursor:
+            return cls()
+        try:
+            data = json.loads(cursor)
+            if data.get("version") != CURSOR_VERSION:
+                return cls()
+            return cls(
+                observed={path: (int(v[0]), int(v[1])) for path, v in data["observed"].items()},
+                taken={path: (int(v[0]), int(v[1])) for path, v in data["taken"].items()},
+            )
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return cls()
+
+
+def track_stable_files(previous: StableState, current: Mapping[str, Observation]) -> tuple[list[str], StableState]:
+    """Given the last look and this look, the files ready to take now and the state to keep.
+
+    A file is ready when its (size, mtime) equals the previous look and that exact version
+    was not taken before. A file that changes after being taken is new again once stable.
+    Files that disappeared are forgotten, so the cursor stays as small as the folder.
+    """
+    ready = sorted(
+        path
+        for path, seen in current.items()
+        if previous.observed.get(path) == seen and previous.taken.get(path) != seen
+    )
+    taken = {path: seen for path, seen in previous.taken.items() if current.get(path) == seen}
+    taken.update({path: current[path] for path in ready})
+    return ready, StableState(observed=dict(current), taken=taken)
+
+
+def sha256_file(path: Path, chunk_size: int = 1024 * 1024) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def batch_run_key(prefix: str, files: Iterable[tuple[str, Observation, str]]) -> str:
+    """A run key for a batch of (relative path, (size, mtime_ns), sha256): the same file
+    events give the same key, so Dagster never launches the same batch twice. Path and
+    mtime are part of it because intake treats a re-dropped copy as a new arrival (its
+    receipt says duplicate); only the identical event is deduplicated."""
+    lines = sorted(f"{path}|{size}|{mtime}|{sha}" for path, (size, mtime), sha in files)
+    return f"{prefix}:{hashlib.sha256(chr(10).join(lines).encode()).hexdigest()}"
+
+
+def listing_fingerprint(listing: Mapping[str, Observation]) -> str:
+    """One hash of a folder listing (paths, sizes, mtimes); equal listings give equal hashes."""
+    lines = sorted(f"{path}|{size}|{mtime}" for path, (size, mtime) in listing.items())
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def new_arrivals(listing: Mapping[str, Observation], known_events: Iterable[tuple[str, int, int]]) -> dict[str, Observation]:
+    """Files in `listing` (paths relative to the data dir) with no recorded file event of the
+    same (path, size, mtime): what intake would still have to process."""
+    known = set(known_events)
+    return {path: seen for path, seen in listing.items() if (path, seen[0], seen[1]) not in known}
+
+
+def waiting_files(uploads_dir: Path, partners_dir: Path, data_dir: Path) -> dict[str, Observation]:
+    """Everything intake would look at, keyed by path relative to the data dir (the form
+    raw.file_events records): uploads flat or per area, partner files per source."""
+    listing: dict[str, Observation] = {}
+    for folder, min_depth in ((uploads_dir, 1), (partners_dir, 2)):
+        prefix = folder.relative_to(data_dir).as_posix()
+        for path, seen in list_candidate_files(folder, min_depth=min_depth, max_depth=2).items():
+            listing[f"{prefix}/{path}"] = seen
+    return listing
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse is open for writing by a run, so it cannot be read now."""
+
+
+def recorded_file_events(warehouse_path: Path) -> set[tuple[str, int, int]]:
+    """(relative_path, size, mtime_ns) of every file event intake has processed; empty
+    before the first run. Raises WarehouseUnavailable while a run holds the file."""
+    import duckdb
+
+    if not Path(warehouse_path).exists():
+        return set()
+    try:
+        connection = duckdb.connect(str(warehouse_path), read_only=True)
+    except duckdb.IOException as error:
+        raise WarehouseUnavailable(str(error)) from error
+    try:
+        exists = connection.execute(
+            "select 1 from information_schema.tables where table_schema = 'raw' and table_name = 'file_events'"
+        ).fetchall()
+        if not exists:
+            return set()
+        rows = connection.execute("select relative_path, size_bytes, mtime_ns from raw.file_events").fetchall()
+        return {(path, int(size), int(mtime)) for path, size, mtime in rows}
+    finally:
+        connection.close()

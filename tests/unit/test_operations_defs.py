@@ -1,0 +1,171 @@
+"""Sensors, schedule, failure alert, year partitions and the pool limit, evaluated for real."""
+
+import datetime
+import os
+import shutil
+
+import dagster as dg
+import duckdb
+import pytest
+
+from cj_pipeline.defs.alerts import alert_on_run_failure
+from cj_pipeline.defs.intake.sensors import partners_sensor, uploads_sensor
+from cj_pipeline.defs.jobs import BUILD_JOB_NAME
+from cj_pipeline.defs.partitions import FINANCIAL_YEARS
+from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
+from cj_pipeline.defs.schedules import daily_intake_and_build
+from cj_pipeline.definitions import defs
+from cj_pipeline.lib.notify import JsonLinesNotifier
+from cj_pipeline.lib.seeds import financial_years
+from cj_pipeline.lib.stable_files import StableState
+from cj_pipeline.settings import PROJECT_ROOT, get_settings
+
+
+def _resources(tmp_path):
+    return {"pipeline_settings": PipelineSettings(data_dir=str(tmp_path))}
+
+
+def _tick(sensor, tmp_path, cursor):
+    context = dg.build_sensor_context(cursor=cursor, resources=_resources(tmp_path))
+    return sensor(context)
+
+
+def test_definitions_register_operations():
+    repo = defs.get_repository_def()
+    assert {"uploads_sensor", "partners_sensor", "alert_on_run_failure"} <= {s.name for s in repo.sensor_defs}
+    assert repo.get_sensor_def("uploads_sensor").job_name == BUILD_JOB_NAME
+    assert repo.get_sensor_def("partners_sensor").job_name == BUILD_JOB_NAME
+    schedule = repo.get_schedule_def("daily_intake_and_build")
+    assert schedule.job_name == BUILD_JOB_NAME and schedule.cron_schedule == "0 6 * * *"
+    build = repo.get_job(BUILD_JOB_NAME)
+    assert dg.AssetKey("financial_year_status") not in build.asset_layer.executable_asset_keys
+    assert dg.AssetKey(["raw", "file_events"]) in build.asset_layer.executable_asset_keys
+
+
+def test_uploads_sensor_waits_for_a_stable_file_then_requests_one_run(tmp_path):
+    area = tmp_path / "raw" / "uploads" / "S12000036"
+    area.mkdir(parents=True)
+    (area / "return.xlsx").write_bytes(b"part")
+    (tmp_path / "raw" / "uploads" / "~$return.xlsx").write_bytes(b"lock")
+
+    first = _tick(uploads_sensor, tmp_path, None)
+    assert not first.run_requests and "still new or changing" in first.skip_reason.skip_message
+    (area / "return.xlsx").write_bytes(b"part and the rest")  # still being copied
+    os.utime(area / "return.xlsx", ns=(1, 2_000_000_000))
+    second = _tick(uploads_sensor, tmp_path, first.cursor)
+    assert not second.run_requests
+    third = _tick(uploads_sensor, tmp_path, second.cursor)
+    assert len(third.run_requests) == 1
+    request = third.run_requests[0]
+    assert request.run_key.startswith("raw/uploads:")
+    assert request.tags["cj/files"] == "S12000036/return.xlsx"
+    assert set(StableState.from_cursor(third.cursor).taken) == {"S12000036/return.xlsx"}
+    fourth = _tick(uploads_sensor, tmp_path, third.cursor)
+    assert not fourth.run_requests and fourth.skip_reason.skip_message == "No new files in raw/uploads."
+
+
+def test_same_bytes_give_the_same_run_key_even_after_a_cursor_reset(tmp_path):
+    source = tmp_path / "raw" / "partners" / "jsws"
+    source.mkdir(parents=True)
+    (source / "table.csv").write_bytes(b"area,value\n")
+    (tmp_path / "raw" / "partners" / "loose.csv").write_bytes(b"ignored")
+    keys = []
+    for _ in range(2):
+        cursor = _tick(partners_sensor, tmp_path, None).cursor
+        result = _tick(partners_sensor, tmp_path, cursor)
+        assert [r.tags["cj/files"] for r in result.run_requests] == ["jsws/table.csv"]
+        keys.append(result.run_requests[0].run_key)
+    assert keys[0] == keys[1]
+    (source / "table.csv").write_bytes(b"area,value\nS1,2\n")
+    cursor = _tick(partners_sensor, tmp_path, None).cursor
+    assert _tick(partners_sensor, tmp_path, cursor).run_requests[0].run_key != keys[0]
+
+
+def _schedule(tmp_path):
+    when = datetime.datetime(2025, 6, 2, 6, 0, tzinfo=datetime.UTC)
+    context = dg.build_schedule_context(resources=_resources(tmp_path), scheduled_execution_time=when)
+    return daily_intake_and_build(context)
+
+
+def test_schedule_skips_when_nothing_new_and_runs_when_a_file_arrives(tmp_path):
+    settings = get_settings(tmp_path)
+    settings.ensure_dirs()
+    result = _schedule(tmp_path)
+    assert isinstance(result, dg.SkipReason) and "Nothing new arrived" in result.skip_message
+
+    dropped = settings.partners_dir / "jsws" / "t.csv"
+    dropped.parent.mkdir()
+    dropped.write_bytes(b"x")
+    result = _schedule(tmp_path)
+    assert isinstance(result, dg.RunRequest) and result.tags["cj/file_count"] == "1"
+
+    stat = dropped.stat()
+    with duckdb.connect(str(settings.warehouse_path)) as connection:
+        connection.execute("create schema raw")
+        connection.execute("create table raw.file_events (relative_path varchar, size_bytes bigint, mtime_ns bigint)")
+        connection.execute("insert into raw.file_events values (?, ?, ?)",
+                           ["raw/partners/jsws/t.csv", stat.st_size, stat.st_mtime_ns])  # fmt: skip
+    result = _schedule(tmp_path)
+    assert isinstance(result, dg.SkipReason) and "all 1 file(s)" in result.skip_message
+
+
+@dg.op
+def _explodes():
+    raise ValueError("the warehouse caught fire")
+
+
+@dg.job
+def _failing_job():
+    _explodes()
+
+
+def test_run_failure_sensor_writes_an_alert_line(tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    result = _failing_job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    context = dg.build_run_status_sensor_context(
+        sensor_name=alert_on_run_failure.name,
+        dagster_event=result.get_run_failure_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        resources=_resources(tmp_path),
+    ).for_run_failure()
+    alert_on_run_failure(context)
+    alerts = JsonLinesNotifier.for_data_dir(tmp_path).read_all()
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert alert["job_name"] == "_failing_job" and alert["run_id"] == result.run_id
+    assert alert["status"] == "FAILURE" and alert["failed_steps"] == "_explodes"
+    assert alert["trigger"] == "manual"
+    assert (tmp_path / "alerts" / "alerts.jsonl").exists()
+
+
+def test_year_partitions_follow_the_seed():
+    assert FINANCIAL_YEARS.get_partition_keys() == financial_years()
+    assert "2024-25" in FINANCIAL_YEARS.get_partition_keys()
+    asset = defs.resolve_assets_def("financial_year_status")
+    assert asset.partitions_def == FINANCIAL_YEARS
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("financial_year_status")).parent_keys == {dg.AssetKey(["marts", "fct_indicator_values"])}
+
+
+def test_shipped_dagster_yaml_lets_one_step_hold_the_warehouse_pool(tmp_path):
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        storage = instance.event_log_storage
+        assert storage.get_concurrency_info(WAREHOUSE_POOL).limit == 1
+        # What the executor does before a step's first claim (InstanceConcurrencyContext.claim).
+        storage.initialize_concurrency_limit_to_default(WAREHOUSE_POOL)
+        assert storage.get_concurrency_info(WAREHOUSE_POOL).slot_count == 1
+        first = storage.claim_concurrency_slot(WAREHOUSE_POOL, "run-a", "intake")
+        second = storage.claim_concurrency_slot(WAREHOUSE_POOL, "run-b", "dbt")
+        assert first.is_claimed and not second.is_claimed
+        storage.free_concurrency_slots_for_run("run-a")
+        assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "run-b", "dbt").is_claimed
+
+
+@pytest.mark.parametrize(
+    "key", [["raw", "file_events"], ["marts", "fct_indicator_values"], ["financial_year_status"]]
+)
+def test_warehouse_users_are_in_the_pool(key):
+    assert defs.resolve_assets_def(dg.AssetKey(key)).node_def.pool == WAREHOUSE_POOL

@@ -1,0 +1,108 @@
+"""The return rules against their fixtures (tests/fixtures/{pass,fail}), DfE-screener style.
+
+Regenerate the fixtures with: .venv/bin/python tests/fixtures/make_fixtures.py
+"""
+
+from pathlib import Path
+
+import pytest
+
+from cj_pipeline.lib.problems import ERROR, WARNING
+from cj_pipeline.lib.rules import RULES, STAGES, rule_name
+from cj_pipeline.lib.validate import validate_file
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+ERROR_RULES = [rule for rule in RULES if rule.SEVERITY == ERROR]
+WARNING_RULES = [rule for rule in RULES if rule.SEVERITY == WARNING]
+CLEAN_PASS = ["complete.xlsx", "complete.csv", "messy_layout.xlsx"]
+
+
+def _codes(receipt, severity):
+    return {issue["code"] for issue in receipt["issues"] if issue["severity"] == severity}
+
+
+def _warning_fixture(rule) -> Path:
+    matches = sorted((FIXTURES / "pass").glob(f"{rule_name(rule)}*"))
+    assert matches, f"no pass fixture for warning rule {rule_name(rule)}"
+    return matches[0]
+
+
+def test_every_rule_is_complete_and_has_a_fixture():
+    for rule in RULES:
+        assert rule.SEVERITY in (ERROR, WARNING) and rule.STAGE in STAGES
+        assert rule.CODE and rule.CHECKS and callable(rule.check)
+        if rule.SEVERITY == ERROR:
+            assert (FIXTURES / "fail" / f"{rule_name(rule)}.xlsx").exists(), rule_name(rule)
+        else:
+            _warning_fixture(rule)
+
+
+def test_every_fail_fixture_belongs_to_a_registered_rule():
+    names = {rule_name(rule) for rule in ERROR_RULES}
+    assert {path.stem for path in (FIXTURES / "fail").glob("*.xlsx")} == names
+
+
+@pytest.mark.parametrize("rule", ERROR_RULES, ids=rule_name)
+def test_fail_fixture_fails_with_exactly_its_rule_code(rule):
+    receipt = validate_file(FIXTURES / "fail" / f"{rule_name(rule)}.xlsx")
+    assert receipt["status"] == "rejected"
+    assert _codes(receipt, ERROR) == {rule.CODE}
+    assert _codes(receipt, WARNING) == set()
+    for issue in receipt["issues"]:
+        assert issue["message"] and issue["guidance"] and issue["sheet"]
+
+
+@pytest.mark.parametrize("rule", WARNING_RULES, ids=rule_name)
+def test_warning_fixture_passes_with_exactly_its_warning(rule):
+    receipt = validate_file(_warning_fixture(rule))
+    assert receipt["status"] == "accepted"
+    assert _codes(receipt, ERROR) == set()
+    assert _codes(receipt, WARNING) == {rule.CODE}
+
+
+@pytest.mark.parametrize("name", CLEAN_PASS)
+def test_pass_fixture_is_accepted_without_issues(name):
+    receipt = validate_file(FIXTURES / "pass" / name)
+    assert receipt["status"] == "accepted", receipt["issues"]
+    assert receipt["issues"] == []
+    assert (receipt["area_code"], receipt["financial_year"]) == ("S12000047", "2023-24")
+
+
+def _only_issue(name):
+    receipt = validate_file(FIXTURES / "fail" / name)
+    assert len(receipt["issues"]) == 1, receipt["issues"]
+    return receipt["issues"][0]
+
+
+def test_issue_names_sheet_cell_and_value():
+    issue = _only_issue("measure_numeric.xlsx")
+    assert (issue["sheet"], issue["cell"], issue["value"]) == ("Local measures", "C5", "approx 40")
+    assert "'approx 40'" in issue["message"] and "LM6.1" in issue["message"]
+
+
+def test_unknown_area_suggests_the_closest():
+    issue = _only_issue("cover_area.xlsx")
+    assert (issue["sheet"], issue["cell"]) == ("Cover", "B4")
+    assert "'Edinbrugh'" in issue["message"] and "Did you mean 'Edinburgh'" in issue["message"]
+
+
+def test_impossible_year_is_named():
+    issue = _only_issue("cover_year.xlsx")
+    assert issue["cell"] == "B5" and "'2024-26'" in issue["message"]
+
+
+def test_numerator_over_denominator_names_both():
+    issue = _only_issue("measure_numerator_le_denominator.xlsx")
+    assert issue["cell"] == "C5" and "500" in issue["message"] and "100" in issue["message"]
+
+
+def test_missing_evidence_item_is_named():
+    issue = _only_issue("evidence_items.xlsx")
+    assert "LE3.2" in issue["message"]
+
+
+def test_structural_error_stops_the_content_stage():
+    # The missing sheet would also leave every measure missing; only the cause is reported.
+    receipt = validate_file(FIXTURES / "fail" / "required_sheets.xlsx")
+    assert [issue["code"] for issue in receipt["issues"]] == ["missing_sheet"]
+    assert receipt["issues"][0]["sheet"] == "Local measures"

@@ -1,0 +1,132 @@
+"""The stable-file rule, candidate listing and arrival fingerprints (lib/stable_files.py)."""
+
+import os
+
+import duckdb
+
+from cj_pipeline.lib.stable_files import (
+    StableState,
+    WarehouseUnavailable,
+    batch_run_key,
+    list_candidate_files,
+    listing_fingerprint,
+    new_arrivals,
+    recorded_file_events,
+    track_stable_files,
+    waiting_files,
+)
+
+
+def test_a_file_is_taken_only_after_two_identical_looks():
+    state = StableState()
+    ready, state = track_stable_files(state, {"a.xlsx": (10, 1)})
+    assert ready == []
+    ready, state = track_stable_files(state, {"a.xlsx": (20, 2)})  # still growing
+    assert ready == []
+    ready, state = track_stable_files(state, {"a.xlsx": (20, 2)})
+    assert ready == ["a.xlsx"]
+    ready, state = track_stable_files(state, {"a.xlsx": (20, 2)})
+    assert ready == [], "the same version is never taken twice"
+
+
+def test_a_taken_file_that_changes_is_taken_again_once_stable():
+    state = StableState(observed={"a.csv": (5, 1)}, taken={"a.csv": (5, 1)})
+    ready, state = track_stable_files(state, {"a.csv": (6, 2)})
+    assert ready == []
+    ready, state = track_stable_files(state, {"a.csv": (6, 2)})
+    assert ready == ["a.csv"]
+    assert state.taken == {"a.csv": (6, 2)}
+
+
+def test_vanished_files_are_forgotten_and_others_unaffected():
+    state = StableState(observed={"a": (1, 1), "b": (2, 2)}, taken={"a": (1, 1)})
+    ready, state = track_stable_files(state, {"b": (2, 2)})
+    assert ready == ["b"]
+    assert state.observed == {"b": (2, 2)}
+    assert state.taken == {"b": (2, 2)}
+
+
+def test_cursor_round_trips_and_bad_cursors_start_afresh():
+    state = StableState(observed={"x/y.xlsx": (3, 4)}, taken={"x/y.xlsx": (3, 4)})
+    assert StableState.from_cursor(state.to_cursor()) == state
+    for bad in (None, "", "not json", '{"version": 99}', '{"version": 1, "observed": []}'):
+        assert StableState.from_cursor(bad) == StableState()
+
+
+def test_list_candidate_files_depths_and_skips(tmp_path):
+    (tmp_path / "S12000036").mkdir()
+    (tmp_path / "flat.xlsx").write_bytes(b"1")
+    (tmp_path / "S12000036" / "edinburgh.xlsx").write_bytes(b"22")
+    (tmp_path / "S12000036" / "deep").mkdir()
+    (tmp_path / "S12000036" / "deep" / "too_deep.xlsx").write_bytes(b"3")
+    (tmp_path / ".hidden.xlsx").write_bytes(b"4")
+    (tmp_path / "~$flat.xlsx").write_bytes(b"5")
+    listing = list_candidate_files(tmp_path)
+    assert set(listing) == {"flat.xlsx", "S12000036/edinburgh.xlsx"}
+    stat = os.stat(tmp_path / "S12000036" / "edinburgh.xlsx")
+    assert listing["S12000036/edinburgh.xlsx"] == (2, stat.st_mtime_ns)
+    assert set(list_candidate_files(tmp_path, min_depth=2)) == {"S12000036/edinburgh.xlsx"}
+    assert list_candidate_files(tmp_path / "missing") == {}
+
+
+def test_run_key_depends_on_the_events_not_their_order():
+    a = ("raw/a.csv", (1, 2), "aa")
+    b = ("raw/b.csv", (3, 4), "bb")
+    assert batch_run_key("p", [a, b]) == batch_run_key("p", [b, a])
+    assert batch_run_key("p", [a]) != batch_run_key("p", [("raw/a.csv", (1, 2), "cc")])
+    assert batch_run_key("p", [a]) != batch_run_key("p", [("raw/a.csv", (1, 9), "aa")])
+    assert batch_run_key("p", [a]).startswith("p:")
+
+
+def test_new_arrivals_and_fingerprint():
+    listing = {"raw/uploads/a.xlsx": (1, 10), "raw/partners/jsws/b.csv": (2, 20)}
+    known = {("raw/uploads/a.xlsx", 1, 10), ("raw/partners/jsws/b.csv", 2, 19)}
+    assert new_arrivals(listing, known) == {"raw/partners/jsws/b.csv": (2, 20)}
+    assert new_arrivals(listing, known | {("raw/partners/jsws/b.csv", 2, 20)}) == {}
+    assert listing_fingerprint(listing) == listing_fingerprint(dict(reversed(listing.items())))
+    assert listing_fingerprint(listing) != listing_fingerprint({"raw/uploads/a.xlsx": (1, 11)})
+
+
+def test_waiting_files_are_keyed_relative_to_the_data_dir(tmp_path):
+    uploads, partners = tmp_path / "raw" / "uploads", tmp_path / "raw" / "partners"
+    (uploads / "S1").mkdir(parents=True)
+    (partners / "jsws").mkdir(parents=True)
+    (uploads / "S1" / "r.xlsx").write_bytes(b"x")
+    (partners / "loose.csv").write_bytes(b"x")
+    (partners / "jsws" / "t.csv").write_bytes(b"x")
+    assert set(waiting_files(uploads, partners, tmp_path)) == {"raw/uploads/S1/r.xlsx", "raw/partners/jsws/t.csv"}
+
+
+def test_recorded_file_events_reads_the_warehouse(tmp_path):
+    path = tmp_path / "cj.duckdb"
+    assert recorded_file_events(path) == set()
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema raw")
+    assert recorded_file_events(path) == set(), "no file_events table yet"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create table raw.file_events (relative_path varchar, size_bytes bigint, mtime_ns bigint)")
+        connection.execute("insert into raw.file_events values ('raw/uploads/a.xlsx', 5, 7)")
+    assert recorded_file_events(path) == {("raw/uploads/a.xlsx", 5, 7)}
+
+
+def test_recorded_file_events_while_another_process_writes(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "cj.duckdb"
+    duckdb.connect(str(path)).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,sys,time; c=duckdb.connect({str(path)!r}); print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        try:
+            recorded_file_events(path)
+        except WarehouseUnavailable:
+            pass
+        else:
+            raise AssertionError("expected WarehouseUnavailable while a writer holds the file")
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)

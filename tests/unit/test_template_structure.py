@@ -1,0 +1,68 @@
+"""The template workbook as Excel sees it (openpyxl), and the round trip for every area."""
+
+import openpyxl
+import pytest
+
+from cj_pipeline.lib.seeds import area_names, local_authorities
+from cj_pipeline.lib.template import ASSESSMENTS, EVIDENCE_STATUSES, LOCAL_OUTCOME_TYPES, write_template
+from cj_pipeline.lib.validate import validate_file
+from tests.fixtures.make_fixtures import fill_blank_template
+
+YEAR = "2024-25"
+INPUT_SHEETS = ("Cover", "Local evidence", "Local measures", "Outcome assessment", "Local outcomes")
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory):
+    path = write_template(tmp_path_factory.mktemp("template") / "blank.xlsx", "S12000047", YEAR)
+    return openpyxl.load_workbook(path)
+
+
+def _validations(sheet, kind):
+    return [dv for dv in sheet.data_validations.dataValidation if dv.type == kind]
+
+
+@pytest.mark.parametrize(
+    ("sheet", "column", "choices"),
+    [("Local evidence", "D", EVIDENCE_STATUSES), ("Outcome assessment", "C", ASSESSMENTS),
+     ("Local outcomes", "C", LOCAL_OUTCOME_TYPES)],
+)  # fmt: skip
+def test_dropdowns_offer_exactly_the_choices(workbook, sheet, column, choices):
+    lists = _validations(workbook[sheet], "list")
+    assert len(lists) == 1
+    assert lists[0].formula1.strip('"').split(",") == list(choices)
+    assert str(lists[0].sqref).startswith(f"{column}5:{column}")
+
+
+def test_count_cells_take_whole_numbers_only(workbook):
+    (whole,) = _validations(workbook["Local measures"], "whole")
+    assert str(whole.sqref) == "C5:D9" and whole.operator == "greaterThanOrEqual" and whole.formula1 == "0"
+
+
+def test_sheets_protected_and_only_input_cells_unlocked(workbook):
+    for name in (*INPUT_SHEETS, "Guidance"):
+        assert workbook[name].protection.sheet, name
+    evidence = workbook["Local evidence"]
+    assert evidence["A5"].protection.locked and evidence["C5"].protection.locked
+    assert not evidence["D5"].protection.locked and not evidence["E5"].protection.locked
+    measures = workbook["Local measures"]
+    assert not measures["C5"].protection.locked and not measures["D5"].protection.locked
+    cover = workbook["Cover"]
+    assert cover["B4"].protection.locked and cover["B5"].protection.locked  # area and year are set for the area
+    assert not cover["B6"].protection.locked
+
+
+def test_cover_carries_area_and_year(workbook):
+    assert (workbook["Cover"]["B4"].value, workbook["Cover"]["B5"].value) == ("Fife", YEAR)
+
+
+@pytest.mark.parametrize("area", [row["area_code"] for row in local_authorities()])
+def test_blank_template_filled_in_excel_is_accepted_for_every_area(tmp_path, area):
+    path = write_template(tmp_path / f"{area_names()[area]}_{YEAR}.xlsx", area, YEAR)
+    blank = validate_file(path)
+    assert blank["status"] == "rejected"  # a blank return is not a return
+    fill_blank_template(path)
+    receipt = validate_file(path)
+    assert receipt["status"] == "accepted", receipt["issues"]
+    assert receipt["issues"] == []
+    assert (receipt["area_code"], receipt["financial_year"]) == (area, YEAR)

@@ -1,0 +1,99 @@
+"""One writer at a time: the warehouse file lock used by CLI runs (lib/writer_lock.py)."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cj_pipeline.lib.writer_lock import WarehouseBusyError, lock_path_for, warehouse_writer_lock
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from cj_pipeline.lib.writer_lock import warehouse_writer_lock
+with warehouse_writer_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def _hold_in_another_process(lock_path):
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock_path)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_lock_lives_beside_the_warehouse(tmp_path):
+    assert lock_path_for(tmp_path / "warehouse" / "cj.duckdb") == tmp_path / "warehouse" / ".writer.lock"
+
+
+def test_second_writer_says_it_waits_then_stops_after_the_timeout(tmp_path):
+    lock_path = tmp_path / "warehouse" / ".writer.lock"
+    holder = _hold_in_another_process(lock_path)
+    messages = []
+    try:
+        started = time.monotonic()
+        with pytest.raises(WarehouseBusyError, match="still being written by another run"):
+            with warehouse_writer_lock(lock_path, timeout=0.5, on_wait=messages.append):
+                raise AssertionError("both writers held the lock")
+        assert time.monotonic() - started >= 0.5
+        assert len(messages) == 1 and "Another pipeline run is writing the warehouse" in messages[0]
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    with warehouse_writer_lock(lock_path, timeout=5, on_wait=messages.append):
+        pass
+    assert len(messages) == 1, "a free lock is taken without waiting"
+
+
+def test_a_waiting_writer_gets_the_lock_when_the_first_finishes(tmp_path):
+    import threading
+
+    lock_path = tmp_path / ".writer.lock"
+    holder = _hold_in_another_process(lock_path)
+    messages = []
+
+    def release():
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+
+    threading.Timer(1.0, release).start()
+    try:
+        started = time.monotonic()
+        with warehouse_writer_lock(lock_path, timeout=30, on_wait=messages.append):
+            assert holder.wait(timeout=30) == 0, "the first writer has finished before we are in"
+        assert time.monotonic() - started >= 0.9
+        assert len(messages) == 1
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+
+
+WRITER = """
+import sys, time, json
+from pathlib import Path
+from cj_pipeline.lib.writer_lock import warehouse_writer_lock
+lock, log, name = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+for _ in range(5):
+    with warehouse_writer_lock(lock, on_wait=lambda m: None):
+        start = time.monotonic()
+        time.sleep(0.05)
+        with open(log, "a") as f:
+            f.write(json.dumps([name, start, time.monotonic()]) + "\\n")
+"""
+
+
+def test_two_writers_never_hold_the_lock_at_once(tmp_path):
+    import json
+
+    lock_path, log = tmp_path / ".writer.lock", tmp_path / "log.jsonl"
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(lock_path), str(log), name]) for name in "ab"]
+    assert [w.wait(timeout=60) for w in writers] == [0, 0]
+    spans = sorted(json.loads(line) for line in log.read_text().splitlines())
+    spans.sort(key=lambda s: s[1])
+    assert len(spans) == 10 and {s[0] for s in spans} == {"a", "b"}
+    for earlier, later in zip(spans, spans[1:]):
+        assert earlier[2] <= later[1], f"overlap: {earlier} and {later}"
