@@ -21,3 +21,18 @@ def built_warehouse(tmp_path_factory):
     settings = get_settings(data_dir)
     result = run_build(settings, log_level="WARNING")
     yield settings, truth, result
+
+
+@pytest.fixture
+def warehouse_copy(built_warehouse, tmp_path):
+    """A private copy of the built data dir (raw, archive, receipts, warehouse) for tests
+    that change things: far cheaper than generating and building again.
+
+    Yields (settings, truth) for the copy. Use with the xdist group "warehouse".
+    """
+    import shutil
+
+    settings, truth, _ = built_warehouse
+    copy_dir = tmp_path / "data"
+    shutil.copytree(settings.data_dir, copy_dir, symlinks=True)
+    yield get_settings(copy_dir), truth
