@@ -40,6 +40,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/bench_full_run.py
+	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_intake.py
 
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

@@ -164,6 +164,127 @@ def demo(
     _print_summary(settings, elapsed)
 
 
+@app.command()
+def explain(
+    area: str = typer.Option(..., "--area", help="Area name or GSS code (or Scotland)."),
+    year: str = typer.Option(..., "--year", help="Financial year, e.g. 2024-25."),
+    indicator: str = typer.Option(..., "--indicator", help="Indicator id, e.g. NO4_CPO_COMPLETED_PCT."),
+    data_dir: Path | None = DataDirOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Where one figure came from: inputs, files (sha256), sheets, cells, supersession."""
+    import json
+
+    from cj_pipeline.lib.explain import ExplainError, input_lines
+    from cj_pipeline.lib.explain import explain as explain_figure
+
+    try:
+        found = explain_figure(get_settings(data_dir).warehouse_path, area, year, indicator)
+    except ExplainError as problem:
+        _fail(escape(str(problem)))
+    if as_json:
+        typer.echo(json.dumps(found, indent=2, default=str))
+        return
+    value = "NULL" if found["value"] is None else f"{found['value']:,.6g}"
+    console.print(f"[bold]{found['indicator_id']}[/] {escape(found['area_name'])} ({found['area_code']}) "
+                  f"{found['financial_year']}: [bold]{value}[/] {escape(found['marker'] or '')}")  # fmt: skip
+    console.print(f"numerator {found['numerator']}, denominator {found['denominator']}, "
+                  f"marker {escape(found['marker'] or 'none')}")  # fmt: skip
+    for item in found["inputs"]:
+        for line in input_lines(item):
+            console.print(escape(line))
+
+
+@app.command()
+def chase(
+    year: str = typer.Option(..., "--year", help="Financial year, e.g. 2024-25."),
+    data_dir: Path | None = DataDirOption,
+    csv_path: Path | None = typer.Option(None, "--csv", help="Also write the list as CSV (mail merge)."),
+) -> None:
+    """Which areas to chase for a year: no return, rejected, missing evidence or narrative, since when."""
+    from cj_pipeline.lib.chase import chase_list, status_counts, write_csv
+
+    try:
+        financial_year = normalise_year(year)
+    except CellProblem as problem:
+        _fail(f"{problem.message} {problem.guidance}")
+    settings = get_settings(data_dir)
+    if not settings.warehouse_path.exists():
+        _fail(f"No warehouse at {settings.warehouse_path}: run `cj-pipeline run` first.")
+    everyone = chase_list(settings.warehouse_path, financial_year, include_complete=True)
+    rows = [row for row in everyone if row.status != "complete"]
+    table = Table(title=f"Returns to chase for {financial_year}", show_lines=True)
+    for column in ("Area", "Status", "Missing", "Since", "Contact"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(text) for text in (f"{row.area_name} ({row.area_code})", row.status, row.missing,
+                                                  row.since, row.contact_email)))  # fmt: skip
+    console.print(table if rows else "Nothing to chase: every area's return is in and complete.")
+    console.print(", ".join(f"{status}: {n}" for status, n in status_counts(everyone).items()))
+    if csv_path:
+        write_csv(rows, csv_path)
+        console.print(f"Wrote {len(rows)} row(s) to {csv_path}")
+
+
+@app.command()
+def publish(
+    year: str = typer.Option(..., "--year", help="Financial year to publish, e.g. 2024-25."),
+    data_dir: Path | None = DataDirOption,
+    override_reason: str = typer.Option(
+        "", "--override-reason", help="Publish although blocking checks fail; recorded in raw.publication_audit."
+    ),
+) -> None:
+    """Publish one financial year if the quality gate passes (or with a recorded override).
+
+    Exit 1 and list the blockers (missing returns, missing local evidence, failing numbers)
+    when blocked; exit 0 and say where the outputs are when published.
+    """
+    import json
+
+    import duckdb
+
+    from cj_pipeline.lib.writer_lock import WarehouseBusyError
+    from cj_pipeline.runner import publish_failure_description, run_publish
+
+    try:
+        financial_year = normalise_year(year)
+    except CellProblem as problem:
+        _fail(f"{problem.message} {problem.guidance}")
+    settings = get_settings(data_dir)
+    if not settings.warehouse_path.exists():
+        _fail(f"no warehouse at {settings.warehouse_path}: run `cj-pipeline run` first.")
+    console.print(f"Checking {financial_year} against the quality gate ...")
+    try:
+        result = run_publish(settings, financial_year, override_reason)
+    except WarehouseBusyError as busy:
+        _fail(str(busy))
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
+        audit = connection.execute(
+            "select release_id, outcome, override_reason, overridden_checks, warnings, published_by"
+            " from raw.publication_audit where financial_year = ? order by published_at desc limit 1",
+            [financial_year],
+        ).fetchone()
+    if not result.success:
+        description = publish_failure_description(result) or "the publication run failed; see the log above."
+        errors.print(f"[bold red]NOT PUBLISHED[/] {financial_year}")
+        errors.print(escape(description))
+        if audit and audit[1] == "blocked":
+            errors.print(
+                "\nFix the problems above and run `cj-pipeline run`, or publish anyway with "
+                "--override-reason \"why\" (recorded in raw.publication_audit)."
+            )
+        raise typer.Exit(code=1)
+    release_id, outcome, reason, overridden, warnings, who = audit
+    console.print(f"[bold green]PUBLISHED[/] {financial_year} (release {release_id}, by {escape(who)})")
+    console.print(f"  outputs   {settings.published_dir / financial_year}")
+    if reason:
+        console.print(f"  override  {escape(reason)}")
+        console.print(f"  overridden checks: {', '.join(json.loads(overridden)) or 'none'}")
+    for warning in json.loads(warnings):
+        console.print(f"  warning   {warning['check']}: {escape(warning['summary'])}")
+    console.print("  audit     raw.publication_audit in the warehouse")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app(prog_name="cj-pipeline")
 

@@ -8,11 +8,15 @@ from cj_pipeline.defs import alerts, schedules
 from cj_pipeline.defs.intake import assets as intake_assets
 from cj_pipeline.defs.intake import sensors as intake_sensors
 from cj_pipeline.defs.jobs import BUILD_JOB_NAME, build_selection
+from cj_pipeline.defs.publish import assets as publish_assets
+from cj_pipeline.defs.quality import checks as quality_checks
 from cj_pipeline.defs.resources import PipelineSettings
+from cj_pipeline.defs.trust import assets as trust_assets
 from cj_pipeline.defs.warehouse import assets as warehouse_assets
 from cj_pipeline.defs.years import assets as year_assets
 
-DOMAINS = (intake_assets, intake_sensors, warehouse_assets, year_assets, schedules, alerts)
+DOMAINS = (intake_assets, intake_sensors, warehouse_assets, year_assets, trust_assets, quality_checks, publish_assets,
+           schedules, alerts)  # fmt: skip
 
 
 def build_defs(data_dir: str = "") -> dg.Definitions:

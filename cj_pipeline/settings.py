@@ -18,6 +18,7 @@ ENV_DATA_DIR = "CJ_DATA_DIR"  # root of raw/, archive/, receipts/, warehouse/, p
 ENV_MAX_FILE_BYTES = "CJ_MAX_FILE_BYTES"  # larger received files are rejected unread
 ENV_MAX_ROWS = "CJ_MAX_ROWS"  # a sheet declaring more rows is rejected
 ENV_MAX_SHEETS = "CJ_MAX_SHEETS"  # a workbook with more sheets is rejected
+ENV_MAX_CELLS = "CJ_MAX_CELLS"  # a sheet spanning more cells (rows x columns used) is rejected
 ENV_WRITER_LOCK_TIMEOUT = "CJ_WRITER_LOCK_TIMEOUT"  # seconds a CLI writer waits; empty = until free
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -31,6 +32,7 @@ class Settings:
     max_file_bytes: int = 20 * 1024 * 1024
     max_rows: int = 100_000
     max_sheets: int = 50
+    max_cells: int = 2_000_000
     writer_lock_timeout: float | None = None
 
     @property
@@ -77,6 +79,7 @@ def get_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         max_file_bytes=int(os.environ.get(ENV_MAX_FILE_BYTES, 20 * 1024 * 1024)),
         max_rows=int(os.environ.get(ENV_MAX_ROWS, 100_000)),
         max_sheets=int(os.environ.get(ENV_MAX_SHEETS, 50)),
+        max_cells=int(os.environ.get(ENV_MAX_CELLS, 2_000_000)),
         writer_lock_timeout=_optional_float(os.environ.get(ENV_WRITER_LOCK_TIMEOUT, "")),
     )
 

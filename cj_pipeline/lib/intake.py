@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import stat as stat_module
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from cj_pipeline.lib import archive, receipts
+from cj_pipeline.lib import archive, changes, receipts
 from cj_pipeline.lib.areas import normalise_area
 from cj_pipeline.lib.partners import parse_partner_file
 from cj_pipeline.lib.problems import ERROR, WARNING, CellProblem, Issue
@@ -113,7 +114,9 @@ def discover_upload_files(settings: Settings) -> list[ReceivedFile]:
     if not settings.uploads_dir.exists():
         return found
     for path in sorted(settings.uploads_dir.iterdir()):
-        if path.is_dir() and not path.name.startswith("."):
+        # A linked folder is not walked (the sensor does not walk it either): it is one
+        # arrival, refused unread as not a plain file.
+        if path.is_dir() and not path.is_symlink() and not path.name.startswith("."):
             found += [_received(settings, p, RETURN, None) for p in sorted(path.iterdir()) if _is_candidate(p)]
         elif _is_candidate(path):
             found.append(_received(settings, path, RETURN, None))
@@ -195,7 +198,7 @@ def _event_id(relative_path: str, size: int, mtime_ns: int, sha256: str) -> str:
 def _outside_data_dir(settings: Settings, path: Path) -> bool:
     try:
         path.resolve().relative_to(settings.data_dir.resolve())
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # RuntimeError: a symlink loop
         return True
     return False
 
@@ -205,10 +208,33 @@ def _read_safely(settings: Settings, received: ReceivedFile) -> tuple[bytes, lis
     if _outside_data_dir(settings, received.path):
         return b"", [
             Issue(ERROR, "link_outside_data_dir",
-                  "The file is a link to a location outside the data folder; it was not read.",
+                  f"'{received.path.name}' is a link to a location outside the data folder (or a link "
+                  "that loops); it was not read.",
                   "Copy the file itself into the upload folder instead of linking to it.")
         ]  # fmt: skip
-    return received.path.read_bytes(), []
+    # Never open what is not a plain file (a FIFO would block, a device never end), and
+    # never read more than the limit: larger files are rejected unread.
+    try:
+        target = received.path.stat()
+        if not stat_module.S_ISREG(target.st_mode):
+            raise IsADirectoryError
+        with open(received.path, "rb") as handle:
+            data = handle.read(settings.max_file_bytes + 1)
+    except OSError:
+        return b"", [
+            Issue(ERROR, "unreadable_file",
+                  f"'{received.path.name}' is not a readable file (a folder, a device, or a link to "
+                  "something that is missing); it was not read.",
+                  "Copy the file itself into the upload folder and send it again.")
+        ]  # fmt: skip
+    if len(data) > settings.max_file_bytes:
+        return b"", [
+            Issue(ERROR, "file_too_large",
+                  f"'{received.path.name}' is more than {settings.max_file_bytes:,} bytes, the limit; "
+                  "it was not read.",
+                  "Remove unused sheets or images, or ask the CJS data team to raise CJ_MAX_FILE_BYTES.")
+        ]  # fmt: skip
+    return data, []
 
 
 def _receipt(received: ReceivedFile, sha256: str, received_at: str, outcome: ParseOutcome,
@@ -234,7 +260,10 @@ def ingest_file(
     connection: duckdb.DuckDBPyConnection, settings: Settings, received: ReceivedFile, parsers: dict[str, Parser]
 ) -> dict | None:
     """Process one file; returns its receipt, or None when this event was already processed."""
-    stat = received.path.lstat()
+    try:
+        stat = received.path.lstat()
+    except FileNotFoundError:  # removed since it was listed: nothing was received
+        return None
     data, read_issues = _read_safely(settings, received)
     sha256 = archive.sha256_bytes(data)
     event_id = _event_id(received.relative_path, stat.st_size, stat.st_mtime_ns, sha256)
@@ -272,6 +301,11 @@ def ingest_file(
         submission_id = event_id if read_issues else sha256[:32]
         receipt = _receipt(received, sha256, received_at, outcome, submission_id, None)
         outcome_label, tables = outcome.status, outcome.tables if outcome.status == "accepted" else {}
+        if outcome_label == "accepted":  # a corrected return or revised partner values: say what changed
+            report, change_rows = changes.change_report(connection, received.kind, received.source,
+                                                        outcome.area_code, outcome.financial_year, tables)  # fmt: skip
+            receipt.update(report)
+            tables = {**tables, "change_reports": change_rows} if report else tables
     _commit(connection, received, stat, sha256, event_id, received_at, receipt, submission_id,
             outcome_label, outcome, tables, new_submission=outcome_label != "duplicate")  # fmt: skip
     receipts.write_receipt(settings.receipts_dir, receipt)
@@ -323,7 +357,10 @@ def restore_missing_receipts(connection: duckdb.DuckDBPyConnection, settings: Se
 
 def _arrival_order(received: ReceivedFile) -> tuple[int, str]:
     """Older files first, so a later file supersedes an earlier one."""
-    return received.path.lstat().st_mtime_ns, received.relative_path
+    try:
+        return received.path.lstat().st_mtime_ns, received.relative_path
+    except FileNotFoundError:
+        return 0, received.relative_path
 
 
 def ingest_pending(

@@ -6,11 +6,13 @@ financial_year, issues[...]}) plus what the CJS team needs to trace it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 from pathlib import Path
 
+from cj_pipeline.lib.changes import render_changes
 from cj_pipeline.lib.problems import ERROR, WARNING
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -19,7 +21,10 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def receipt_stem(received_at: str, sha256: str, file_name: str) -> str:
     """A file-system-safe, unique name for one arrival's receipt."""
     stamp = re.sub(r"[^0-9T]", "", received_at)[:15]
-    safe = _UNSAFE.sub("_", Path(file_name).name)[:80].strip("._") or "file"
+    name = Path(file_name).name
+    safe = _UNSAFE.sub("_", name)[:80].strip("._") or "file"
+    if safe != name:  # names differing only in unsafe characters must not share a receipt
+        safe += "_" + hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:6]
     return f"{stamp}_{sha256[:12]}_{safe}"
 
 
@@ -46,6 +51,7 @@ def render_text(receipt: dict) -> str:
         where = " ".join(filter(None, [issue.get("sheet") and f"sheet '{issue['sheet']}'", issue.get("cell")]))
         lines.append(f"- {issue['severity'].upper()} [{issue['code']}] {where or 'file'}: {issue['message']}")
         lines.append(f"    What to do: {issue['guidance']}")
+    lines += render_changes(receipt)
     return "\n".join(lines) + "\n"
 
 

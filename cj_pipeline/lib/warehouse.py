@@ -137,6 +137,32 @@ RAW_TABLES: dict[str, str] = {
         sheet VARCHAR NOT NULL,
         cell VARCHAR
     """,
+    # What an accepted submission changed against the version it replaces (lib/changes.py):
+    # a corrected return cell by cell, a partner file's revised values.
+    "change_reports": """
+        submission_id VARCHAR NOT NULL,
+        replaces_submission_id VARCHAR,
+        sheet VARCHAR,
+        cell VARCHAR,
+        field VARCHAR NOT NULL,
+        item_id VARCHAR,
+        area_code VARCHAR,
+        financial_year VARCHAR,
+        before_value VARCHAR,
+        after_value VARCHAR,
+        difference DOUBLE
+    """,
+    # One row per publication attempt (cj_pipeline/lib/gate.py): who, when, why, outcome.
+    "publication_audit": """
+        release_id VARCHAR NOT NULL,
+        financial_year VARCHAR NOT NULL,
+        published_at TIMESTAMP NOT NULL,
+        published_by VARCHAR NOT NULL,
+        override_reason VARCHAR,
+        overridden_checks VARCHAR NOT NULL,
+        warnings VARCHAR NOT NULL,
+        outcome VARCHAR NOT NULL
+    """,
 }
 
 

@@ -12,25 +12,28 @@ import duckdb
 import pytest
 
 from cj_pipeline.lib import archive
-from cj_pipeline.lib.sample_data import generate_sample_data
 from cj_pipeline.lib.template import write_template
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import get_settings
 
-pytestmark = pytest.mark.xdist_group("returns")
+pytestmark = pytest.mark.xdist_group("warehouse")  # shares the session warehouse
 
 CORRUPT = b"PK\x03\x04 this zip was cut off in transit"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("returns_data")
-    truth = generate_sample_data(data_dir)
+def built(built_warehouse, tmp_path_factory):
+    """A private copy of the shared built warehouse (sample data already ingested and built;
+    copytree keeps mtimes, so those files are not new arrivals) plus the awkward arrivals,
+    then one more run: far cheaper than generating and building from scratch."""
+    source, truth, _ = built_warehouse
+    data_dir = tmp_path_factory.mktemp("returns_data") / "data"
+    shutil.copytree(source.data_dir, data_dir, symlinks=True)
     settings = get_settings(data_dir)
     uploads = settings.uploads_dir
     later = truth.return_files[-1].stat().st_mtime + 600
 
-    duplicate_source = truth.return_files[0]
+    duplicate_source = uploads / truth.return_files[0].relative_to(source.uploads_dir)
     duplicate = uploads / f"copy of {duplicate_source.name}"
     shutil.copy(duplicate_source, duplicate)
     os.utime(duplicate, (later, later))

@@ -1,0 +1,123 @@
+"""Publication: one financial year at a time, only through the quality gate.
+
+`published_release` evaluates the gate (cj_pipeline.lib.gate) for its partition. Blocking
+failures without an override reason raise `dagster.Failure` listing the blockers in plain
+English (and the attempt is audited as `blocked`); otherwise the audit row is written and
+`cj_pipeline.lib.publish.publish_release` writes published/<FY>/. Run by the job
+`publish_year` (never scheduled) or `cj-pipeline publish --year FY`.
+"""
+
+
+
+import dagster as dg
+
+from cj_pipeline.defs.jobs import PUBLISH_GROUP, PUBLISH_JOB_NAME
+from cj_pipeline.defs.partitions import FINANCIAL_YEARS
+from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
+from cj_pipeline.lib.gate import decide, evaluate_gate, record_audit
+from cj_pipeline.lib.warehouse import connect, ensure_raw_schema
+
+PUBLISHED_RELEASE = dg.AssetKey(["published_release"])
+GATE_CHECK = "publication_gate"
+MARTS = [
+    dg.AssetKey(["marts", name])
+    for name in ("fct_indicator_values", "fct_indicator_trends", "fct_benchmark", "fct_evidence_completeness",
+                 "dim_area", "dim_indicator")  # fmt: skip
+]
+
+
+class PublishConfig(dg.Config):
+    override_reason: str = ""
+    """Publish although blocking checks fail; the reason is recorded in raw.publication_audit."""
+
+
+def _gate_metadata(gate, record) -> dict:
+    return {
+        "release_id": record.release_id,
+        "outcome": record.outcome,
+        "published_by": record.published_by,
+        "override_reason": record.override_reason or "",
+        "blockers": dg.MetadataValue.json(
+            [{"check": o.name, "summary": o.summary, "details": o.details[:50]} for o in gate.blocking_failures]
+        ),
+        "warnings": dg.MetadataValue.json(record.warnings),
+    }
+
+
+@dg.asset(
+    key=PUBLISHED_RELEASE,
+    deps=MARTS,
+    partitions_def=FINANCIAL_YEARS,
+    group_name=PUBLISH_GROUP,
+    pool=WAREHOUSE_POOL,
+    check_specs=[
+        dg.AssetCheckSpec(GATE_CHECK, asset=PUBLISHED_RELEASE, blocking=True,
+                          description="Every blocking quality check passes for the year (or is overridden with a reason).")  # fmt: skip
+    ],
+)
+def published_release(context: dg.AssetExecutionContext, config: PublishConfig, pipeline_settings: PipelineSettings):
+    """published/<FY>/ for one financial year, released only through the quality gate."""
+    from cj_pipeline.lib.publish import publish_release
+
+    settings = pipeline_settings.resolve()
+    year = context.partition_key
+    with connect(settings.warehouse_path) as connection:
+        ensure_raw_schema(connection)  # older warehouses gain raw.publication_audit
+        gate = evaluate_gate(connection, year)
+        record = decide(gate, config.override_reason)
+        if record.outcome == "blocked":
+            record_audit(connection, record)
+    for line in gate.warning_lines():
+        context.log.warning(line)
+    metadata = _gate_metadata(gate, record)
+    if record.outcome == "blocked":
+        yield dg.AssetCheckResult(
+            check_name=GATE_CHECK, passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata,
+            description=f"{len(gate.blocking_failures)} blocking check(s) failed for {year}.",
+        )  # fmt: skip
+        raise dg.Failure(
+            description=f"Publication of {year} is blocked:\n" + "\n".join(gate.blocker_lines()),
+            metadata={"blockers": metadata["blockers"], "release_id": record.release_id},
+        )
+    if record.overridden_checks:
+        context.log.warning(
+            f"Publishing {year} with blocking checks overridden ({', '.join(record.overridden_checks)}) "
+            f"by {record.published_by}: {record.override_reason}"
+        )
+    try:
+        path = publish_release(settings, year, record.release_notes())
+    except Exception:
+        with connect(settings.warehouse_path) as connection:
+            record_audit(connection, record, outcome="publish_failed")
+        raise
+    with connect(settings.warehouse_path) as connection:
+        record_audit(connection, record)
+    yield dg.MaterializeResult(
+        metadata={**metadata, "path": dg.MetadataValue.path(str(path)),
+                  "overridden_checks": dg.MetadataValue.json(record.overridden_checks)},  # fmt: skip
+        check_results=[
+            dg.AssetCheckResult(
+                check_name=GATE_CHECK,
+                passed=gate.passed,
+                # An overridden gate is shown as failed, but only as a warning: it was released.
+                severity=dg.AssetCheckSeverity.WARN,
+                description="passed" if gate.passed else f"overridden: {record.override_reason}",
+                metadata={"overridden_checks": dg.MetadataValue.json(record.overridden_checks)},
+            )
+        ],
+    )
+
+
+publish_year_job = dg.define_asset_job(
+    PUBLISH_JOB_NAME,
+    selection=dg.AssetSelection.assets(PUBLISHED_RELEASE),
+    partitions_def=FINANCIAL_YEARS,
+    description="Publish one financial year through the quality gate. Never scheduled.",
+)
+
+
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[published_release], jobs=[publish_year_job])
+
+
+__all__ = ["defs", "published_release", "publish_year_job"]

@@ -1,0 +1,149 @@
+"""Dataset expectations on the marts with Great Expectations 1.x, called directly.
+
+GX is imported lazily (about 4 s): only when these suites run. An ephemeral context, a
+pandas dataframe asset and `ValidationDefinition(...).run(batch_parameters={"dataframe": df})`
+(environment-notes). GX does not take polars, so frames are pandas.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+
+from cj_pipeline.lib.cells import STANDALONE_MARKERS
+from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
+from cj_pipeline.lib.seeds import area_names, indicators, local_authorities
+
+RETURN_STATUSES = ["received", "missing", "rejected"]
+# Columns naming the row of a failing value in the details.
+_WHERE = ("area_code", "financial_year", "indicator_id", "return_status")
+
+
+def _indicator_values_frame(connection: duckdb.DuckDBPyConnection, financial_year: str | None):
+    sql, params = "select * from marts.fct_indicator_values", []
+    if financial_year is not None:
+        sql, params = sql + " where financial_year = ?", [financial_year]
+    frame = connection.sql(sql, params=params).df()
+    return prepare_indicator_values(frame)
+
+
+def prepare_indicator_values(frame):
+    """Add the derived columns the suite checks: whether value and marker agree (a value is
+    NULL exactly when a marker that replaces a number says why), and the percentage value
+    of non-attrition percentage indicators (attrition ratios may exceed 100)."""
+    import pandas as pd
+
+    frame = frame.copy()
+    replacing = frame["marker"].fillna("").map(lambda text: any(m in text.split() for m in STANDALONE_MARKERS))
+    frame["value_and_marker_agree"] = frame["value"].isna() == replacing
+    percent_ids = {r["indicator_id"] for r in indicators() if r["unit"] == "percent" and not r["indicator_id"].startswith("ATT_")}
+    frame["percentage_value"] = frame["value"].where(frame["indicator_id"].isin(percent_ids)).astype("float64")
+    frame["value_and_marker_agree"] = frame["value_and_marker_agree"].astype(bool)
+    return pd.DataFrame(frame)
+
+
+def _completeness_frame(connection: duckdb.DuckDBPyConnection, financial_year: str | None):
+    sql, params = "select * from marts.fct_evidence_completeness", []
+    if financial_year is not None:
+        sql, params = sql + " where financial_year = ?", [financial_year]
+    return connection.sql(sql, params=params).df()
+
+
+def _suites():
+    import great_expectations.expectations as gxe
+
+    indicator_ids = [r["indicator_id"] for r in indicators()]
+    return {
+        "fct_indicator_values": [
+            *(gxe.ExpectColumnValuesToNotBeNull(column=c) for c in ("area_code", "financial_year", "indicator_id")),
+            gxe.ExpectColumnValuesToBeInSet(column="area_code", value_set=list(area_names())),
+            gxe.ExpectColumnValuesToBeInSet(column="indicator_id", value_set=indicator_ids),
+            gxe.ExpectColumnValuesToBeInSet(column="value_and_marker_agree", value_set=[True]),
+            gxe.ExpectColumnValuesToBeBetween(column="percentage_value", min_value=0, max_value=100),
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["area_code", "financial_year", "indicator_id"]),
+        ],
+        "fct_evidence_completeness": [
+            *(gxe.ExpectColumnValuesToNotBeNull(column=c) for c in ("area_code", "financial_year", "return_status")),
+            gxe.ExpectColumnValuesToBeInSet(column="area_code", value_set=[a["area_code"] for a in local_authorities()]),
+            gxe.ExpectColumnValuesToBeInSet(column="return_status", value_set=RETURN_STATUSES),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="items_expected", column_B="items_complete", or_equal=True
+            ),
+        ],
+    }
+
+
+_EXPLAIN = {
+    "expect_column_values_to_not_be_null": "is empty",
+    "expect_column_values_to_be_in_set": "is not an allowed value",
+    "expect_column_values_to_be_between": "is outside 0-100",
+    "expect_compound_columns_to_be_unique": "is duplicated",
+    "expect_column_pair_values_a_to_be_greater_than_b": "has more items complete than expected",
+}
+
+
+def validate_frame(mart: str, frame) -> CheckOutcome:
+    """Run the suite of `mart` (a pandas frame, prepared as in this module) and turn the
+    result into a CheckOutcome naming each failing row."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    for name in ("great_expectations", "great_expectations._docs_decorators"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = (
+        context.data_sources.add_pandas(f"cj_{mart}")
+        .add_dataframe_asset(mart)
+        .add_batch_definition_whole_dataframe(f"{mart}_whole")
+    )
+    suite = context.suites.add(gx.ExpectationSuite(name=f"{mart}_suite", expectations=_suites()[mart]))
+    validation = gx.ValidationDefinition(name=f"{mart}_validation", data=batch, suite=suite)
+    result = validation.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"})
+    details: list[dict] = []
+    names = area_names()
+    for item in result.results:
+        if item.success:
+            continue
+        config = item.expectation_config
+        kwargs = dict(config.kwargs)
+        column = kwargs.get("column") or kwargs.get("column_list") or [kwargs.get("column_A"), kwargs.get("column_B")]
+        indexes = (item.result or {}).get("unexpected_index_list") or []
+        for index in indexes[:200]:
+            row = frame.loc[index] if not isinstance(index, dict) else None
+            where = {k: row[k] for k in _WHERE if row is not None and k in row.index and row[k] is not None}
+            area = names.get(str(where.get("area_code")), where.get("area_code"))
+            explain = _EXPLAIN.get(config.type, "fails " + config.type)
+            if column == "value_and_marker_agree":
+                column, explain = "value/marker", "disagree (a value is empty without [c], [x], [z] or [low], or has one)"
+            details.append(
+                {
+                    "table": f"marts.{mart}",
+                    "expectation": config.type,
+                    "column": column,
+                    **({"area": area} if area else {}),
+                    **{k: (v if isinstance(v, str) else str(v)) for k, v in where.items()},
+                    "problem": f"marts.{mart}: {column} {explain} for "
+                    + " ".join(str(v) for v in [area, where.get("financial_year"), where.get("indicator_id")] if v)
+                    + ".",
+                }
+            )
+        if not indexes:
+            details.append({"table": f"marts.{mart}", "expectation": config.type, "column": column,
+                            "problem": f"marts.{mart}: {column} {_EXPLAIN.get(config.type, 'fails ' + config.type)}."})  # fmt: skip
+    return outcome(
+        f"expectations_{mart}",
+        blocking=True,
+        details=details,
+        passed_summary=f"marts.{mart} meets every expectation ({len(frame):,} rows).",
+        failed_summary=f"{{n}} row(s) of marts.{mart} fail an expectation.",
+    )
+
+
+def marts_expectations(connection: duckdb.DuckDBPyConnection, financial_year: str | None = None) -> list[CheckOutcome]:
+    """The GX suites on marts.fct_indicator_values and marts.fct_evidence_completeness."""
+    return [
+        validate_frame("fct_indicator_values", _indicator_values_frame(connection, financial_year)),
+        validate_frame("fct_evidence_completeness", _completeness_frame(connection, financial_year)),
+    ]

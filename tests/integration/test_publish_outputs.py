@@ -1,0 +1,132 @@
+"""The published release: accessible xlsx, tidy files, packs, safe text, atomic snapshot."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from cj_pipeline.lib.publish import publish_release
+
+pytestmark = pytest.mark.xdist_group("warehouse")
+YEAR = "2024-25"
+EVIL = '=HYPERLINK("http://evil.example","click")'
+SCRIPT = "<script>alert(1)</script>"
+NOTES = {"release_id": "test-1", "published_at": "2025-06-01T09:00:00", "published_by": "tester",
+         "override_reason": "Late return from one area", "overridden_checks": ["completeness"],
+         "warnings": [{"check": "reconciliation", "summary": "Scotland differs from the sum"}]}
+
+
+@pytest.fixture
+def published(warehouse_copy):
+    settings, _ = warehouse_copy
+    con = duckdb.connect(str(settings.warehouse_path))
+    con.execute("update marts.fct_outcome_assessments set actions_taken = ? where area_code = 'S12000005' and financial_year = ?", [EVIL, YEAR])
+    con.execute("update marts.fct_local_outcomes set commentary = ? where area_code = 'S12000005' and financial_year = ?", [SCRIPT, YEAR])
+    con.execute("update marts.fct_local_outcomes set local_outcome = ? where area_code = 'S12000006' and financial_year = ?", ["@cmd|' /C calc'!A0", YEAR])
+    con.close()
+    return settings, publish_release(settings, YEAR, NOTES)
+
+
+def test_release_contents_and_accessible_workbook(published):
+    settings, out = published
+    assert out == settings.published_dir / YEAR
+    assert not list(settings.published_dir.glob(f".{YEAR}.*"))  # no temp or old folders left
+    for name in ("indicator_values", "indicator_trends", "benchmark"):
+        assert (out / "data" / f"{name}.csv").exists() and (out / "data" / f"{name}.parquet").exists()
+    notes = (out / "release_notes.md").read_text()
+    assert "Late return from one area" in notes and "completeness" in notes and "reconciliation" in notes
+    book = openpyxl.load_workbook(next(out.glob("*.xlsx")))
+    assert book.sheetnames[:3] == ["Cover", "Contents", "Notes"]
+    for sheet in book.worksheets:
+        assert not sheet.merged_cells.ranges, sheet.title
+        assert isinstance(sheet["A1"].value, str) and sheet["A1"].value, sheet.title
+        if sheet.title != "Cover":
+            assert sheet.freeze_panes == "A4", sheet.title
+        for row in sheet.iter_rows(min_row=4 if sheet.title != "Cover" else 1):
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(("=", "+", "-", "@")), (sheet.title, cell.coordinate, cell.value)
+                    assert cell.data_type != "f"
+                if sheet.title not in ("Cover",) and cell.row > 3:
+                    assert cell.value is not None, (sheet.title, cell.coordinate)  # markers, not blanks
+    values = book["Values_latest"]
+    headers = [c.value for c in values[3]]
+    col = headers.index("Value (count, % or rate per 10,000: see Unit)") + 1
+    cells = [values.cell(row=r, column=col).value for r in range(4, values.max_row + 1)]
+    assert any(isinstance(v, (int, float)) for v in cells)
+    assert all(isinstance(v, (int, float)) or re.fullmatch(r"\[[a-z]+\]", v) for v in cells)
+    texts = [c.value for row in book["Assessments"].iter_rows(min_row=4) for c in row]
+    assert "'" + EVIL in texts
+    csv_text = (out / "data" / "indicator_values.csv").read_text()
+    assert "[c]" in csv_text or "[x]" in csv_text
+
+
+def test_packs_are_offline_and_escaped(published):
+    settings, out = published
+    packs = sorted((out / "packs").glob("*.html"))
+    assert len(packs) == 33 and (out / "packs" / "S92000003.html").exists()
+    for pack in packs:
+        html = pack.read_text()
+        assert "<svg" in html
+        assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?://", html)
+        assert "<script" not in html
+    fife = (out / "packs" / "S12000005.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in fife
+    assert "=HYPERLINK(&quot;http://evil.example&quot;" in fife
+
+
+def test_snapshot_swap_keeps_old_readers(published):
+    settings, _ = published
+    snap = settings.published_dir / "snapshot" / "cj_analytics.duckdb"
+    old = duckdb.connect(str(snap), read_only=True)
+    try:
+        before = old.execute("select count(*) from marts.fct_indicator_values").fetchall()[0][0]
+        con = duckdb.connect(str(settings.warehouse_path))
+        con.execute("delete from marts.fct_indicator_values where area_code = 'S12000005'")
+        con.close()
+        publish_release(settings, YEAR, NOTES)
+        assert old.execute("select count(*) from marts.fct_indicator_values").fetchall()[0][0] == before
+        # A new reader (another process: DuckDB shares one instance per path within a
+        # process) sees the new file.
+        code = ("import duckdb,sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+                "print(c.execute('select count(*) from marts.fct_indicator_values').fetchall()[0][0])")
+        result = subprocess.run([sys.executable, "-c", code, str(snap)], capture_output=True, text=True, check=True)
+        assert int(result.stdout.strip()) < before
+    finally:
+        old.close()
+    assert (settings.published_dir / "snapshot" / "parquet" / "fct_indicator_values.parquet").exists()
+
+
+def _png_variance(path: Path) -> int:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat = 8, b""
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    return len(set(raw[:200000]))
+
+
+def test_one_pack_renders_in_a_real_browser(published, tmp_path):
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("Chromium is not installed: apt-get install chromium")
+    _, out = published
+    png = tmp_path / "pack.png"
+    subprocess.run([str(chromium), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+                    f"--screenshot={png}", "--window-size=1200,900", (out / "packs" / "S12000005.html").as_uri()],
+                   check=True, timeout=120, capture_output=True)
+    assert png.exists() and _png_variance(png) > 3
