@@ -134,7 +134,23 @@ def _funnel_chart(values: pl.DataFrame, area: str, year: str) -> tuple[alt.TopLe
     return svg, table
 
 
-def write_packs(out_dir: Path, year: str, release_id: str, tables: dict[str, pl.DataFrame], areas: list[tuple[str, str]], indicator_names: dict[str, str]) -> list[Path]:
+def _sources_footnote(lineage_rows: list[dict]) -> str:
+    """Per figure: the file, sheet and cell each input was read from (issue 10 lineage)."""
+    if not lineage_rows:
+        return "<p>[x] No lineage recorded for this year.</p>"
+    rows = []
+    for r in lineage_rows:
+        if r["file_name"]:
+            where = f"{r['file_name']} (sha256 {str(r['sha256'])[:12]}...), sheet {r['source_sheet']}, cell {r['source_cell']}"
+            received = str(r["received_at"])[:19]
+        else:
+            where, received = r["derivation"] or "not received", ""
+        rows.append([esc(r["indicator_id"]), esc(f"{r['input_role']}: {r['measure']}"), esc(r["input_source"] or ""),
+                     esc(where), esc(received), esc("yes" if r["supersedes_earlier"] else "no")])  # fmt: skip
+    return _table(["Figure", "Input", "Source", "File, sheet and cell", "Received (UTC)", "Supersedes an earlier value"], rows)
+
+
+def write_packs(out_dir: Path, year: str, release_id: str, tables: dict[str, pl.DataFrame], areas: list[tuple[str, str]], indicator_names: dict[str, str], lineage: list[dict] | None = None) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     values = tables["indicator_values"]
     bench = tables["benchmark"].filter(pl.col("financial_year") == year)
@@ -151,6 +167,9 @@ def write_packs(out_dir: Path, year: str, release_id: str, tables: dict[str, pl.
     for r in local.iter_rows(named=True):
         by_area_local[r["area_code"]].append(r)
     comp = {r["area_code"]: r for r in completeness.iter_rows(named=True)}
+    lineage_by_area = defaultdict(list)
+    for r in lineage or []:
+        lineage_by_area[r["area_code"]].append(r)
 
     for code, name in areas:
         parts = [f"<h1>{esc(name)}: community justice report pack {esc(year)}</h1>",
@@ -208,6 +227,8 @@ def write_packs(out_dir: Path, year: str, release_id: str, tables: dict[str, pl.
         parts.append(_table(["Type", "Local outcome", "Metric", "Value", "Unit", "Commentary"],
                             [[esc(r["outcome_type"]), esc(r["local_outcome"]), esc(r["metric"]), _fmt(r["value"], r["marker"]), esc(r["unit"]), esc(r["commentary"] or "")] for r in lo], {3})
                      if lo else "<p>[x] No local outcomes received for this year.</p>")
+        parts.append("<h2>Where these figures come from</h2>")
+        parts.append(_sources_footnote(lineage_by_area.get(code, [])))
         path = out_dir / f"{code}.html"
         path.write_text(_page(f"{name} {year}", "".join(parts)), encoding="utf-8")
         written.append(path)

@@ -50,6 +50,15 @@ def load(settings: Settings, year: str) -> dict[str, list[dict]]:
             "local": _rows(con, "select * from marts.fct_local_outcomes where financial_year = ? order by area_code, row_number", (year,)),
             "areas": _rows(con, "select area_code, area_name, is_scotland from marts.dim_area order by area_name"),
             "indicators": _rows(con, "select * from marts.dim_indicator order by indicator_id"),
+            # Where each figure comes from (file, sheet, cell): cell references, never values.
+            "lineage": _rows(
+                con,
+                "select area_code, indicator_id, input_role, measure, input_source, file_name, sha256, "
+                "source_sheet, source_cell, received_at, supersedes_earlier, derivation "
+                "from marts.fct_indicator_lineage where financial_year = ? "
+                "order by area_code, indicator_id, input_role",
+                (year,),
+            ),
             "years": [r[0] for r in con.execute(f"select distinct financial_year from marts.fct_indicator_values {where} order by 1", (year,)).fetchall()],
         }
     finally:
@@ -154,7 +163,7 @@ def build_release(settings: Settings, year: str, release_notes: dict) -> Path:
         t = time.perf_counter()
         areas = [(a["area_code"], a["area_name"]) for a in raw["areas"] if not a["is_scotland"]]
         names = {i["indicator_id"]: i["description"] for i in raw["indicators"]}
-        write_packs(tmp / "packs", year, str(release_notes.get("release_id")), tables, areas, names)
+        write_packs(tmp / "packs", year, str(release_notes.get("release_id")), tables, areas, names, raw["lineage"])
         timings["packs_seconds"] = round(time.perf_counter() - t, 2)
         (tmp / "release_notes.md").write_text(_notes_markdown(year, release_notes, policy, timings), encoding="utf-8")
         manifest = {"financial_year": year, **{k: release_notes.get(k) for k in ("release_id", "published_at", "published_by", "override_reason", "overridden_checks", "warnings")},
