@@ -32,6 +32,18 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+def _year_and_built_warehouse(year: str, data_dir: Path | None):
+    """The canonical year and the settings of a data dir whose warehouse exists, or exit 1."""
+    try:
+        financial_year = normalise_year(year)
+    except CellProblem as problem:
+        _fail(f"{problem.message} {problem.guidance}")
+    settings = get_settings(data_dir)
+    if not settings.warehouse_path.exists():
+        _fail(f"No warehouse at {settings.warehouse_path}: run `cj-pipeline run` first.")
+    return financial_year, settings
+
+
 @app.command()
 def template(
     area: str = typer.Option(..., "--area", help="Local authority name or GSS code, e.g. Fife."),
@@ -204,13 +216,7 @@ def chase(
     """Which areas to chase for a year: no return, rejected, missing evidence or narrative, since when."""
     from cj_pipeline.lib.chase import chase_list, status_counts, write_csv
 
-    try:
-        financial_year = normalise_year(year)
-    except CellProblem as problem:
-        _fail(f"{problem.message} {problem.guidance}")
-    settings = get_settings(data_dir)
-    if not settings.warehouse_path.exists():
-        _fail(f"No warehouse at {settings.warehouse_path}: run `cj-pipeline run` first.")
+    financial_year, settings = _year_and_built_warehouse(year, data_dir)
     everyone = chase_list(settings.warehouse_path, financial_year, include_complete=True)
     rows = [row for row in everyone if row.status != "complete"]
     table = Table(title=f"Returns to chase for {financial_year}", show_lines=True)
@@ -246,13 +252,7 @@ def publish(
     from cj_pipeline.lib.writer_lock import WarehouseBusyError
     from cj_pipeline.runner import publish_failure_description, run_publish
 
-    try:
-        financial_year = normalise_year(year)
-    except CellProblem as problem:
-        _fail(f"{problem.message} {problem.guidance}")
-    settings = get_settings(data_dir)
-    if not settings.warehouse_path.exists():
-        _fail(f"no warehouse at {settings.warehouse_path}: run `cj-pipeline run` first.")
+    financial_year, settings = _year_and_built_warehouse(year, data_dir)
     console.print(f"Checking {financial_year} against the quality gate ...")
     try:
         result = run_publish(settings, financial_year, override_reason)
