@@ -54,3 +54,9 @@ def test_groups_follow_the_layers():
 def test_dbt_tests_are_asset_checks():
     checks = {key.name for key in _graph().asset_check_keys}
     assert any(name.startswith("unique_combination_fct_indicator_values") for name in checks)
+
+
+def test_intake_does_not_claim_tables_written_by_publication():
+    keys = set(_graph().get_all_asset_keys())
+    assert dg.AssetKey(["raw", "publication_audit"]) not in keys
+    assert dg.AssetKey(["raw", "change_reports"]) in keys  # written by intake with each submission
