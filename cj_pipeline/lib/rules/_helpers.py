@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from cj_pipeline.lib.cells import NumericCell, parse_numeric
 from cj_pipeline.lib.problems import CellProblem, Issue
 from cj_pipeline.lib.returns import Cell, ReturnFile, Section
@@ -38,3 +40,46 @@ def numeric(cell: Cell) -> NumericCell | CellProblem:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def each_id_once(
+    ret: ReturnFile,
+    section_name: str,
+    id_column: str,
+    expected: list[str] | tuple[str, ...],
+    *,
+    codes: tuple[str, str, str],
+    texts: tuple[str, str, str, str],
+    severity: str,
+    guidance: str,
+) -> list[Issue]:
+    """Issues for a sheet that must list every expected id exactly once and no other.
+
+    codes: (missing, duplicated, unknown). texts: templates for an unknown id ({id}),
+    a row with no id, a duplicated id ({id}, {count}) and a missing id ({id}).
+    """
+    section = ret.sections.get(section_name)
+    if section is None or section.sheet is None:
+        return []
+    missing_code, duplicated_code, unknown_code = codes
+    unknown_text, no_id_text, duplicated_text, missing_text = texts
+    records = readable_records(ret, section_name)
+    counts = Counter(record[id_column].text.upper() for record in records)
+    issues, reported = [], set()
+    for record in records:
+        cell = record[id_column]
+        key = cell.text.upper()
+        if key not in expected:
+            message = unknown_text.format(id=cell.text) if key else no_id_text
+            issues.append(issue(severity, unknown_code, cell, message, guidance))
+        elif counts[key] > 1 and key not in reported:
+            reported.add(key)
+            message = duplicated_text.format(id=cell.text, count=counts[key])
+            issues.append(issue(severity, duplicated_code, cell, message, guidance))
+    for expected_id in expected:
+        if counts[expected_id] == 0:
+            issues.append(
+                issue(severity, missing_code, None, missing_text.format(id=expected_id),
+                      guidance + " Put back the missing row.", sheet=section.sheet)
+            )  # fmt: skip
+    return issues
