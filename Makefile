@@ -36,7 +36,7 @@ run: setup
 	$(BIN)/cj-pipeline run
 
 test: setup
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 bench: setup
 	$(BIN)/python bench/bench_full_run.py

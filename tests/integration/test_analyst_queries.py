@@ -6,7 +6,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-pytestmark = pytest.mark.xdist_group("warehouse")
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

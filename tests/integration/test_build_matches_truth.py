@@ -5,7 +5,6 @@ import pytest
 
 from cj_pipeline.lib.seeds import SCOTLAND_CODE
 
-pytestmark = pytest.mark.xdist_group("warehouse")
 
 NO1 = {
     "NO1_ASSESSMENTS": "diversion_assessments",

@@ -13,7 +13,6 @@ from cj_pipeline.lib.seeds import financial_years
 from cj_pipeline.settings import PROJECT_ROOT
 from tests.integration.servers import VENV_BIN, dagster_env
 
-pytestmark = pytest.mark.xdist_group("warehouse")
 
 ASSET_KEY = dg.AssetKey("financial_year_status")
 

@@ -8,7 +8,6 @@ import pytest
 
 from cj_pipeline.lib.seeds import SCOTLAND_CODE
 
-pytestmark = pytest.mark.xdist_group("warehouse")
 
 DISPOSALS = ("disposals_custody", "disposals_community", "disposals_financial", "disposals_other")
 HL = {

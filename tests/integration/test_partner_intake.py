@@ -24,7 +24,6 @@ from cj_pipeline.lib.intake import discover_partner_files, ingest_pending
 from cj_pipeline.lib.seeds import local_authorities
 from cj_pipeline.settings import DBT_PROJECT_DIR, get_settings
 
-pytestmark = pytest.mark.xdist_group("partners")
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "partners"
 FIRST, LATER = 1_700_000_000, 1_700_100_000  # mtimes: arrival order is by mtime

@@ -7,13 +7,11 @@ from __future__ import annotations
 import json
 
 import duckdb
-import pytest
 from typer.testing import CliRunner
 
 from cj_pipeline.cli import app
 from cj_pipeline.lib.gate import evaluate_gate
 
-pytestmark = pytest.mark.xdist_group("warehouse")
 
 YEAR = "2024-25"
 

@@ -16,7 +16,6 @@ import pytest
 
 from cj_pipeline.lib.publish import publish_release
 
-pytestmark = pytest.mark.xdist_group("warehouse")
 YEAR = "2024-25"
 EVIL = '=HYPERLINK("http://evil.example","click")'
 SCRIPT = "<script>alert(1)</script>"

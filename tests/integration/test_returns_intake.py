@@ -16,7 +16,6 @@ from cj_pipeline.lib.template import write_template
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import get_settings
 
-pytestmark = pytest.mark.xdist_group("warehouse")  # shares the session warehouse
 
 CORRUPT = b"PK\x03\x04 this zip was cut off in transit"
 

@@ -24,7 +24,6 @@ from cj_pipeline.lib.template import ReturnContent, write_template
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import get_settings
 
-pytestmark = pytest.mark.xdist_group("warehouse")
 
 
 def _index(cell: str) -> tuple[int, int]:

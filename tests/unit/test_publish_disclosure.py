@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import duckdb
-import pytest
 
 from cj_pipeline.lib.disclosure import recoverable_cells
 from cj_pipeline.lib.publish import control
 from cj_pipeline.lib.publish.release import controlled_tables, load
 from cj_pipeline.lib.publish.safety import safe_cell_text
 
-pytestmark = pytest.mark.xdist_group("warehouse")
 YEAR = "2024-25"
 
 

@@ -7,23 +7,15 @@ the `by_year` group that the unpartitioned build job leaves out.
 
 import dagster as dg
 
-from cj_pipeline.defs.jobs import BY_YEAR_GROUP
-from cj_pipeline.defs.partitions import FINANCIAL_YEARS
-from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
+from cj_pipeline.defs.partitions import read_only_by_year_asset
+from cj_pipeline.defs.resources import PipelineSettings
 from cj_pipeline.lib.chase import chase_list as chase_rows
 from cj_pipeline.lib.chase import markdown_table, status_counts
 
 FCT_EVIDENCE_COMPLETENESS = dg.AssetKey(["marts", "fct_evidence_completeness"])
 
 
-@dg.asset(
-    deps=[FCT_EVIDENCE_COMPLETENESS],
-    partitions_def=FINANCIAL_YEARS,
-    group_name=BY_YEAR_GROUP,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    # Reads only, but DuckDB refuses a second process while a run writes.
-    pool=WAREHOUSE_POOL,
-)
+@read_only_by_year_asset(FCT_EVIDENCE_COMPLETENESS)
 def chase_list(context: dg.AssetExecutionContext, pipeline_settings: PipelineSettings):
     """Areas to chase for the year: no return, rejected return, missing evidence or narrative."""
     settings = pipeline_settings.resolve()

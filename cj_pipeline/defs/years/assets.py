@@ -9,25 +9,15 @@ for every year.
 import dagster as dg
 
 from cj_pipeline.defs.jobs import BY_YEAR_GROUP, FINANCIAL_YEAR_JOB_NAME
-from cj_pipeline.defs.partitions import FINANCIAL_YEARS
-from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
+from cj_pipeline.defs.partitions import FINANCIAL_YEARS, read_only_by_year_asset
+from cj_pipeline.defs.resources import PipelineSettings
 from cj_pipeline.lib.warehouse import connect
 from cj_pipeline.lib.year_status import financial_year_status as year_status
 
 FCT_INDICATOR_VALUES = dg.AssetKey(["marts", "fct_indicator_values"])
 
 
-@dg.asset(
-    deps=[FCT_INDICATOR_VALUES],
-    partitions_def=FINANCIAL_YEARS,
-    group_name=BY_YEAR_GROUP,
-    # A backfill of many years is one run (and `dagster asset materialize --partition-range`
-    # requires it): one warehouse connection instead of one run per year.
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    # Reads only, but DuckDB refuses any second process while a run writes, so readers
-    # queue in the writers' pool too.
-    pool=WAREHOUSE_POOL,
-)
+@read_only_by_year_asset(FCT_INDICATOR_VALUES)
 def financial_year_status(context: dg.AssetExecutionContext, pipeline_settings: PipelineSettings):
     """Rows, values and markers of marts.fct_indicator_values for the year(s) of this run."""
     settings = pipeline_settings.resolve()
