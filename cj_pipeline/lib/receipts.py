@@ -52,7 +52,14 @@ def render_text(receipt: dict) -> str:
         lines.append(f"- {issue['severity'].upper()} [{issue['code']}] {where or 'file'}: {issue['message']}")
         lines.append(f"    What to do: {issue['guidance']}")
     lines += render_changes(receipt)
-    return "\n".join(lines) + "\n"
+    return "\n".join(visible(line) for line in lines) + "\n"
+
+
+def visible(text: str) -> str:
+    """Text safe to show in a terminal or editor: control and format characters (escape
+    sequences, right-to-left overrides, lone surrogates from undecodable file names) are
+    written as \\uXXXX, so a file name cannot rewrite or disguise the receipt around it."""
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
 
 
 def _atomic_write(path: Path, text: str) -> None:

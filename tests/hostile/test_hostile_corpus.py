@@ -154,6 +154,12 @@ def test_every_file_through_intake(corpus, capsys, tmp_path):
     written = [json.loads(p.read_text()) for p in settings.receipts_dir.glob("*.json")]
     assert sorted(r["file"] for r in written) == sorted(case.name for case in cases)
     assert all(p.parent == settings.receipts_dir for p in settings.receipts_dir.rglob("*"))
+    # Text receipts show control characters in names (escape sequences, bells, RTL overrides)
+    # as \\uXXXX: a file name cannot rewrite the terminal or disguise the verdict.
+    for path in settings.receipts_dir.glob("*.txt"):
+        text = path.read_text(encoding="utf-8")
+        assert all(ch.isprintable() or ch == "\n" for ch in text), path.name
+    assert any("\\u001b" in p.read_text(encoding="utf-8") for p in settings.receipts_dir.glob("*.txt"))
 
     # Nothing from outside the data dir was read: no archived object holds those bytes.
     objects = [p for p in (settings.archive_dir / "objects").rglob("*") if p.is_file()]
