@@ -1,10 +1,16 @@
 """The real graph (intake -> DuckDB -> dbt) reproduces the generator's truth."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import duckdb
 import pytest
 
 from cj_pipeline.lib.seeds import SCOTLAND_CODE
-
+from cj_pipeline.settings import DBT_PROJECT_DIR
 
 NO1 = {
     "NO1_ASSESSMENTS": "diversion_assessments",
@@ -124,3 +130,31 @@ def test_every_file_received_is_archived_and_has_a_receipt(built_warehouse):
     assert len([o for o in objects if o.is_file()]) >= len(truth.partner_files)
     receipts = list(settings.receipts_dir.glob("*.json"))
     assert len(receipts) >= len(truth.partner_files)
+
+
+def test_not_null_columns_names_the_column_that_holds_a_null(warehouse_copy, tmp_path):
+    """The per-model not_null_columns test (dbt_project/tests/generic) passes on the build
+    and fails, naming the column, once a NULL is planted in one of its columns."""
+    settings, _ = warehouse_copy
+    target = tmp_path / "target"
+
+    def dbt_test() -> tuple[int, dict]:
+        command = [str(Path(sys.executable).with_name("dbt")), "test", "--profiles-dir", ".", "--select",
+                   "fct_indicator_values,test_name:not_null_columns", "--store-failures",
+                   "--target-path", str(target), "--log-path", str(target)]  # fmt: skip
+        env = {**os.environ, "CJ_WAREHOUSE_PATH": str(settings.warehouse_path)}
+        done = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300)
+        (result,) = json.loads((target / "run_results.json").read_text())["results"]
+        return done.returncode, result
+
+    code, result = dbt_test()
+    assert code == 0 and result["status"] == "pass"
+    with duckdb.connect(str(settings.warehouse_path)) as connection:
+        connection.execute("update marts.fct_indicator_values set area_name = null where indicator_id = 'NO1_COMMENCED'")
+    code, result = dbt_test()
+    assert code == 1 and result["status"] == "fail" and result["failures"] == 1
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
+        failures = connection.execute(f"select null_column, null_rows from {result['relation_name']}").fetchall()
+        planted = connection.execute(
+            "select count(*) from marts.fct_indicator_values where indicator_id = 'NO1_COMMENCED'").fetchall()[0][0]
+    assert failures == [("area_name", planted)]
