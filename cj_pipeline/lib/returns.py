@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cj_pipeline.lib.problems import Issue, a1
+from cj_pipeline.lib.problems import Issue, a1, column_letter
 from cj_pipeline.lib.tables import OpenedFile, Sheet, find_header_row, header_key
 from cj_pipeline.lib.template import (
     ASSESSMENT_COLUMNS,
@@ -123,14 +123,18 @@ def _read_section(sheet: Sheet, name: str) -> Section:
             positions[column] = c
     section.missing_columns = [column for column in columns if column not in positions]
     section.header_ref = a1(header_index, 0)
+    # Column letters once per sheet, not once per cell (same refs as a1()).
+    placed = [(column, c, column_letter(c)) for column, c in positions.items()]
+    name = sheet.name
     for r in range(header_index + 1, len(sheet.rows)):
         row = sheet.rows[r]
-        record = {
-            column: Cell(row[c] if c < len(row) else None, sheet.name, a1(r, c)) for column, c in positions.items()
-        }
-        if all(cell.value is None for cell in record.values()):
-            continue
-        section.records.append(record)
+        width = len(row)
+        if not any(row[c] is not None for _, c, _ in placed if c < width):
+            continue  # a row empty in every template column
+        number = str(r + 1)
+        section.records.append(
+            {column: Cell(row[c] if c < width else None, name, letters + number) for column, c, letters in placed}
+        )
     return section
 
 

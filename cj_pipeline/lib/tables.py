@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -137,7 +139,61 @@ def _check_zip(data: bytes, settings: Settings) -> OpenedFile | None:
     unpacked = sum(member.file_size for member in members)
     if unpacked > settings.max_file_bytes * 10:
         return _too_large(unpacked)
-    return _stream_members(archive, members, settings)
+    # Duplicate names are left to zipfile (which reads the last of them).
+    held = _inflate_small(data, members) if len(names) == len(members) else None
+    return _stream_members(archive, members, settings, held)
+
+
+# Members are kept in memory (and inflated straight from the bytes) up to this total size.
+_HOLD_MAX = 4 * 1024 * 1024
+
+
+def _inflate_small(data: bytes, members: list[zipfile.ZipInfo]) -> dict[str, bytes] | None:
+    """Every member's content inflated directly from `data`, for a small plain workbook.
+
+    zipfile costs tens of microseconds per member opened, more than inflating a typical
+    return. This gives exactly what zipfile's reader would give, and only in the plain case
+    (deflated or stored, no encryption, header matching the directory, size and CRC exact);
+    anything else returns None and the members are streamed through zipfile as before, so
+    its errors and limits apply unchanged.
+    """
+    if sum(member.file_size for member in members) > _HOLD_MAX:
+        return None
+    held: dict[str, bytes] = {}
+    for member in members:
+        if member.flag_bits & 0x61 or member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return None
+        start = member.header_offset
+        header = data[start : start + 30]
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            return None
+        flags, name_length, extra_length = struct.unpack("<6xH18xHH", header)
+        try:
+            name = data[start + 30 : start + 30 + name_length].decode("utf-8" if flags & 0x800 else "cp437")
+        except UnicodeDecodeError:
+            return None
+        if name != member.orig_filename:
+            return None
+        begin = start + 30 + name_length + extra_length
+        raw = data[begin : begin + member.compress_size]
+        if len(raw) != member.compress_size:
+            return None
+        if member.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = zlib.decompressobj(-15)
+            try:
+                content = inflater.decompress(raw, member.file_size + 1)
+            except zlib.error:
+                return None
+            if not inflater.eof:
+                return None
+        elif member.compress_size == member.file_size:
+            content = raw
+        else:
+            return None
+        if len(content) != member.file_size or zlib.crc32(content) != member.CRC:
+            return None
+        held[member.filename] = content
+    return held
 
 
 def _too_large(unpacked: int) -> OpenedFile:
@@ -155,11 +211,15 @@ def _column_number(letters: bytes | str) -> int:
     return number
 
 
-def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_names(archive: zipfile.ZipFile, held: dict[str, bytes] | None = None) -> dict[str, str]:
     """Worksheet member path -> the sheet's name as Excel shows it (best effort, bounded reads)."""
     try:
-        workbook = archive.open("xl/workbook.xml").read(_CHUNK).decode("utf-8", "replace")
-        rels = archive.open("xl/_rels/workbook.xml.rels").read(_CHUNK).decode("utf-8", "replace")
+        if held is not None:
+            workbook = held["xl/workbook.xml"][:_CHUNK].decode("utf-8", "replace")
+            rels = held["xl/_rels/workbook.xml.rels"][:_CHUNK].decode("utf-8", "replace")
+        else:
+            workbook = archive.open("xl/workbook.xml").read(_CHUNK).decode("utf-8", "replace")
+            rels = archive.open("xl/_rels/workbook.xml.rels").read(_CHUNK).decode("utf-8", "replace")
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError):
         return {}
     targets = {}
@@ -176,17 +236,32 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
-def _stream_members(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], settings: Settings) -> OpenedFile | None:
+def _member_chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo, held: dict[str, bytes] | None):
+    """A member's inflated bytes in chunks of at most _CHUNK (one chunk when held in memory)."""
+    if held is not None:
+        content = held[member.filename]
+        for start in range(0, len(content), _CHUNK):
+            yield content[start : start + _CHUNK]
+        return
+    with archive.open(member) as handle:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
+
+
+def _stream_members(
+    archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], settings: Settings, held: dict[str, bytes] | None = None
+) -> OpenedFile | None:
     """Inflate every member in bounded chunks before calamine opens the workbook.
 
     Declared sizes can lie (a zip bomb), and calamine allocates a cell for every position
     up to the last row and column a sheet uses, so a few bytes saying row 1,000,000 or
     column XFD would take gigabytes. Here the real inflated size is counted and each
     worksheet's <dimension>, row numbers and cell references are checked against
-    CJ_MAX_ROWS and CJ_MAX_CELLS while streaming; nothing is held beyond one chunk.
+    CJ_MAX_ROWS and CJ_MAX_CELLS while streaming; nothing is held beyond one chunk
+    (except `held`, the members of a small workbook already inflated by _inflate_small).
     """
     limit = settings.max_file_bytes * 10
-    names = _sheet_names(archive)
+    names = _sheet_names(archive, held)
     inflated = 0
     for member in members:
         is_sheet = member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")
@@ -195,45 +270,46 @@ def _stream_members(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], se
         where = ""
         carry, prefix = b"", None
         try:
-            with archive.open(member) as handle:
-                while chunk := handle.read(_CHUNK):
-                    inflated += len(chunk)
-                    if inflated > limit:
-                        return _too_large(limit)
-                    if not is_sheet:
-                        continue
-                    text = carry + chunk
-                    if prefix is None:  # a namespace prefix (<x:row>) is read as plain <row>
-                        found = re.search(rb"<(\w+):worksheet\b", text)
-                        prefix = found.group(1) if found else b""
-                    if prefix:
-                        text = text.replace(b"<" + prefix + b":", b"<").replace(b"</" + prefix + b":", b"</")
-                    cut = text.rfind(b">") + 1
-                    text, carry = text[:cut], text[cut:][-_CARRY_MAX:]
-                    if max_row == 0 and (dimension := _DIMENSION.search(text)):
-                        for part in dimension.group(1).decode("ascii", "replace").upper().split(":"):
-                            ref = _A1.match(part)
-                            if ref and ref.group(2):
-                                max_row, where = max(max_row, int(ref.group(2))), part
-                            if ref and ref.group(1):
-                                max_col = max(max_col, _column_number(ref.group(1)))
-                    # findall keeps the scan in C: a sheet of 100,000 rows takes milliseconds.
-                    rows += len(_ROW_TAG.findall(text))
-                    row_numbers = _ROW_NUMBER.findall(text)
-                    if row_numbers and (highest := max(map(int, row_numbers))) > max_row:
-                        max_row, where = highest, f"row {highest:,}"
-                    refs = _CELL_REF.findall(text)
-                    cells += len(_CELL_TAG.findall(text))
-                    for letters in {letters for letters, _ in refs}:
-                        max_col = max(max_col, _column_number(letters))
-                    if refs and (highest := max(int(number) for _, number in refs)) > max_row:
-                        max_row, where = highest, f"row {highest:,}"
-                    if bad := _bad_formula_cell(text, sheet):
-                        return bad
-                    if max(max_row, rows) > settings.max_rows:
-                        return _too_many_rows(sheet, max(max_row, rows), settings, where or None)
-                    if max(max_row * max_col, cells) > settings.max_cells:
-                        return _too_many_cells(sheet, max_row, max_col, settings)
+            for chunk in _member_chunks(archive, member, held):
+                inflated += len(chunk)
+                if inflated > limit:
+                    return _too_large(limit)
+                if not is_sheet:
+                    continue
+                text = carry + chunk
+                if prefix is None:  # a namespace prefix (<x:row>) is read as plain <row>
+                    # (the substring test first: the regex scan costs more than all the rest for a small sheet)
+                    found = re.search(rb"<(\w+):worksheet\b", text) if b":worksheet" in text else None
+                    prefix = found.group(1) if found else b""
+                if prefix:
+                    text = text.replace(b"<" + prefix + b":", b"<").replace(b"</" + prefix + b":", b"</")
+                cut = text.rfind(b">") + 1
+                text, carry = text[:cut], text[cut:][-_CARRY_MAX:]
+                if max_row == 0 and (dimension := _DIMENSION.search(text)):
+                    for part in dimension.group(1).decode("ascii", "replace").upper().split(":"):
+                        ref = _A1.match(part)
+                        if ref and ref.group(2):
+                            max_row, where = max(max_row, int(ref.group(2))), part
+                        if ref and ref.group(1):
+                            max_col = max(max_col, _column_number(ref.group(1)))
+                # findall keeps the scan in C: a sheet of 100,000 rows takes milliseconds.
+                rows += len(_ROW_TAG.findall(text))
+                row_numbers = _ROW_NUMBER.findall(text)
+                if row_numbers and (highest := max(map(int, row_numbers))) > max_row:
+                    max_row, where = highest, f"row {highest:,}"
+                refs = _CELL_REF.findall(text)
+                cells += len(_CELL_TAG.findall(text))
+                # map/itemgetter keep these loops in C too.
+                for letters in set(map(itemgetter(0), refs)):
+                    max_col = max(max_col, _column_number(letters))
+                if refs and (highest := max(map(int, map(itemgetter(1), refs)))) > max_row:
+                    max_row, where = highest, f"row {highest:,}"
+                if bad := _bad_formula_cell(text, sheet):
+                    return bad
+                if max(max_row, rows) > settings.max_rows:
+                    return _too_many_rows(sheet, max(max_row, rows), settings, where or None)
+                if max(max_row * max_col, cells) > settings.max_cells:
+                    return _too_many_cells(sheet, max_row, max_col, settings)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError):
             return _refuse(
                 "corrupt_workbook",

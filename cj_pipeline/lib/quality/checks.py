@@ -11,6 +11,8 @@ Warning only: scotland_reconciliation, year_on_year_jumps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
 from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
@@ -39,6 +41,24 @@ def _rows(connection: Connection, sql: str, params: list) -> list[dict]:
     cursor = connection.execute(sql, params)
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def _outcome_from_query(
+    connection: Connection,
+    sql: str,
+    params: list,
+    detail: Callable[[dict], dict],
+    *,
+    name: str,
+    blocking: bool,
+    passed_summary: str,
+    failed_summary: str,
+) -> CheckOutcome:
+    """The shape most checks share: every row the query returns is a problem, described by `detail`."""
+    details = [detail(row) for row in _rows(connection, sql, params)]
+    return outcome(
+        name, blocking=blocking, details=details, passed_summary=passed_summary, failed_summary=failed_summary
+    )
 
 
 def _percent_indicators(include_attrition: bool = False) -> list[str]:
@@ -101,16 +121,9 @@ def missing_returns(connection: Connection, financial_year: str | None = None) -
 def missing_local_evidence(connection: Connection, financial_year: str | None = None) -> CheckOutcome:
     """Each received return is complete (fct_evidence_completeness.ready_to_publish)."""
     where, params = _year_filter("financial_year", financial_year)
-    rows = _rows(
-        connection,
-        f"""select area_code, financial_year, items_expected, items_complete, missing_items
-            from marts.fct_evidence_completeness
-            where return_status = 'received' and not ready_to_publish and {where}
-            order by financial_year, area_code""",
-        params,
-    )
-    details = [
-        {
+
+    def detail(row: dict) -> dict:
+        return {
             "area_code": row["area_code"],
             "area": _name(row["area_code"]),
             "financial_year": row["financial_year"],
@@ -120,12 +133,17 @@ def missing_local_evidence(connection: Connection, financial_year: str | None = 
             f"{row['items_expected'] - row['items_complete']} of {row['items_expected']} items missing "
             f"({row['missing_items']}).",
         }
-        for row in rows
-    ]
-    return outcome(
-        "missing_local_evidence",
+
+    return _outcome_from_query(
+        connection,
+        f"""select area_code, financial_year, items_expected, items_complete, missing_items
+            from marts.fct_evidence_completeness
+            where return_status = 'received' and not ready_to_publish and {where}
+            order by financial_year, area_code""",
+        params,
+        detail,
+        name="missing_local_evidence",
         blocking=True,
-        details=details,
         passed_summary="Every received return has its local evidence, actions and progress.",
         failed_summary="{n} return(s) have local evidence, actions or progress missing.",
     )
@@ -184,8 +202,26 @@ def numerator_above_denominator(connection: Connection, financial_year: str | No
     """Percentage indicators (not attrition ratios, which can exceed 100 by design:
     cases cross financial years) have numerator <= denominator."""
     where, params = _year_filter("values.financial_year", financial_year)
-    ids = _percent_indicators()
-    rows = _rows(
+    catalogue = {row["indicator_id"]: row for row in indicators()}
+
+    def detail(row: dict) -> dict:
+        entry = catalogue[row["indicator_id"]]
+        return {
+            "area_code": row["area_code"],
+            "area": _name(row["area_code"]),
+            "financial_year": row["financial_year"],
+            "indicator_id": row["indicator_id"],
+            "source": entry["source"],
+            "numerator_measure": entry["numerator_measure"],
+            "denominator_measure": entry["denominator_measure"],
+            "numerator": row["numerator"],
+            "denominator": row["denominator"],
+            "problem": f"{_name(row['area_code'])} {row['financial_year']} {row['indicator_id']}: "
+            f"{entry['numerator_measure']} ({row['numerator']:g}) is larger than "
+            f"{entry['denominator_measure']} ({row['denominator']:g}) from {entry['source']}.",
+        }
+
+    return _outcome_from_query(
         connection,
         f"""select values.area_code, values.financial_year, values.indicator_id,
                    values.numerator, values.denominator
@@ -193,32 +229,10 @@ def numerator_above_denominator(connection: Connection, financial_year: str | No
             where values.indicator_id in (select unnest(?::varchar[]))
                 and values.numerator > values.denominator and {where}
             order by values.financial_year, values.indicator_id, values.area_code""",
-        [ids, *params],
-    )
-    catalogue = {row["indicator_id"]: row for row in indicators()}
-    details = []
-    for row in rows:
-        entry = catalogue[row["indicator_id"]]
-        details.append(
-            {
-                "area_code": row["area_code"],
-                "area": _name(row["area_code"]),
-                "financial_year": row["financial_year"],
-                "indicator_id": row["indicator_id"],
-                "source": entry["source"],
-                "numerator_measure": entry["numerator_measure"],
-                "denominator_measure": entry["denominator_measure"],
-                "numerator": row["numerator"],
-                "denominator": row["denominator"],
-                "problem": f"{_name(row['area_code'])} {row['financial_year']} {row['indicator_id']}: "
-                f"{entry['numerator_measure']} ({row['numerator']:g}) is larger than "
-                f"{entry['denominator_measure']} ({row['denominator']:g}) from {entry['source']}.",
-            }
-        )
-    return outcome(
-        "numerator_above_denominator",
+        [_percent_indicators(), *params],
+        detail,
+        name="numerator_above_denominator",
         blocking=True,
-        details=details,
         passed_summary="No percentage has a numerator above its denominator.",
         failed_summary="{n} percentage(s) have a numerator above the denominator.",
     )
@@ -227,18 +241,10 @@ def numerator_above_denominator(connection: Connection, financial_year: str | No
 def percentage_out_of_range(connection: Connection, financial_year: str | None = None) -> CheckOutcome:
     """Percentages lie within 0-100 (attrition ratios ATT_* excepted: they can exceed 100)."""
     where, params = _year_filter("financial_year", financial_year)
-    rows = _rows(
-        connection,
-        f"""select area_code, financial_year, indicator_id, value
-            from marts.fct_indicator_values
-            where indicator_id in (select unnest(?::varchar[]))
-                and (value < 0 or value > 100) and {where}
-            order by financial_year, indicator_id, area_code""",
-        [_percent_indicators(), *params],
-    )
     catalogue = {row["indicator_id"]: row for row in indicators()}
-    details = [
-        {
+
+    def detail(row: dict) -> dict:
+        return {
             "area_code": row["area_code"],
             "area": _name(row["area_code"]),
             "financial_year": row["financial_year"],
@@ -248,12 +254,18 @@ def percentage_out_of_range(connection: Connection, financial_year: str | None =
             "problem": f"{_name(row['area_code'])} {row['financial_year']} {row['indicator_id']} is "
             f"{row['value']:.1f}%, outside 0-100 (source {catalogue[row['indicator_id']]['source']}).",
         }
-        for row in rows
-    ]
-    return outcome(
-        "percentage_out_of_range",
+
+    return _outcome_from_query(
+        connection,
+        f"""select area_code, financial_year, indicator_id, value
+            from marts.fct_indicator_values
+            where indicator_id in (select unnest(?::varchar[]))
+                and (value < 0 or value > 100) and {where}
+            order by financial_year, indicator_id, area_code""",
+        [_percent_indicators(), *params],
+        detail,
+        name="percentage_out_of_range",
         blocking=True,
-        details=details,
         passed_summary="Every percentage is within 0-100.",
         failed_summary="{n} percentage(s) outside 0-100.",
     )
@@ -266,15 +278,9 @@ def scotland_reconciliation(connection: Connection, financial_year: str | None =
     """Partner Scotland rows agree with the sum of their areas (warning: the partner's
     Scotland row stays the national figure)."""
     where, params = _year_filter("financial_year", financial_year)
-    rows = _rows(
-        connection,
-        f"""select * from intermediate.int_scotland_reconciliation
-            where reconciliation_status = 'mismatch' and {where}
-            order by financial_year, partner_source, measure""",
-        params,
-    )
-    details = [
-        {
+
+    def detail(row: dict) -> dict:
+        return {
             "area_code": SCOTLAND_CODE,
             "area": "Scotland",
             "financial_year": row["financial_year"],
@@ -289,12 +295,16 @@ def scotland_reconciliation(connection: Connection, financial_year: str | None =
             f"({row['scotland_value']:g}, {row['scotland_file_name']} sheet {row['scotland_sheet']} cell "
             f"{row['scotland_cell']}) does not match the areas ({row['area_sum']:g}; rule: {row['rule_applied']}).",
         }
-        for row in rows
-    ]
-    return outcome(
-        "scotland_reconciliation",
+
+    return _outcome_from_query(
+        connection,
+        f"""select * from intermediate.int_scotland_reconciliation
+            where reconciliation_status = 'mismatch' and {where}
+            order by financial_year, partner_source, measure""",
+        params,
+        detail,
+        name="scotland_reconciliation",
         blocking=False,
-        details=details,
         passed_summary="Partner Scotland rows reconcile with their areas.",
         failed_summary="{n} partner Scotland row(s) do not reconcile with the sum of areas.",
     )
@@ -309,7 +319,23 @@ def year_on_year_jumps(connection: Connection, financial_year: str | None = None
     if not pairs:
         return outcome("year_on_year_jumps", blocking=False, details=[],
                        passed_summary="No previous year to compare with.", failed_summary="")  # fmt: skip
-    rows = _rows(
+
+    def detail(row: dict) -> dict:
+        return {
+            "area_code": row["area_code"],
+            "area": _name(row["area_code"]),
+            "financial_year": row["financial_year"],
+            "indicator_id": row["indicator_id"],
+            "previous_year": row["previous_year"],
+            "previous_value": row["previous_value"],
+            "value": row["value"],
+            "change_pct": round(100 * (row["value"] - row["previous_value"]) / abs(row["previous_value"]), 1),
+            "problem": f"{_name(row['area_code'])} {row['indicator_id']} went from {row['previous_value']:,.1f} "
+            f"({row['previous_year']}) to {row['value']:,.1f} ({row['financial_year']}), a change of "
+            f"{100 * (row['value'] - row['previous_value']) / abs(row['previous_value']):+.0f}%: please confirm.",
+        }
+
+    return _outcome_from_query(
         connection,
         """select cur.area_code, cur.financial_year, cur.indicator_id, pairs.previous_year,
                   prev.value as previous_value, cur.value,
@@ -325,27 +351,9 @@ def year_on_year_jumps(connection: Connection, financial_year: str | None = None
                and abs(cur.value - prev.value) / abs(prev.value) > ?
            order by cur.financial_year, cur.indicator_id, cur.area_code""",
         [[y for y, _ in pairs], [p for _, p in pairs], JUMP_MIN_BASE, JUMP_RELATIVE_CHANGE],
-    )
-    details = [
-        {
-            "area_code": row["area_code"],
-            "area": _name(row["area_code"]),
-            "financial_year": row["financial_year"],
-            "indicator_id": row["indicator_id"],
-            "previous_year": row["previous_year"],
-            "previous_value": row["previous_value"],
-            "value": row["value"],
-            "change_pct": round(100 * (row["value"] - row["previous_value"]) / abs(row["previous_value"]), 1),
-            "problem": f"{_name(row['area_code'])} {row['indicator_id']} went from {row['previous_value']:,.1f} "
-            f"({row['previous_year']}) to {row['value']:,.1f} ({row['financial_year']}), a change of "
-            f"{100 * (row['value'] - row['previous_value']) / abs(row['previous_value']):+.0f}%: please confirm.",
-        }
-        for row in rows
-    ]
-    return outcome(
-        "year_on_year_jumps",
+        detail,
+        name="year_on_year_jumps",
         blocking=False,
-        details=details,
         passed_summary="No implausible year-on-year jumps.",
         failed_summary="{n} value(s) changed by more than 50% on the previous year (base of 20 or more).",
     )

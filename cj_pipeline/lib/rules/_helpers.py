@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
 
 from cj_pipeline.lib.cells import NumericCell, parse_numeric
 from cj_pipeline.lib.problems import CellProblem, Issue
@@ -18,10 +19,15 @@ def issue(severity: str, code: str, cell: Cell | None, message: str, guidance: s
     return Issue(severity, code, message, guidance, sheet=sheet or cell.sheet, cell=cell.ref, value=value)
 
 
+@cache
+def _choices_by_key(choices: tuple[str, ...]) -> dict[str, str]:
+    # Reversed so that, as with a first-match scan, the earliest choice wins a shared key.
+    return {header_key(choice): choice for choice in reversed(choices)}
+
+
 def canonical_choice(cell: Cell, choices: tuple[str, ...]) -> str | None:
     """The dropdown value a cell holds, ignoring case and spacing; None when not one."""
-    key = header_key(cell.text)
-    return next((choice for choice in choices if header_key(choice) == key), None)
+    return _choices_by_key(choices).get(header_key(cell.text))
 
 
 def readable_records(ret: ReturnFile, name: str) -> list[dict[str, Cell]]:
@@ -65,11 +71,11 @@ def each_id_once(
     unknown_text, no_id_text, duplicated_text, missing_text = texts
     records = readable_records(ret, section_name)
     counts = Counter(record[id_column].text.upper() for record in records)
-    issues, reported = [], set()
+    issues, reported, known = [], set(), frozenset(expected)
     for record in records:
         cell = record[id_column]
         key = cell.text.upper()
-        if key not in expected:
+        if key not in known:
             message = unknown_text.format(id=cell.text) if key else no_id_text
             issues.append(issue(severity, unknown_code, cell, message, guidance))
         elif counts[key] > 1 and key not in reported:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from cj_pipeline.lib.problems import ERROR, Issue
 from cj_pipeline.lib.returns import EVIDENCE, ReturnFile
 from cj_pipeline.lib.rules._helpers import each_id_once
@@ -15,12 +17,18 @@ CHECKS = "Local evidence lists every catalogue item (LE1.1 ... LE9.2) exactly on
 _GUIDANCE = "Keep the template's rows: one row per Evidence ID, as listed in the Guidance sheet."
 
 
+@cache
+def _catalogue_ids() -> tuple[str, ...]:
+    # The catalogue is a seed, fixed for the life of the process.
+    return tuple(item["evidence_id"] for item in evidence_catalogue())
+
+
 def check(ret: ReturnFile) -> list[Issue]:
     return each_id_once(
         ret,
         EVIDENCE,
         "Evidence ID",
-        [item["evidence_id"] for item in evidence_catalogue()],
+        _catalogue_ids(),
         codes=CODES,
         texts=(
             "'{id}' is not an Evidence ID in the catalogue.",
