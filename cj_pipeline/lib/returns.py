@@ -82,6 +82,7 @@ class ReturnFile:
     cover: dict[str, Cell] = field(default_factory=dict)  # label -> value cell
     sections: dict[str, Section] = field(default_factory=dict)
     missing_sheets: list[str] = field(default_factory=list)
+    hidden_sheets: list[str] = field(default_factory=list)  # template sheets hidden in Excel (still read)
     missing_csv_columns: list[str] = field(default_factory=list)
     open_issues: list[Issue] = field(default_factory=list)  # file could not be opened
 
@@ -149,6 +150,8 @@ def read_workbook(opened: OpenedFile, file_name: str) -> ReturnFile:
             if name != COVER:
                 result.sections[name] = Section(name=name)
             continue
+        if not sheet.visible:
+            result.hidden_sheets.append(sheet.name)
         if name == COVER:
             result.cover = _read_cover(sheet)
         else:

@@ -147,6 +147,8 @@ def test_every_file_through_intake(corpus, capsys, tmp_path):
             assert _error_codes(receipt) == [], (case.name, receipt["issues"])
         seen.setdefault(receipt["sha256"], receipt["status"])
         tally[(receipt["status"], (_error_codes(receipt) or ["-"])[0])] += 1
+    for name in ("hidden_sheet.xlsx", "very_hidden_sheet.xlsx"):  # accepted, but the sender is told
+        assert "hidden_sheet" in {i["code"] for i in by_file[name]["issues"] if i["severity"] == "warning"}
     slow = {name: round(s, 2) for name, s in timings.items() if s > MAX_SECONDS_PER_FILE}
     assert slow == {}
 

@@ -27,6 +27,7 @@ from cj_pipeline.lib.rules import (
     evidence_items,
     evidence_status,
     evidence_status_blank,
+    hidden_sheet,
     local_outcome_type,
     measure_ids,
     measure_legacy_marker,
@@ -41,6 +42,7 @@ STAGES = ("structure", "content")
 
 RULES: tuple[ModuleType, ...] = (
     required_sheets,
+    hidden_sheet,
     required_columns,
     cover_area,
     cover_year,
