@@ -173,17 +173,39 @@ def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def previous_return(connection: duckdb.DuckDBPyConnection, area_code: str, financial_year: str
+def current_returns(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """The current accepted return (latest arrival) of every area and year: one query for a whole
+    intake run, which keeps it up to date as it accepts returns (see `change_report`)."""
+    return {
+        (area, year): submission_id
+        for area, year, submission_id in connection.execute(
+            "SELECT area_code, financial_year, arg_max(submission_id, arrival_seq) FROM raw.submissions "
+            "WHERE kind = 'return' AND status = 'accepted' AND area_code IS NOT NULL "
+            "AND financial_year IS NOT NULL GROUP BY ALL"
+        ).fetchall()
+    }
+
+
+def previous_return(connection: duckdb.DuckDBPyConnection, area_code: str, financial_year: str,
+                    current: dict[tuple[str, str], str] | None = None
                     ) -> tuple[str | None, dict[str, list[dict]]]:  # fmt: skip
-    """The current accepted return for the area and year (latest arrival) and its raw rows."""
-    found = connection.execute(
-        "SELECT submission_id FROM raw.submissions WHERE kind = 'return' AND status = 'accepted' "
-        "AND area_code = ? AND financial_year = ? ORDER BY arrival_seq DESC LIMIT 1",
-        [area_code, financial_year],
-    ).fetchall()
-    if not found:
-        return None, {}
-    submission_id = found[0][0]
+    """The current accepted return for the area and year (latest arrival) and its raw rows.
+
+    `current` (from `current_returns`, kept up to date by the caller) saves the look-up of
+    which submission that is."""
+    if current is not None:
+        submission_id = current.get((area_code, financial_year))
+        if submission_id is None:
+            return None, {}
+    else:
+        found = connection.execute(
+            "SELECT submission_id FROM raw.submissions WHERE kind = 'return' AND status = 'accepted' "
+            "AND area_code = ? AND financial_year = ? ORDER BY arrival_seq DESC LIMIT 1",
+            [area_code, financial_year],
+        ).fetchall()
+        if not found:
+            return None, {}
+        submission_id = found[0][0]
     order = {"return_local_outcomes": "row_number"}
     tables = {
         table: _dicts(connection.execute(
@@ -214,15 +236,17 @@ def previous_partner_values(connection: duckdb.DuckDBPyConnection, source: str,
 
 
 def change_report(connection: duckdb.DuckDBPyConnection, kind: str, source: str | None, area_code: str | None,
-                  financial_year: str | None, tables: dict[str, list[dict]]) -> tuple[dict, list[dict]]:  # fmt: skip
+                  financial_year: str | None, tables: dict[str, list[dict]],
+                  current: dict[tuple[str, str], str] | None = None) -> tuple[dict, list[dict]]:  # fmt: skip
     """For an accepted submission about to be committed: receipt keys and raw.change_reports rows.
 
     Returns ({}, []) when the submission replaces nothing (a first return, new partner data).
+    `current`: see `previous_return` (the version replaced must be committed: its rows are read).
     """
     if kind == "return":
         if not (area_code and financial_year):
             return {}, []
-        replaces, before = previous_return(connection, area_code, financial_year)
+        replaces, before = previous_return(connection, area_code, financial_year, current)
         if replaces is None:
             return {}, []
         changes = diff_returns(before, tables)

@@ -1,10 +1,13 @@
 """Intake: find waiting files, archive them, parse, load raw tables, write receipts.
 
-Order of work per file, chosen so a crash at any point loses nothing:
-1. read the bytes and hash them; 2. store them in the archive and append the
-ledger (idempotent by sha256); 3. parse; 4. in ONE warehouse transaction write
-the submission, its rows, its issues and the file event; 5. write the receipt
-(rewritten from the warehouse on the next run if a crash came between 4 and 5).
+Order of work, chosen so a crash at any point loses nothing:
+1. read a file's bytes and hash them; 2. store them in the archive and append the
+ledger (idempotent by sha256), before anything parses them; 3. parse; 4. in ONE
+warehouse transaction per batch of files (up to BATCH_FILES) write each file's
+submission, rows, issues and file event; 5. write the batch's receipts (rewritten
+from the warehouse on the next run if a crash came between 4 and 5). A crash before
+4 leaves the batch's files without a file event, so the next run processes them
+again (their archive objects are already there; the ledger records the arrival again).
 A file event (path, size, mtime, sha256) is processed at most once; the same
 bytes under another name are a duplicate of the first submission.
 """
@@ -256,91 +259,207 @@ def _receipt(received: ReceivedFile, sha256: str, received_at: str, outcome: Par
     }
 
 
-def ingest_file(
-    connection: duckdb.DuckDBPyConnection, settings: Settings, received: ReceivedFile, parsers: dict[str, Parser]
-) -> dict | None:
-    """Process one file; returns its receipt, or None when this event was already processed."""
-    try:
-        stat = received.path.lstat()
-    except FileNotFoundError:  # removed since it was listed: nothing was received
-        return None
-    data, read_issues = _read_safely(settings, received)
-    sha256 = archive.sha256_bytes(data)
-    event_id = _event_id(received.relative_path, stat.st_size, stat.st_mtime_ns, sha256)
-    if connection.execute("SELECT 1 FROM raw.file_events WHERE event_id = ?", [event_id]).fetchall():
-        return None
-    received_at = _now()
-    if not read_issues:
-        archive.store_object(settings.archive_dir, data, sha256)
-    archive.append_ledger(
-        settings.archive_dir,
-        {"event_id": event_id, "sha256": sha256, "original_name": received.path.name,
-         "folder": received.folder, "size_bytes": stat.st_size, "received_at": received_at,
-         "kind": received.kind, "source": received.source},
-    )  # fmt: skip
-    existing = connection.execute(
-        "SELECT submission_id, status, area_code, financial_year FROM raw.submissions WHERE sha256 = ? AND kind = ?",
-        [sha256, received.kind],
-    ).fetchall()
-    existing = existing[0] if existing else None
-    if existing and not read_issues:
-        outcome = ParseOutcome(
-            status=existing[1], area_code=existing[2], financial_year=existing[3],
-            issues=[Issue(WARNING, "duplicate_file",
-                          f"These exact bytes were already received as submission {existing[0]}; nothing changed.",
-                          "No action needed. To correct a return, change it and send it again.")],
+# Files per warehouse transaction. Each DuckDB statement and commit costs milliseconds, more
+# than parsing a return, so files are committed in batches: one INSERT per raw table and one
+# commit per batch. A crash before the commit loses only work (the batch's files have no
+# file event yet, so the next run processes them again); it never loses or duplicates data.
+BATCH_FILES = 50
+
+
+@dataclass
+class _Processed:
+    """One processed file waiting for its batch's commit."""
+
+    receipt: dict
+    rows: dict[str, list[dict]]  # raw table -> rows
+
+
+@dataclass
+class _Batch:
+    """Files processed but not yet committed, and what later files of the batch must see of them."""
+
+    files: list[_Processed] = field(default_factory=list)
+    accepted_returns: set[tuple[str | None, str | None]] = field(default_factory=set)  # (area, year)
+    accepted_partner_sources: set[str | None] = field(default_factory=set)
+    next_seq: int | None = None  # arrival_seq for the next new submission
+
+
+class _Intake:
+    """Processes files one by one and commits them to the warehouse a batch at a time.
+
+    What a file asks about the files before it (is this event already processed? are these
+    bytes already a submission? which return is current for the area and year? the next
+    arrival_seq?) is read from the warehouse once per run or batch and kept up to date in
+    memory as files are processed: this connection holds DuckDB's write lock for the whole
+    run, so nothing else changes the warehouse meanwhile. The change report of an accepted
+    file reads the rows of the version it replaces from the warehouse, so the batch is
+    committed first whenever that version could be in it (a corrected return, or revised
+    partner values, in the same batch).
+    """
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, settings: Settings, parsers: dict[str, Parser],
+                 files: list[ReceivedFile], batch_files: int = BATCH_FILES) -> None:  # fmt: skip
+        self.connection, self.settings, self.parsers = connection, settings, parsers
+        self.batch_files = max(1, batch_files)
+        self.batch = _Batch()
+        paths = sorted({received.relative_path for received in files})
+        # Events already processed, of the files listed (one query, not one per file).
+        self.seen_events: set[str] = {event_id for (event_id,) in connection.execute(
+            "SELECT event_id FROM raw.file_events WHERE relative_path IN (SELECT unnest(?::VARCHAR[]))", [paths]
+        ).fetchall()} if paths else set()  # fmt: skip
+        # (sha256, kind) -> the first submission of those bytes: the duplicate check.
+        self.submissions: dict[tuple[str, str], tuple] = {}
+        for sha256, kind, *row in connection.execute(
+            "SELECT sha256, kind, submission_id, status, area_code, financial_year FROM raw.submissions "
+            "ORDER BY arrival_seq"
+        ).fetchall():
+            self.submissions.setdefault((sha256, kind), tuple(row))
+        self.current_returns = changes.current_returns(connection)  # (area, year) -> accepted return
+
+    def process(self, received: ReceivedFile) -> dict | None:
+        """Archive and parse one file into the batch; returns its receipt, or None when this
+        event was already processed. The receipt is written once the batch is committed."""
+        connection, settings = self.connection, self.settings
+        try:
+            stat = received.path.lstat()
+        except FileNotFoundError:  # removed since it was listed: nothing was received
+            return None
+        data, read_issues = _read_safely(settings, received)
+        sha256 = archive.sha256_bytes(data)
+        event_id = _event_id(received.relative_path, stat.st_size, stat.st_mtime_ns, sha256)
+        if event_id in self.seen_events:
+            return None
+        received_at = _now()
+        if not read_issues:
+            archive.store_object(settings.archive_dir, data, sha256)
+        archive.append_ledger(
+            settings.archive_dir,
+            {"event_id": event_id, "sha256": sha256, "original_name": received.path.name,
+             "folder": received.folder, "size_bytes": stat.st_size, "received_at": received_at,
+             "kind": received.kind, "source": received.source},
         )  # fmt: skip
-        receipt = _receipt(received, sha256, received_at, outcome, existing[0], existing[0])
-        submission_id, outcome_label, tables = existing[0], "duplicate", {}
-    else:
-        outcome = (
-            ParseOutcome(status="rejected", issues=read_issues)
-            if read_issues
-            else parsers[received.kind](data, received, settings)
-        )
-        submission_id = event_id if read_issues else sha256[:32]
-        receipt = _receipt(received, sha256, received_at, outcome, submission_id, None)
-        outcome_label, tables = outcome.status, outcome.tables if outcome.status == "accepted" else {}
-        if outcome_label == "accepted":  # a corrected return or revised partner values: say what changed
-            report, change_rows = changes.change_report(connection, received.kind, received.source,
-                                                        outcome.area_code, outcome.financial_year, tables)  # fmt: skip
-            receipt.update(report)
-            tables = {**tables, "change_reports": change_rows} if report else tables
-    _commit(connection, received, stat, sha256, event_id, received_at, receipt, submission_id,
-            outcome_label, outcome, tables, new_submission=outcome_label != "duplicate")  # fmt: skip
-    receipts.write_receipt(settings.receipts_dir, receipt)
-    return receipt
+        existing = self.submissions.get((sha256, received.kind))
+        if existing and not read_issues:
+            outcome = ParseOutcome(
+                status=existing[1], area_code=existing[2], financial_year=existing[3],
+                issues=[Issue(WARNING, "duplicate_file",
+                              f"These exact bytes were already received as submission {existing[0]}; nothing changed.",
+                              "No action needed. To correct a return, change it and send it again.")],
+            )  # fmt: skip
+            receipt = _receipt(received, sha256, received_at, outcome, existing[0], existing[0])
+            submission_id, outcome_label, tables = existing[0], "duplicate", {}
+        else:
+            outcome = (
+                ParseOutcome(status="rejected", issues=read_issues)
+                if read_issues
+                else self.parsers[received.kind](data, received, settings)
+            )
+            submission_id = event_id if read_issues else sha256[:32]
+            receipt = _receipt(received, sha256, received_at, outcome, submission_id, None)
+            outcome_label, tables = outcome.status, outcome.tables if outcome.status == "accepted" else {}
+            if outcome_label == "accepted":  # a corrected return or revised partner values: say what changed
+                if self._replaces_in_batch(received, outcome):
+                    self.flush()  # the version it replaces must be in the warehouse to be read
+                report, change_rows = changes.change_report(connection, received.kind, received.source,
+                                                            outcome.area_code, outcome.financial_year, tables,
+                                                            self.current_returns)  # fmt: skip
+                receipt.update(report)
+                tables = {**tables, "change_reports": change_rows} if report else tables
+        batch = self.batch  # a new one if flushed above
+        sequence = None
+        if outcome_label != "duplicate":
+            if batch.next_seq is None:
+                batch.next_seq = connection.execute(
+                    "SELECT coalesce(max(arrival_seq), 0) + 1 FROM raw.submissions").fetchall()[0][0]  # fmt: skip
+            sequence, batch.next_seq = batch.next_seq, batch.next_seq + 1
+            self.submissions.setdefault((sha256, received.kind), (submission_id, outcome.status,
+                                                                  outcome.area_code, outcome.financial_year))  # fmt: skip
+            if outcome_label == "accepted":
+                if received.kind == RETURN:
+                    batch.accepted_returns.add((outcome.area_code, outcome.financial_year))
+                    if outcome.area_code and outcome.financial_year:
+                        self.current_returns[(outcome.area_code, outcome.financial_year)] = submission_id
+                else:
+                    batch.accepted_partner_sources.add(received.source)
+        self.seen_events.add(event_id)
+        batch.files.append(_Processed(receipt, _file_rows(received, stat, sha256, event_id, received_at, receipt,
+                                                          submission_id, outcome_label, outcome, tables, sequence)))  # fmt: skip
+        if len(batch.files) >= self.batch_files:
+            self.flush()
+        return receipt
+
+    def _replaces_in_batch(self, received: ReceivedFile, outcome: ParseOutcome) -> bool:
+        if received.kind == RETURN:
+            return (outcome.area_code, outcome.financial_year) in self.batch.accepted_returns
+        return received.source in self.batch.accepted_partner_sources
+
+    def flush(self) -> None:
+        """Commit the batch in one transaction, then write its receipts.
+
+        Should the batch fail to commit, its files are committed one by one in arrival order
+        up to the one that fails (whose error is raised), as when every file was its own
+        transaction: one bad file never rolls back the work of the files before it.
+        """
+        files, self.batch = self.batch.files, _Batch()
+        if not files:
+            return
+        try:
+            _insert(self.connection, files)
+        except Exception:
+            for done, processed in enumerate(files):
+                try:
+                    _insert(self.connection, [processed])
+                except Exception:
+                    _write_receipts(self.settings, files[:done])
+                    raise
+        _write_receipts(self.settings, files)
 
 
-def _commit(connection, received, stat, sha256, event_id, received_at, receipt, submission_id,
-            outcome_label, outcome, tables, new_submission) -> None:  # fmt: skip
-    """Everything the warehouse learns about one file, in one transaction."""
+def _file_rows(received, stat, sha256, event_id, received_at, receipt, submission_id,
+               outcome_label, outcome, tables, sequence) -> dict[str, list[dict]]:  # fmt: skip
+    """Everything the warehouse learns about one file (committed with its batch)."""
+    rows: dict[str, list[dict]] = {}
+    if outcome_label != "duplicate":
+        rows["submissions"] = [{
+            "submission_id": submission_id, "sha256": sha256, "kind": received.kind,
+            "source": received.source, "original_name": received.path.name, "folder": received.folder,
+            "received_at": received_at, "arrival_seq": sequence, "status": outcome.status,
+            "area_code": outcome.area_code, "financial_year": outcome.financial_year,
+            "error_count": sum(i.severity == ERROR for i in outcome.issues),
+            "warning_count": sum(i.severity == WARNING for i in outcome.issues),
+        }]  # fmt: skip
+        rows["issues"] = [{"submission_id": submission_id, **i.to_dict()} for i in outcome.issues]
+        for table, table_rows in tables.items():
+            rows.setdefault(table, []).extend({"submission_id": submission_id, **row} for row in table_rows)
+    rows["file_events"] = [{
+        "event_id": event_id, "sha256": sha256, "relative_path": received.relative_path,
+        "original_name": received.path.name, "folder": received.folder, "size_bytes": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns, "received_at": received_at, "kind": received.kind,
+        "source": received.source, "outcome": outcome_label, "submission_id": submission_id,
+        "receipt_json": json.dumps(receipt),
+    }]  # fmt: skip
+    return rows
+
+
+def _insert(connection: duckdb.DuckDBPyConnection, files: list[_Processed]) -> None:
+    """The rows of the given files, in one transaction: one INSERT per raw table."""
+    by_table: dict[str, list[dict]] = {}
+    for processed in files:
+        for table, rows in processed.rows.items():
+            by_table.setdefault(table, []).extend(rows)
     connection.begin()
     try:
-        if new_submission:
-            sequence = connection.execute("SELECT coalesce(max(arrival_seq), 0) + 1 FROM raw.submissions").fetchall()[0][0]
-            insert_rows(connection, "submissions", [{
-                "submission_id": submission_id, "sha256": sha256, "kind": received.kind,
-                "source": received.source, "original_name": received.path.name, "folder": received.folder,
-                "received_at": received_at, "arrival_seq": sequence, "status": outcome.status,
-                "area_code": outcome.area_code, "financial_year": outcome.financial_year,
-                "error_count": sum(i.severity == ERROR for i in outcome.issues),
-                "warning_count": sum(i.severity == WARNING for i in outcome.issues),
-            }])  # fmt: skip
-            insert_rows(connection, "issues", [{"submission_id": submission_id, **i.to_dict()} for i in outcome.issues])
-            for table, rows in tables.items():
-                insert_rows(connection, table, [{"submission_id": submission_id, **row} for row in rows])
-        insert_rows(connection, "file_events", [{
-            "event_id": event_id, "sha256": sha256, "relative_path": received.relative_path,
-            "original_name": received.path.name, "folder": received.folder, "size_bytes": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns, "received_at": received_at, "kind": received.kind,
-            "source": received.source, "outcome": outcome_label, "submission_id": submission_id,
-            "receipt_json": json.dumps(receipt),
-        }])  # fmt: skip
+        for table, rows in by_table.items():
+            insert_rows(connection, table, rows)
         connection.commit()
     except Exception:
         connection.rollback()
         raise
+
+
+def _write_receipts(settings: Settings, files: list[_Processed]) -> None:
+    for processed in files:
+        receipts.write_receipt(settings.receipts_dir, processed.receipt)
 
 
 def restore_missing_receipts(connection: duckdb.DuckDBPyConnection, settings: Settings) -> int:
@@ -368,24 +487,37 @@ def ingest_pending(
     files: list[ReceivedFile],
     parsers: dict[str, Parser] | None = None,
     progress: Callable[[ReceivedFile, dict | None], None] | None = None,
+    batch_files: int = BATCH_FILES,
 ) -> IntakeReport:
-    """Ingest the given files (oldest first) into the archive, warehouse and receipts."""
+    """Ingest the given files (oldest first) into the archive, warehouse and receipts.
+
+    `progress` is called for each file as soon as it is processed (its receipt, or None when
+    already processed); the warehouse rows and the receipt file follow with its batch's commit.
+    """
     settings.ensure_dirs()
     parsers = parsers or PARSERS
     report = IntakeReport()
     with connect(settings.warehouse_path) as connection:
         ensure_raw_schema(connection)
         restore_missing_receipts(connection, settings)
-        for received in sorted(files, key=_arrival_order):
-            receipt = ingest_file(connection, settings, received, parsers)
-            if progress:
-                progress(received, receipt)
-            if receipt is None:
-                report.skipped += 1
-            elif receipt["duplicate_of"]:
-                report.duplicates.append(receipt)
-            elif receipt["status"] == "accepted":
-                report.accepted.append(receipt)
-            else:
-                report.rejected.append(receipt)
+        intake = _Intake(connection, settings, parsers, files, batch_files)
+        try:
+            for received in sorted(files, key=_arrival_order):
+                receipt = intake.process(received)
+                if progress:
+                    progress(received, receipt)
+                if receipt is None:
+                    report.skipped += 1
+                elif receipt["duplicate_of"]:
+                    report.duplicates.append(receipt)
+                elif receipt["status"] == "accepted":
+                    report.accepted.append(receipt)
+                else:
+                    report.rejected.append(receipt)
+        except BaseException:
+            # A file that raised (a parser bug, an unreadable archive) was not added to the
+            # batch: commit the files before it, then let the error stop the run, as before.
+            intake.flush()
+            raise
+        intake.flush()
     return report
