@@ -14,6 +14,7 @@ from rich.table import Table
 
 from cj_pipeline.lib.areas import normalise_area
 from cj_pipeline.lib.problems import CellProblem
+from cj_pipeline.lib.receipts import visible
 from cj_pipeline.lib.years import normalise_year
 from cj_pipeline.settings import PROJECT_ROOT, get_settings
 
@@ -88,7 +89,7 @@ def _print_receipt(receipt: dict) -> None:
     colour = "green" if accepted else "red"
     where = " ".join(filter(None, [receipt.get("area_code"), receipt.get("financial_year")]))
     console.print(
-        f"[bold {colour}]{receipt['status'].upper()}[/] {escape(receipt['file'])}"
+        f"[bold {colour}]{receipt['status'].upper()}[/] {escape(visible(receipt['file']))}"
         + (f" ({escape(where)})" if where else "")
     )
     issues = receipt["issues"]
@@ -100,14 +101,14 @@ def _print_receipt(receipt: dict) -> None:
         table.add_column(column, overflow="fold")
     for issue in sorted(issues, key=lambda i: i["severity"] != "error"):  # errors first
         table.add_row(
-            *(escape(str(issue.get(key) or "")) for key in ("severity", "sheet", "cell", "value", "message", "guidance"))
+            *(escape(visible(str(issue.get(key) or ""))) for key in ("severity", "sheet", "cell", "value", "message", "guidance"))
         )
     console.print(table)
     errors_found = sum(issue["severity"] == "error" for issue in issues)
     console.print(f"{errors_found} error(s), {len(issues) - errors_found} warning(s).")
 
 
-def _build(data_dir: Path | None) -> tuple[object, float]:
+def _build(data_dir: Path | None, full: bool = False) -> tuple[object, float]:
     from cj_pipeline.lib.writer_lock import WarehouseBusyError
     from cj_pipeline.runner import run_build
 
@@ -115,10 +116,12 @@ def _build(data_dir: Path | None) -> tuple[object, float]:
     console.print(f"Building the warehouse from [bold]{settings.data_dir}[/] ...")
     started = time.perf_counter()
     try:
-        result = run_build(settings)
+        result = run_build(settings, full=full)
     except WarehouseBusyError as busy:
         _fail(str(busy))
     elapsed = time.perf_counter() - started
+    run = result.dagster_run
+    console.print(f"Ran [bold]{run.job_name}[/]: {escape(run.tags.get('cj/plan', ''))}.")
     if not result.success:
         failed = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
         _fail(f"the run failed at step(s): {', '.join(failed) or 'unknown'}. See the log above.")
@@ -150,9 +153,17 @@ def _print_summary(settings, elapsed: float) -> None:
 
 
 @app.command()
-def run(data_dir: Path | None = DataDirOption) -> None:
-    """Ingest everything waiting, build the warehouse and run its checks."""
-    settings, elapsed = _build(data_dir)
+def run(
+    data_dir: Path | None = DataDirOption,
+    full: bool = typer.Option(False, "--full", help="Rebuild every dbt model and test, not only what new files change."),
+) -> None:
+    """Ingest everything waiting, bring the warehouse up to date and run its checks.
+
+    Once built, only what depends on the new files is rebuilt (nothing new: dbt does not run).
+
+    The first run, a changed dbt project or seeds, or --full: everything.
+    """
+    settings, elapsed = _build(data_dir, full=full)
     _print_summary(settings, elapsed)
 
 
@@ -172,7 +183,7 @@ def demo(
     with console.status("Generating sample data (32 areas, 8 financial years, every partner source) ..."):
         truth = generate_sample_data(data_dir)
     console.print(f"Generated {len(truth.partner_files)} partner files and {len(truth.return_files)} returns.")
-    settings, elapsed = _build(data_dir)
+    settings, elapsed = _build(data_dir, full=True)  # a new folder: everything is built
     _print_summary(settings, elapsed)
 
 

@@ -7,7 +7,7 @@ import dagster as dg
 from cj_pipeline.defs import alerts, schedules
 from cj_pipeline.defs.intake import assets as intake_assets
 from cj_pipeline.defs.intake import sensors as intake_sensors
-from cj_pipeline.defs.jobs import BUILD_JOB_NAME, build_selection
+from cj_pipeline.defs.jobs import BUILD_JOB, BUILD_JOB_NAME, REFRESH_JOBS  # noqa: F401 - BUILD_JOB_NAME re-exported
 from cj_pipeline.defs.publish import assets as publish_assets
 from cj_pipeline.defs.quality import checks as quality_checks
 from cj_pipeline.defs.resources import PipelineSettings
@@ -21,11 +21,11 @@ DOMAINS = (intake_assets, intake_sensors, warehouse_assets, year_assets, trust_a
 
 def build_defs(data_dir: str = "") -> dg.Definitions:
     """All definitions; `data_dir` overrides $CJ_DATA_DIR (the CLI's --data-dir)."""
-    build_job = dg.define_asset_job(BUILD_JOB_NAME, selection=build_selection())
     return dg.Definitions.merge(
         *(domain.defs() for domain in DOMAINS),
         dg.Definitions(
-            jobs=[build_job],
+            # The full build, and the selective refreshes the sensors and `run_build` pick.
+            jobs=[BUILD_JOB, *REFRESH_JOBS],
             resources={"pipeline_settings": PipelineSettings(data_dir=data_dir)},
             # One process, one step at a time: DuckDB has one writer.
             executor=dg.in_process_executor,

@@ -6,7 +6,10 @@ import os
 
 import dagster as dg
 
-from cj_pipeline.definitions import BUILD_JOB_NAME, build_defs
+from cj_pipeline.definitions import build_defs
+from cj_pipeline.defs.warehouse.assets import RefreshPlan, plan_refresh
+from cj_pipeline.lib.intake import PARTNER, RETURN
+from cj_pipeline.lib.stable_files import WarehouseUnavailable, new_arrivals, recorded_file_events, waiting_files
 from cj_pipeline.lib.writer_lock import lock_path_for, warehouse_writer_lock
 from cj_pipeline.settings import Settings
 
@@ -17,18 +20,44 @@ def instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
-def run_build(settings: Settings, log_level: str = "INFO") -> dg.ExecuteInProcessResult:
-    """Materialise every asset (intake, dbt build and its checks) for one data dir.
+def waiting_kinds(settings: Settings) -> set[str]:
+    """Kinds of file (return, partner) waiting in raw/ that intake has not processed yet
+    (every waiting file counts while a run holds the warehouse)."""
+    listing = waiting_files(settings.uploads_dir, settings.partners_dir, settings.data_dir)
+    try:
+        listing = new_arrivals(listing, recorded_file_events(settings.warehouse_path))
+    except WarehouseUnavailable:
+        pass
+    uploads = settings.uploads_dir.relative_to(settings.data_dir).as_posix() + "/"
+    return {RETURN if path.startswith(uploads) else PARTNER for path in listing}
+
+
+def plan_build(settings: Settings, full: bool = False) -> RefreshPlan:
+    """Which job `run_build` runs now: the full `build_warehouse` for a cold or untrusted
+    warehouse (or `full=True`), else the refresh for what is new, else intake alone."""
+    return plan_refresh(settings, waiting_kinds(settings), full=full)
+
+
+def run_build(settings: Settings, log_level: str = "INFO", full: bool = False) -> dg.ExecuteInProcessResult:
+    """Ingest what is waiting and bring the warehouse up to date (dbt models, tests, checks).
+
+    A warehouse built before by the current dbt project and seeds is refreshed selectively:
+    only the models (with their tests and checks) downstream of the raw tables the new files
+    write are rebuilt, and nothing new means no dbt at all. Otherwise, or with `full=True`,
+    everything is built (`plan_build` says which and why; the run is tagged `cj/plan`).
 
     One writer at a time: the run holds <data_dir>/warehouse/.writer.lock, so a second CLI
     run waits (or stops after $CJ_WRITER_LOCK_TIMEOUT s with WarehouseBusyError)."""
     settings.ensure_dirs()
-    job = build_defs(str(settings.data_dir)).resolve_job_def(BUILD_JOB_NAME)
+    definitions = build_defs(str(settings.data_dir))
     with warehouse_writer_lock(lock_path_for(settings.warehouse_path), timeout=settings.writer_lock_timeout):
+        plan = plan_build(settings, full=full)  # under the lock: no other CLI run changes the warehouse
+        job = definitions.resolve_job_def(plan.job_name)
         return job.execute_in_process(
             instance=instance(),
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            tags={"cj/plan": plan.reason},
         )
 
 

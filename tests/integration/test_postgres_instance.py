@@ -78,6 +78,10 @@ def test_materialise_through_the_postgres_instance(postgres_server, tmp_path, mo
         assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
         assert type(instance.schedule_storage).__name__ == "PostgresScheduleStorage"
 
+        # One return waiting: intake reports the raw tables it added rows to.
+        uploads = tmp_path / "data" / "raw" / "uploads"
+        uploads.mkdir(parents=True)
+        shutil.copy(PROJECT_ROOT / "tests" / "fixtures" / "pass" / "complete.xlsx", uploads / "complete.xlsx")
         result = dg.materialize(
             [received_files],
             instance=instance,
@@ -88,6 +92,7 @@ def test_materialise_through_the_postgres_instance(postgres_server, tmp_path, mo
         assert [run.run_id for run in runs] == [result.run_id]
         event = instance.get_latest_materialization_event(dg.AssetKey(["raw", "file_events"]))
         assert event is not None and event.run_id == result.run_id
+        assert event.asset_materialization.metadata["rows_added"].value == 1
 
         # The run's step claimed the writers' pool, which the instance created with one slot:
         # one step at a time across runs.

@@ -10,11 +10,21 @@ import pytest
 
 from cj_pipeline.defs.alerts import alert_on_run_failure
 from cj_pipeline.defs.intake.sensors import partners_sensor, uploads_sensor
-from cj_pipeline.defs.jobs import BUILD_JOB_NAME
+from cj_pipeline.defs.jobs import (
+    BUILD_JOB_NAME,
+    INTAKE_JOB_NAME,
+    REFRESH_JOB_NAMES,
+    raw_keys,
+    refresh_keys,
+    refresh_selection,
+)
 from cj_pipeline.defs.partitions import FINANCIAL_YEARS
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
 from cj_pipeline.defs.schedules import daily_intake_and_build
+from cj_pipeline.defs.warehouse.assets import plan_refresh
+from cj_pipeline.lib.build_state import BuildState, dbt_project_fingerprint, write_build_state
 from cj_pipeline.definitions import defs
+from cj_pipeline.lib.intake import PARTNER, RETURN
 from cj_pipeline.lib.notify import JsonLinesNotifier
 from cj_pipeline.lib.seeds import financial_years
 from cj_pipeline.lib.stable_files import StableState
@@ -33,8 +43,9 @@ def _tick(sensor, tmp_path, cursor):
 def test_definitions_register_operations():
     repo = defs.get_repository_def()
     assert {"uploads_sensor", "partners_sensor", "alert_on_run_failure"} <= {s.name for s in repo.sensor_defs}
-    assert repo.get_sensor_def("uploads_sensor").job_name == BUILD_JOB_NAME
-    assert repo.get_sensor_def("partners_sensor").job_name == BUILD_JOB_NAME
+    every_build_job = {BUILD_JOB_NAME, *REFRESH_JOB_NAMES.values(), INTAKE_JOB_NAME}
+    assert {t.job_name for t in repo.get_sensor_def("uploads_sensor").targets} == every_build_job
+    assert {t.job_name for t in repo.get_sensor_def("partners_sensor").targets} == every_build_job
     schedule = repo.get_schedule_def("daily_intake_and_build")
     assert schedule.job_name == BUILD_JOB_NAME and schedule.cron_schedule == "0 6 * * *"
     build = repo.get_job(BUILD_JOB_NAME)
@@ -58,6 +69,7 @@ def test_uploads_sensor_waits_for_a_stable_file_then_requests_one_run(tmp_path):
     assert len(third.run_requests) == 1
     request = third.run_requests[0]
     assert request.run_key.startswith("raw/uploads:")
+    assert request.job_name == BUILD_JOB_NAME  # no warehouse yet: the first run builds everything
     assert request.tags["cj/files"] == "S12000036/return.xlsx"
     assert set(StableState.from_cursor(third.cursor).taken) == {"S12000036/return.xlsx"}
     fourth = _tick(uploads_sensor, tmp_path, third.cursor)
@@ -169,3 +181,90 @@ def test_shipped_dagster_yaml_lets_one_step_hold_the_warehouse_pool(tmp_path):
 )
 def test_warehouse_users_are_in_the_pool(key):
     assert defs.resolve_assets_def(dg.AssetKey(key)).node_def.pool == WAREHOUSE_POOL
+
+
+def _keys(job_name):
+    return {key.to_user_string() for key in defs.resolve_job_def(job_name).asset_layer.selected_asset_keys}
+
+
+def test_returns_refresh_selects_what_depends_on_returns_only():
+    keys = _keys(REFRESH_JOB_NAMES[frozenset({RETURN})])
+    assert {"raw/return_measures", "raw/submissions", "staging/stg_returns__measures", "staging/stg_intake__submissions",
+            "intermediate/int_returns_versioned", "intermediate/int_measures_current", "marts/fct_indicator_values",
+            "marts/fct_local_outcomes", "marts/fct_evidence_completeness", "marts/fct_indicator_trends"} <= keys  # fmt: skip
+    # Partner-only branches, seeds and seed-only marts stay as they are.
+    assert not keys & {"raw/partner_values", "staging/stg_jsws__values", "intermediate/int_partner_values_versioned",
+                       "intermediate/int_scotland_reconciliation", "reference/areas", "marts/dim_area"}  # fmt: skip
+    assert len(keys) < len(_keys(BUILD_JOB_NAME))
+
+
+def test_partners_refresh_leaves_return_only_models_alone():
+    keys = _keys(REFRESH_JOB_NAMES[frozenset({PARTNER})])
+    assert {"raw/partner_values", "staging/stg_jsws__values", "intermediate/int_partner_values_versioned",
+            "intermediate/int_scotland_reconciliation", "marts/fct_indicator_values"} <= keys  # fmt: skip
+    assert not keys & {"raw/return_measures", "staging/stg_returns__measures", "marts/fct_local_outcomes",
+                       "marts/fct_outcome_assessments", "intermediate/int_local_measures_current"}  # fmt: skip
+
+
+def test_intake_only_job_does_not_start_dbt():
+    job = defs.resolve_job_def(INTAKE_JOB_NAME)
+    assert {node.name for node in job.nodes} == {"received_files", "raw_row_contracts"}
+    assert {key.to_user_string() for key in job.asset_layer.selected_asset_keys} == {
+        key.to_user_string() for key in raw_keys([RETURN, PARTNER])}
+
+
+@pytest.mark.parametrize("kinds", [{RETURN}, {PARTNER}, {RETURN, PARTNER}])
+def test_refresh_keys_agree_with_the_job_selection(kinds):
+    """The dbt op decides what a run covered from its deps; that must match the jobs."""
+    dbt = defs.resolve_assets_def(dg.AssetKey(["marts", "fct_indicator_values"]))
+    graph = defs.resolve_asset_graph()
+    from_selection = refresh_selection(kinds).resolve(graph) & set(dbt.keys)
+    assert refresh_keys(kinds, dbt.asset_deps) & set(dbt.keys) == from_selection
+
+
+def _built(tmp_path, positions=None, fingerprint=None):
+    """A data dir whose warehouse exists and was built (by the current project unless told)."""
+    settings = get_settings(tmp_path)
+    settings.ensure_dirs()
+    with duckdb.connect(str(settings.warehouse_path)) as connection:
+        connection.execute("create schema raw")
+        connection.execute("create table raw.submissions (kind varchar, arrival_seq bigint)")
+        for kind, seq in (positions or {}).items():
+            connection.execute("insert into raw.submissions values (?, ?)", [kind, seq])
+    write_build_state(settings, BuildState(fingerprint or dbt_project_fingerprint(), {RETURN: 5, PARTNER: 7}))
+    return settings
+
+
+def _stable_request(sensor, tmp_path, folder, name):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(b"bytes")
+    cursor = _tick(sensor, tmp_path, None).cursor
+    (request,) = _tick(sensor, tmp_path, cursor).run_requests
+    return request
+
+
+def test_sensors_request_the_refresh_for_their_kind_once_built(tmp_path):
+    settings = _built(tmp_path, {RETURN: 5, PARTNER: 7})
+    uploads = _stable_request(uploads_sensor, tmp_path, settings.uploads_dir / "S12000036", "r.xlsx")
+    assert uploads.job_name == REFRESH_JOB_NAMES[frozenset({RETURN})]
+    assert uploads.tags["cj/plan"] == "return file(s) waiting"
+    partners = _stable_request(partners_sensor, tmp_path, settings.partners_dir / "jsws", "t.csv")
+    assert partners.job_name == REFRESH_JOB_NAMES[frozenset({PARTNER})]
+
+
+def test_sensor_adds_kinds_ingested_but_not_built(tmp_path):
+    settings = _built(tmp_path, {RETURN: 5, PARTNER: 9})  # partner rows after the last build
+    request = _stable_request(uploads_sensor, tmp_path, settings.uploads_dir, "r.xlsx")
+    assert request.job_name == REFRESH_JOB_NAMES[frozenset({RETURN, PARTNER})]
+    assert "partner submission(s) ingested but not built yet" in request.tags["cj/plan"]
+
+
+def test_changed_dbt_project_or_no_record_means_a_full_build(tmp_path):
+    settings = _built(tmp_path, fingerprint="an older project")
+    plan = plan_refresh(settings, {RETURN})
+    assert plan.full and "changed" in plan.reason
+    settings.warehouse_path.with_name("dbt_build_state.json").unlink()
+    assert plan_refresh(settings, {RETURN}).job_name == BUILD_JOB_NAME
+    write_build_state(settings, BuildState(dbt_project_fingerprint(), {RETURN: 5, PARTNER: 7}))
+    assert plan_refresh(settings, set()).job_name == INTAKE_JOB_NAME
+    assert plan_refresh(settings, set(), full=True).job_name == BUILD_JOB_NAME

@@ -1,15 +1,25 @@
-"""Intake: every file waiting in raw/ is archived, parsed and loaded into raw.*."""
+"""Intake: every file waiting in raw/ is archived, parsed and loaded into raw.*.
+
+The multi-asset can be subset: a run ingests a kind of file (returns, partner files) only
+when it selects every raw table that kind writes (jobs.raw_keys), so a run never writes a
+table it does not report. A selected table is reported materialised when intake added
+rows to it, or when a later step of the same run reads it (Dagster would otherwise skip
+that step); the metadata says how many rows were added either way.
+"""
 
 
 import dagster as dg
 
+from cj_pipeline.defs.jobs import FILE_KINDS, raw_keys
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
-from cj_pipeline.lib.intake import discover_partner_files, discover_upload_files, ingest_pending
-from cj_pipeline.lib.warehouse import RAW_TABLES
+from cj_pipeline.lib.intake import PARTNER, RETURN, discover_partner_files, discover_upload_files, ingest_pending
+from cj_pipeline.lib.warehouse import RAW_TABLES, connect
 
 # Raw tables written by publication, not intake: intake must not claim to materialise them.
 NOT_WRITTEN_BY_INTAKE = ("publication_audit",)
 INTAKE_TABLES = tuple(table for table in RAW_TABLES if table not in NOT_WRITTEN_BY_INTAKE)
+INTAKE_KEYS = frozenset(dg.AssetKey(["raw", table]) for table in INTAKE_TABLES)
+DISCOVER = {PARTNER: discover_partner_files, RETURN: discover_upload_files}
 
 RAW_TABLE_DESCRIPTIONS = {
     "file_events": "Every arrival of a file, duplicates included, with its receipt.",
@@ -24,26 +34,52 @@ RAW_TABLE_DESCRIPTIONS = {
 }
 
 
+def _row_counts(settings) -> dict[str, int]:
+    """Rows per intake table (raw is append-only: the difference is what a run added)."""
+    if not settings.warehouse_path.exists():
+        return {}
+    with connect(settings.warehouse_path, read_only=True) as connection:
+        present = {name for (name,) in connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}  # fmt: skip
+        return {table: connection.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
+                for table in INTAKE_TABLES if table in present}  # fmt: skip
+
+
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["raw", table], group_name="intake", description=RAW_TABLE_DESCRIPTIONS.get(table))
+        dg.AssetSpec(["raw", table], group_name="intake", description=RAW_TABLE_DESCRIPTIONS.get(table),
+                     skippable=True)  # fmt: skip
         for table in INTAKE_TABLES
     ],
+    can_subset=True,
     pool=WAREHOUSE_POOL,
 )
 def received_files(context: dg.AssetExecutionContext, pipeline_settings: PipelineSettings):
     """Archive, parse and load every file waiting under raw/ (already-processed files are skipped)."""
     settings = pipeline_settings.resolve()
-    files = discover_partner_files(settings) + discover_upload_files(settings)
+    selected = context.selected_asset_keys
+    kinds = [kind for kind in FILE_KINDS if set(raw_keys([kind])) <= selected]
+    if len(kinds) < len(FILE_KINDS):
+        context.log.info(f"This run ingests {' and '.join(kinds) or 'no'} files only (its selection).")
+    files = [received for kind in kinds for received in DISCOVER[kind](settings)]
 
     def log_progress(received, receipt):
         outcome = "skipped (already processed)" if receipt is None else receipt["status"]
         context.log.info(f"{received.relative_path}: {outcome}")
 
+    before = _row_counts(settings)
     report = ingest_pending(settings, files, progress=log_progress)
+    after = _row_counts(settings)
     metadata = report.as_metadata()
-    for table in INTAKE_TABLES:
-        yield dg.MaterializeResult(asset_key=["raw", table], metadata=metadata)
+    # Assets after intake in this run read the raw tables: they must all be reported.
+    read_later = bool(context.job_def.asset_layer.selected_asset_keys - INTAKE_KEYS)
+    for key in sorted(selected, key=lambda k: k.to_user_string()):
+        table = key.path[-1]
+        added = after.get(table, 0) - before.get(table, 0)
+        if added or read_later:
+            yield dg.MaterializeResult(asset_key=key, metadata={**metadata, "rows_added": added})
+        else:
+            context.log.info(f"raw.{table}: no rows added, not re-materialised.")
 
 
 def defs() -> dg.Definitions:

@@ -6,12 +6,20 @@ that became stable in one tick go into one run: the intake asset ingests everyth
 waiting anyway, so one run per file would only queue runs with nothing to do. The run key
 is a sha256 over the files' (path, size, mtime, sha256), so the same arrivals never start
 two runs even if the cursor is reset.
+
+Each sensor knows which kind of file it saw, so its run refreshes only what depends on the
+raw tables that kind writes (job `refresh_after_returns` / `refresh_after_partners`, see
+defs/jobs.py), plus any kind ingested earlier but not yet built. When the warehouse has no
+record of a complete dbt build of the current project (first run, dbt project or seeds
+changed since) the run is the full `build_warehouse` instead (`warehouse.assets.plan_refresh`).
 """
 
 import dagster as dg
 
-from cj_pipeline.defs.jobs import BUILD_JOB_NAME
+from cj_pipeline.defs.jobs import BUILD_JOB, REFRESH_JOBS
 from cj_pipeline.defs.resources import PipelineSettings
+from cj_pipeline.defs.warehouse.assets import plan_refresh
+from cj_pipeline.lib.intake import PARTNER, RETURN
 from cj_pipeline.lib.stable_files import (
     StableState,
     batch_run_key,
@@ -26,8 +34,11 @@ TICK_SECONDS = 30
 TAGGED_FILES = 10
 
 
-def evaluate_folder(context: dg.SensorEvaluationContext, folder, label: str, min_depth: int) -> dg.SensorResult:
-    """One tick for one folder: the stable files become one run request; the cursor moves on."""
+def evaluate_folder(
+    context: dg.SensorEvaluationContext, folder, label: str, min_depth: int, settings=None, kind: str | None = None
+) -> dg.SensorResult:
+    """One tick for one folder: the stable files become one run request; the cursor moves on.
+    With `settings` and `kind`, the request names the job that refreshes after that kind."""
     previous = StableState.from_cursor(context.cursor)
     current = list_candidate_files(folder, min_depth=min_depth, max_depth=2)
     ready, state = track_stable_files(previous, current)
@@ -48,25 +59,33 @@ def evaluate_folder(context: dg.SensorEvaluationContext, folder, label: str, min
         return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=state.to_cursor())
     names = [path for path, _, _ in hashed]
     context.log.info(f"{label}: taking {len(names)} stable file(s): {', '.join(names)}")
-    request = dg.RunRequest(
-        run_key=batch_run_key(label, hashed),
-        tags={"cj/trigger": label, "cj/file_count": str(len(names)), "cj/files": ", ".join(names[:TAGGED_FILES])},
-    )
+    tags = {"cj/trigger": label, "cj/file_count": str(len(names)), "cj/files": ", ".join(names[:TAGGED_FILES])}
+    job_name = None
+    if settings is not None and kind is not None:
+        plan = plan_refresh(settings, {kind})
+        context.log.info(f"{label}: job {plan.job_name} ({plan.reason})")
+        job_name, tags["cj/plan"] = plan.job_name, plan.reason
+    request = dg.RunRequest(run_key=batch_run_key(label, hashed), job_name=job_name, tags=tags)
     return dg.SensorResult(run_requests=[request], cursor=state.to_cursor())
 
 
-@dg.sensor(job_name=BUILD_JOB_NAME, minimum_interval_seconds=TICK_SECONDS)
+# Either sensor may start the full build or any refresh (it adds kinds ingested but unbuilt).
+SENSOR_JOBS = [BUILD_JOB, *REFRESH_JOBS]
+
+
+@dg.sensor(jobs=SENSOR_JOBS, minimum_interval_seconds=TICK_SECONDS)
 def uploads_sensor(context: dg.SensorEvaluationContext, pipeline_settings: PipelineSettings):
     """Local returns in raw/uploads/, flat or in per-area subfolders."""
     settings = pipeline_settings.resolve()
-    return evaluate_folder(context, settings.uploads_dir, "raw/uploads", min_depth=1)
+    return evaluate_folder(context, settings.uploads_dir, "raw/uploads", min_depth=1, settings=settings, kind=RETURN)
 
 
-@dg.sensor(job_name=BUILD_JOB_NAME, minimum_interval_seconds=TICK_SECONDS)
+@dg.sensor(jobs=SENSOR_JOBS, minimum_interval_seconds=TICK_SECONDS)
 def partners_sensor(context: dg.SensorEvaluationContext, pipeline_settings: PipelineSettings):
     """National partner tables in raw/partners/<source>/ (files loose in raw/partners/ are ignored)."""
     settings = pipeline_settings.resolve()
-    return evaluate_folder(context, settings.partners_dir, "raw/partners", min_depth=2)
+    return evaluate_folder(context, settings.partners_dir, "raw/partners", min_depth=2, settings=settings,
+                           kind=PARTNER)  # fmt: skip
 
 
 def defs() -> dg.Definitions:
