@@ -84,12 +84,20 @@ def warehouse_copy(built_warehouse, tmp_path):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run the first module that needs the shared build first, then modules that do not,
-    then the rest: with `--dist loadscope` one worker builds while the other keeps busy."""
+    """Order modules for `--dist loadscope --no-loadscope-reorder` (one module per worker at
+    a time, in this order): first one module that needs the shared build (it builds it),
+    then the modules that do not need it, then the rest; slow modules first in each part,
+    so no long module is left for the end while the other worker idles."""
     modules: dict[str, list] = {}
     for item in items:
         modules.setdefault(item.nodeid.split("::")[0], []).append(item)
-    needs_build = [m for m, its in modules.items() if any(BUILD_FIXTURE in getattr(i, "fixturenames", ()) for i in its)]
-    others = [m for m in modules if m not in needs_build]
+
+    def slow_first(names: list[str]) -> list[str]:
+        return sorted(names, key=lambda m: not any(i.get_closest_marker("slow") for i in modules[m]))
+
+    needs_build = slow_first(
+        [m for m, its in modules.items() if any(BUILD_FIXTURE in getattr(i, "fixturenames", ()) for i in its)]
+    )
+    others = slow_first([m for m in modules if m not in needs_build])
     order = needs_build[:1] + others + needs_build[1:]
     items[:] = [item for module in order for item in modules[module]]

@@ -1,11 +1,25 @@
 """Build one release: read the warehouse, control, write everything, swap in atomically.
 
-Everything is written into a temporary sibling folder published/.<FY>.<token>.tmp and
-then moved into place with os.rename. If a previous release exists it is first renamed
-to published/.<FY>.<token>.old and removed after the swap; a crash between the two
-renames leaves the old release in that .old folder, which the next publish restores
-before starting (`_recover`). So the target is the old release or the new one, never
-a mixture.
+A publish is a small two-step commit, safe against SIGKILL at any point:
+
+1. Prepare, invisible to readers: the release is written into published/.<FY>.<token>.tmp
+   (release.json, written last, lists every file) and the analytics snapshot into a new
+   version folder published/.snapshots/<version>/ (snapshot.py). Then the intent
+   published/.publish-intent.json (year, release id, token, snapshot version) is written
+   atomically.
+2. Commit: the tmp folder and published/<FY> are exchanged in one step (Linux renameat2
+   RENAME_EXCHANGE; elsewhere, or on a file system without it, two renames through
+   published/.<FY>.<token>.old). This is the commit point.
+3. Finish: published/snapshot is switched to the new version (one symlink rename), the
+   old release and old snapshot versions are removed, the intent is deleted.
+
+Recovery (`recover`, at the start of every publish) reads the intent: if published/<FY>
+already holds the intended release id, the publish is rolled forward (snapshot switched,
+leftovers removed); otherwise it is rolled back (an .old folder left between the two
+fallback renames is restored, the tmp folder and the prepared snapshot version removed).
+So published/<FY> is always the old release or the new one, the snapshot is wholly one
+version, and a kill between the folder swap and the snapshot switch (the snapshot one
+release behind the folder) is repaired by the next publish before it starts.
 """
 
 from __future__ import annotations
@@ -20,10 +34,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from cj_pipeline.lib.publish import control
+from cj_pipeline.lib.publish import control, snapshot
+from cj_pipeline.lib.publish.atomic import exchange_dirs, fsync_dir, fsync_tree, write_json_atomic
 from cj_pipeline.lib.publish.packs import write_packs
 from cj_pipeline.lib.publish.safety import safe_cell_text
-from cj_pipeline.lib.publish.snapshot import write_snapshot
 from cj_pipeline.lib.publish.workbook import Column, Table, write_workbook
 from cj_pipeline.lib.seeds import SCOTLAND_CODE, read_seed
 from cj_pipeline.settings import Settings
@@ -108,14 +122,83 @@ def _neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(exprs) if exprs else frame
 
 
-def _recover(published_dir: Path, year: str) -> None:
-    target = published_dir / year
-    olds = sorted(published_dir.glob(f".{year}.*.old"))
-    if not target.exists() and olds:
-        os.rename(olds[-1], target)
-        olds = olds[:-1]
-    for path in [*olds, *published_dir.glob(f".{year}.*.tmp")]:
+INTENT = ".publish-intent.json"
+
+
+def _manifest(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "release.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _restore_old(published_dir: Path) -> None:
+    """Undo a kill between the two fallback renames: put a lone .old back as the release."""
+    for old in sorted(published_dir.glob(".*.old")):
+        year = old.name[1:].split(".")[0]
+        if not (published_dir / year).exists():
+            os.rename(old, published_dir / year)
+
+
+def recover(published_dir: Path) -> dict:
+    """Finish or undo a publish that was killed; remove its leftovers. Returns what it did."""
+    done: dict = {}
+    intent_path = published_dir / INTENT
+    intent = None
+    if intent_path.exists():
+        try:
+            intent = json.loads(intent_path.read_text(encoding="utf-8"))
+        except ValueError:
+            intent = None  # cannot happen (written atomically); treated as no intent
+    if intent:
+        target = published_dir / intent["financial_year"]
+        # The snapshot version is unique to one attempt (a release id could be reused).
+        if _manifest(target).get("snapshot_version") == intent["snapshot_version"]:
+            version = intent["snapshot_version"]
+            if snapshot.current_version(published_dir) != version and snapshot.read_stamp(
+                    snapshot.versions_dir(published_dir) / version):  # fmt: skip
+                snapshot.activate_snapshot(published_dir, version)
+            done["rolled_forward"] = intent["release_id"]
+        else:
+            _restore_old(published_dir)
+            shutil.rmtree(snapshot.versions_dir(published_dir) / intent["snapshot_version"], ignore_errors=True)
+            done["rolled_back"] = intent["release_id"]
+    _restore_old(published_dir)
+    leftovers = [*published_dir.glob(".*.old"), *published_dir.glob(".*.tmp"), *published_dir.glob(".*.lnk")]
+    for path in leftovers:
+        _remove(path)
+    snapshot.migrate_legacy(published_dir)  # also relinks a missing snapshot link
+    current = snapshot.current_version(published_dir)
+    root = snapshot.versions_dir(published_dir)
+    if root.exists():  # temporary or never-activated (newer than current) versions
+        now = (snapshot.read_stamp(root / current) or {}).get("created_at", 0.0) if current else 0.0
+        for path in root.glob("*"):
+            stamp = snapshot.read_stamp(path)
+            if path.name != current and (stamp is None or stamp.get("created_at", 0.0) > now):
+                shutil.rmtree(path, ignore_errors=True)
+                leftovers.append(path)
+    intent_path.unlink(missing_ok=True)
+    done["removed"] = len(leftovers)
+    return done
+
+
+def _commit(published_dir: Path, tmp: Path, target: Path) -> None:
+    """published/<FY> becomes tmp's contents; the old release ends up in tmp or .old."""
+    if target.exists() and exchange_dirs(tmp, target):
+        fsync_dir(published_dir)
+        return
+    old = tmp.with_name(tmp.name[: -len(".tmp")] + ".old")
+    if target.exists():
+        os.rename(target, old)  # a kill now leaves no target: recover() restores .old
+    os.rename(tmp, target)
+    fsync_dir(published_dir)
 
 
 def _notes_markdown(year: str, notes: dict, policy: control.Policy, timings: dict) -> str:
@@ -142,13 +225,16 @@ def build_release(settings: Settings, year: str, release_notes: dict) -> Path:
     started = time.perf_counter()
     published_dir = settings.published_dir
     published_dir.mkdir(parents=True, exist_ok=True)
-    _recover(published_dir, year)
+    recover(published_dir)
     policy = control.load_policy()
     raw = load(settings, year)
     tables, decision = controlled_tables(raw, policy)
+    release_id = str(release_notes.get("release_id"))
     token = uuid.uuid4().hex[:12]
     tmp = published_dir / f".{year}.{token}.tmp"
+    target = published_dir / year
     tmp.mkdir()
+    version = None
     try:
         timings = {}
         data_dir = tmp / "data"
@@ -163,25 +249,31 @@ def build_release(settings: Settings, year: str, release_notes: dict) -> Path:
         t = time.perf_counter()
         areas = [(a["area_code"], a["area_name"]) for a in raw["areas"] if not a["is_scotland"]]
         names = {i["indicator_id"]: i["description"] for i in raw["indicators"]}
-        write_packs(tmp / "packs", year, str(release_notes.get("release_id")), tables, areas, names, raw["lineage"])
+        write_packs(tmp / "packs", year, release_id, tables, areas, names, raw["lineage"])
         timings["packs_seconds"] = round(time.perf_counter() - t, 2)
         (tmp / "release_notes.md").write_text(_notes_markdown(year, release_notes, policy, timings), encoding="utf-8")
+        t = time.perf_counter()
+        version = snapshot.prepare_snapshot(settings.warehouse_path, published_dir, tables, release_id, year)
+        timings["snapshot_seconds"] = round(time.perf_counter() - t, 2)
         manifest = {"financial_year": year, **{k: release_notes.get(k) for k in ("release_id", "published_at", "published_by", "override_reason", "overridden_checks", "warnings")},
                     "files": sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()),
+                    "snapshot_version": version,
                     "suppressed_cells": len(decision.suppressed), "timings": timings}
         (tmp / "release.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-        t = time.perf_counter()
-        write_snapshot(settings.warehouse_path, published_dir / "snapshot", tables)
-        timings["snapshot_seconds"] = round(time.perf_counter() - t, 2)
-        target = published_dir / year
-        old = published_dir / f".{year}.{token}.old"
-        if target.exists():
-            os.rename(target, old)
-        os.rename(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
+        fsync_tree(tmp)
+        write_json_atomic(published_dir / INTENT, {"financial_year": year, "release_id": release_id,
+                                                   "token": token, "snapshot_version": version})  # fmt: skip
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if version:
+            shutil.rmtree(snapshot.versions_dir(published_dir) / version, ignore_errors=True)
         raise
+    _commit(published_dir, tmp, target)  # the commit point: from here on, roll forward
+    previous = snapshot.activate_snapshot(published_dir, version)
+    for leftover in (tmp, tmp.with_name(tmp.name[: -len(".tmp")] + ".old")):
+        shutil.rmtree(leftover, ignore_errors=True)
+    snapshot.clean_versions(published_dir, {version, previous})
+    (published_dir / INTENT).unlink(missing_ok=True)
     timings["total_seconds"] = round(time.perf_counter() - started, 2)
     return target
 

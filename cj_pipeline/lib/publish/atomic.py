@@ -1,0 +1,94 @@
+"""Small crash-safe file-system steps used by publish (release.py, snapshot.py).
+
+- `exchange_dirs(a, b)`: swap two directories in one step (Linux renameat2
+  RENAME_EXCHANGE). Returns False where the kernel or file system cannot, and the caller
+  falls back to two renames plus recovery at the next publish.
+- `replace_symlink(link, target)`: point `link` at `target` in one step: a new link under
+  a temporary name, then os.replace over the old link (rename(2) is atomic).
+- `write_json_atomic(path, data)`: temporary file, fsync, os.replace.
+- `fsync_dir(path)`: make renames inside a folder durable.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_renameat2 = None
+if sys.platform.startswith("linux"):
+    try:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        _renameat2 = _libc.renameat2
+        _renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        _renameat2.restype = ctypes.c_int
+    except (OSError, AttributeError):  # no libc or glibc < 2.28
+        _renameat2 = None
+
+
+def exchange_dirs(a: Path, b: Path) -> bool:
+    """Atomically swap the paths `a` and `b` (both must exist). False if unsupported."""
+    if _renameat2 is None:
+        return False
+    if _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this file system cannot exchange
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def replace_symlink(link: Path, target: str) -> None:
+    """Make `link` a symlink to `target` (relative text, kept as given) in one rename."""
+    tmp = link.with_name(f".{link.name}.{uuid.uuid4().hex[:12]}.lnk")
+    os.symlink(target, tmp)
+    try:
+        os.replace(tmp, link)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(link.parent)
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, default=str)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def fsync_tree(root: Path) -> None:
+    """fsync every file and folder under root (before it is swapped in)."""
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            try:
+                fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fsync_dir(Path(dirpath))

@@ -1,0 +1,132 @@
+"""Helpers shared by the SIGKILL tests of the dbt build and of publish (not a test module)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from cj_pipeline.lib.build_state import read_build_state  # noqa: F401 - re-exported for the tests
+
+CLI = str(Path(sys.executable).parent / "cj-pipeline")
+PUBLISH_YEAR = "2024-25"
+OVERRIDE = "crash-safety test: sample data"
+
+
+def env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}  # ephemeral Dagster instance
+    env["CJ_WRITER_LOCK_TIMEOUT"] = "120"
+    return env
+
+
+def start_cli(*args: str) -> subprocess.Popen:
+    # Output to DEVNULL: a PIPE nobody reads fills up and stalls the run (dbt logs a lot).
+    return subprocess.Popen([CLI, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env(),
+                            start_new_session=True)  # fmt: skip
+
+
+def session_commands(sid: int) -> list[str]:
+    """Command lines of every live process in session `sid` (the CLI and its dbt child)."""
+    commands = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[3]) == sid and fields[0] != "Z":
+                commands.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except (OSError, ValueError, IndexError):
+            continue
+    return commands
+
+
+def dbt_running(sid: int) -> bool:
+    """The dbt child (".venv/bin/python .venv/bin/dbt build ...") is alive in session `sid`."""
+    return any(any(w.endswith("/dbt") for w in c.split()) and "build" in c.split() for c in session_commands(sid))
+
+
+def kill_group(process: subprocess.Popen) -> bool:
+    """SIGKILL the whole process group; True if it was still running. Waits until none is left."""
+    alive = process.poll() is None
+    if alive:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 30
+    while session_commands(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not session_commands(process.pid), "a child of the killed run survived"
+    return alive
+
+
+def warehouse_state(path: Path) -> dict:
+    """Row count and an order-independent content hash of every marts table, raw.submissions
+    and raw.file_events, and any dbt temporary/backup relation left behind."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        marts = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        state = {"tables": {}}
+        for table in [f"marts.{t}" for t in marts] + ["raw.submissions", "raw.file_events"]:
+            state["tables"][table] = con.execute(f"select count(*), coalesce(sum(hash(t)), 0) from {table} t").fetchall()[0]
+        state["dbt_leftovers"] = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_name like '%__dbt_tmp%' or table_name like '%__dbt_backup%'").fetchall()
+        state["duplicated_submissions"] = con.execute(
+            "select sha256, kind, count(*) from raw.submissions group by 1, 2 having count(*) > 1").fetchall()
+    return state
+
+
+def dbt_seconds(record) -> float:
+    """How long the dbt step of the reference build took (to scale the random kill points)."""
+    for event in record.all_events:
+        if event.step_key and "dbt" in event.step_key and event.event_type_value == "STEP_SUCCESS":
+            return event.event_specific_data.duration_ms / 1000
+    return 30.0
+
+
+def max_arrival(settings) -> int:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute("select max(arrival_seq) from raw.submissions where kind = 'return'").fetchall()[0][0]
+
+
+def files_under(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def check_published(published: Path, release_a: str) -> dict:
+    """published/<FY> is release A or a complete newer one; the snapshot is wholly one release."""
+    target = published / PUBLISH_YEAR
+    assert target.is_dir() and not target.is_symlink()
+    manifest = json.loads((target / "release.json").read_text())
+    assert manifest["financial_year"] == PUBLISH_YEAR
+    assert set(manifest["files"]) == files_under(target) - {"release.json"}  # exactly the listed files
+    link = published / "snapshot"
+    assert link.is_symlink()
+    version_dir = Path(os.path.realpath(link))
+    stamp = json.loads((version_dir / "snapshot.json").read_text())
+    assert set(stamp["files"]) == files_under(version_dir) - {"snapshot.json"}
+    # Through the analyst paths: the DuckDB file and every Parquet file carry the same release id.
+    with duckdb.connect(str(link / "cj_analytics.duckdb"), read_only=True) as con:
+        info = con.execute("select release_id, financial_year, snapshot_version from published.release_info").fetchall()
+        counts = {t: con.execute(f"select count(*) from marts.{t}").fetchall()[0][0]
+                  for t in [p.stem for p in (link / "parquet").glob("*.parquet")]}  # fmt: skip
+    assert info == [(stamp["release_id"], PUBLISH_YEAR, stamp["version"])]
+    with duckdb.connect() as con:
+        for table, count in counts.items():
+            parquet = str(link / "parquet" / f"{table}.parquet")
+            kv = con.execute("select key::varchar, value::varchar from parquet_kv_metadata(?)", [parquet]).fetchall()
+            assert ("release_id", stamp["release_id"]) in kv, table
+            assert con.execute("select count(*) from read_parquet(?)", [parquet]).fetchall()[0][0] == count, table
+    assert len(counts) == 8
+    intent = published / ".publish-intent.json"
+    if stamp["release_id"] != manifest["release_id"]:
+        # Killed after the folder swap, before the snapshot switch: the intent says so and the
+        # next publish rolls the snapshot forward first.
+        assert intent.exists() and json.loads(intent.read_text())["release_id"] == manifest["release_id"]
+    return {"release": manifest["release_id"], "snapshot": stamp["release_id"], "version": stamp["version"]}

@@ -1,0 +1,73 @@
+"""Crash safety of the dbt build: `cj-pipeline run` SIGKILLed (with its dbt child) at
+seeded random points inside the dbt step, several times, then one clean run. No dbt
+temporary relation or duplicated submission is left, every file is one file event, and
+the clean run rebuilds what the killed runs had ingested (the build record only moves on
+after a successful dbt build), with its dbt tests passing as checks.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.integration import crash
+from tests.integration.test_crash_safety import _write_returns
+
+pytestmark = pytest.mark.slow
+
+
+def test_dbt_build_survives_sigkill_at_random_points(warehouse_copy, built_warehouse, capsys):
+    settings, _ = warehouse_copy
+    reference = crash.warehouse_state(settings.warehouse_path)
+    assert reference["dbt_leftovers"] == [] and reference["duplicated_submissions"] == []
+    dbt_seconds = crash.dbt_seconds(built_warehouse[2])
+    rng = random.Random(20240607)
+    tally = {"kills": 0, "mid_dbt": 0, "left_dbt_relations": 0, "wal_left": 0}
+    new_files: list[Path] = []
+    started = time.monotonic()
+    for i in range(3):
+        new_files += _write_returns(settings.uploads_dir, 1, seed=10 + i, prefix=f"k{i}")  # so dbt runs
+        process = crash.start_cli("run", "--data-dir", str(settings.data_dir))
+        deadline = time.monotonic() + 240
+        while not crash.dbt_running(process.pid) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # intake first, then dbt starts
+        time.sleep(rng.uniform(0.05, 0.45) * dbt_seconds)  # a refresh's dbt step is about half a full one
+        mid_dbt = crash.dbt_running(process.pid)
+        tally["kills"] += crash.kill_group(process)
+        tally["mid_dbt"] += mid_dbt
+        tally["wal_left"] += Path(str(settings.warehouse_path) + ".wal").exists()
+        after = crash.warehouse_state(settings.warehouse_path)  # opens (WAL replayed)
+        tally["left_dbt_relations"] += len(after["dbt_leftovers"])
+        assert after["duplicated_submissions"] == []
+    killed_seconds = time.monotonic() - started
+    final = subprocess.run([crash.CLI, "run", "--data-dir", str(settings.data_dir)], capture_output=True, text=True,
+                           env=crash.env(), timeout=900)  # fmt: skip
+    output = final.stdout + final.stderr
+    assert final.returncode == 0, output[-4000:]
+    with capsys.disabled():
+        print(f"\ncrash safety (dbt): dbt step {dbt_seconds:.0f} s, {tally}, kills took {killed_seconds:.0f} s")
+    assert tally["mid_dbt"] >= 2  # the seeded points fall inside the dbt build
+    healed = crash.warehouse_state(settings.warehouse_path)
+    assert healed["dbt_leftovers"] == [] and healed["duplicated_submissions"] == []
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        events = con.execute("select relative_path, count(*) from raw.file_events where relative_path in "
+                             "(select unnest(?::varchar[])) group by 1",
+                             [[f"raw/uploads/{p.name}" for p in new_files]]).fetchall()  # fmt: skip
+    assert sorted(events) == sorted((f"raw/uploads/{p.name}", 1) for p in new_files)  # each file once
+    # A killed dbt build never moved the build record on, so the next run rebuilds what the
+    # killed runs had ingested (with their dbt tests as checks, which pass: returncode 0).
+    assert "Ran refresh_after_returns" in output and "not built yet" in output, output[-4000:]
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        latest = con.execute(
+            "select submission_id from raw.submissions where original_name in (select unnest(?::varchar[]))",
+            [[p.name for p in new_files]]).fetchall()  # fmt: skip
+        in_marts = con.execute(
+            "select distinct submission_id from marts.fct_outcome_assessments where submission_id in "
+            "(select unnest(?::varchar[]))", [[sid for (sid,) in latest]]).fetchall()  # fmt: skip
+    assert len(latest) == len(new_files) and sorted(in_marts) == sorted(latest)  # the marts hold every new return
+    assert crash.read_build_state(settings).built_through["return"] == crash.max_arrival(settings)
