@@ -53,6 +53,12 @@ def _start(data_dir: Path) -> subprocess.Popen:
                             stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
 
 
+def _ledger_lines(settings) -> int:
+    """Arrivals recorded so far (each run appends one line per file it archives)."""
+    ledger = settings.archive_dir / "ledger.jsonl"
+    return ledger.read_bytes().count(b"\n") if ledger.exists() else 0
+
+
 def _check_consistent(settings, files: list[Path]) -> dict:
     shas = {archive.sha256_bytes(p.read_bytes()) for p in files}
     objects = {p.name: p for p in (settings.archive_dir / "objects").rglob("*") if p.is_file()}
@@ -87,8 +93,15 @@ def test_intake_survives_sigkill_at_random_points(tmp_path, capsys):
     rng = random.Random(20240601)
     kills = 0
     for _ in range(6):
+        arrivals = _ledger_lines(settings)
         process = _start(settings.data_dir)
-        time.sleep(rng.uniform(1.0, 4.0))  # imports take ~1.5 s; files then go one by one
+        # Imports take a second or more (longer under load): wait until this run has archived
+        # a file, then kill at a seeded point within the next 0.8 s (a run of 60 files takes
+        # about 1 s, committing in batches of up to 50).
+        deadline = time.monotonic() + 120
+        while _ledger_lines(settings) == arrivals and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.8))
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             kills += 1
@@ -96,7 +109,7 @@ def test_intake_survives_sigkill_at_random_points(tmp_path, capsys):
     final = subprocess.run([sys.executable, "-c", INTAKE, str(settings.data_dir)], capture_output=True,
                            text=True, timeout=300)  # fmt: skip
     assert final.returncode == 0, final.stderr[-3000:]
-    assert kills >= 3  # most kills landed mid-run (the seeded delays are shorter than a full run)
+    assert kills >= 3  # most kills landed mid-run (the seeded delays are shorter than a run)
     summary = _check_consistent(settings, files)
     assert summary["accepted"] == len(files)
     with capsys.disabled():
