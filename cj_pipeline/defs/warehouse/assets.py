@@ -90,7 +90,8 @@ def warehouse_dbt_models(
     # re-parsed for every data dir). After a change to the project, parse afresh.
     target = dbt_target_path(settings)
     previous = read_build_state(settings)
-    if previous is None or previous.fingerprint != dbt_project_fingerprint():
+    fingerprint = dbt_project_fingerprint()  # of the project this build parses
+    if previous is None or previous.fingerprint != fingerprint:
         (target / "partial_parse.msgpack").unlink(missing_ok=True)
     # The record moves on only when dbt succeeds. A failed or killed build leaves it as it
     # was: what this run ingested is still beyond `built_through` (the next run rebuilds
@@ -99,7 +100,7 @@ def warehouse_dbt_models(
     yield from dbt.cli(["build"], context=context, target_path=target).stream()
     state = previous
     if full:
-        state = BuildState(dbt_project_fingerprint(), dict(previous.built_through if previous else {}))
+        state = BuildState(fingerprint, dict(previous.built_through if previous else {}))
     if state is not None:  # a subset never vouches for a warehouse without a full build
         for kind in covered:
             state.built_through[kind] = positions.get(kind, 0)

@@ -191,13 +191,3 @@ def clean_versions(published_dir: Path, keep: set[str | None]) -> None:
             shutil.rmtree(path, ignore_errors=True)
     for stray in published_dir.glob(f".{LINK_NAME}.*.lnk"):
         stray.unlink(missing_ok=True)
-
-
-def write_snapshot(warehouse_path: Path, snapshot_dir: Path, published: dict[str, pl.DataFrame],
-                   release_id: str = "unreleased", financial_year: str = "") -> Path:  # fmt: skip
-    """Prepare and swap in a snapshot in one call (release.py does the steps itself)."""
-    published_dir = snapshot_dir.parent
-    version = prepare_snapshot(warehouse_path, published_dir, published, release_id, financial_year)
-    previous = activate_snapshot(published_dir, version)
-    clean_versions(published_dir, {version, previous})
-    return snapshot_dir / SNAPSHOT_NAME
