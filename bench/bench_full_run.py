@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from cj_pipeline.lib.sample_data import generate_sample_data
+from cj_pipeline.lib.demo.sample_data import generate_sample_data
 from cj_pipeline.runner import instance, run_build
 from cj_pipeline.settings import DBT_PROJECT_DIR, get_settings
 
@@ -94,14 +94,14 @@ def _node_counts(result) -> dict[str, int]:
 
 def _dbt_nodes(settings) -> int:
     """Nodes the last dbt invocation in this warehouse's target folder ran (models, seeds, tests)."""
-    from cj_pipeline.lib.build_state import dbt_target_path
+    from cj_pipeline.lib.warehouse.build_plan import dbt_target_path
 
     results = dbt_target_path(settings) / "run_results.json"
     return len(json.loads(results.read_text())["results"]) if results.exists() else 0
 
 
 def _correct_one_return(settings, truth, name: str, numerator: int) -> None:
-    from cj_pipeline.lib.template import write_template
+    from cj_pipeline.lib.returns.template import write_template
 
     area, year = truth.area_codes[0], truth.years[-2]
     original = truth.returns[(area, year)]

@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cj_pipeline.lib.areas import normalise_area
-from cj_pipeline.lib.problems import CellProblem
-from cj_pipeline.lib.receipts import visible
-from cj_pipeline.lib.years import normalise_year
+from cj_pipeline.lib.core.areas import normalise_area
+from cj_pipeline.lib.core.problems import CellProblem
+from cj_pipeline.lib.intake.receipts import visible
+from cj_pipeline.lib.core.years import normalise_year
 from cj_pipeline.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -52,7 +52,7 @@ def template(
     out: Path = typer.Option(..., "--out", help="Where to write the .xlsx workbook."),
 ) -> None:
     """Write a ready-to-fill template return for one area and year."""
-    from cj_pipeline.lib.template import write_template
+    from cj_pipeline.lib.returns.template import write_template
 
     try:
         area_code, financial_year = normalise_area(area), normalise_year(year)
@@ -73,7 +73,7 @@ def validate(
     """
     import json
 
-    from cj_pipeline.lib.validate import validate_file
+    from cj_pipeline.lib.returns.validate import validate_file
 
     receipt = validate_file(file, get_settings())
     if as_json:
@@ -109,7 +109,7 @@ def _print_receipt(receipt: dict) -> None:
 
 
 def _build(data_dir: Path | None, full: bool = False) -> tuple[object, float]:
-    from cj_pipeline.lib.writer_lock import WarehouseBusyError
+    from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
     from cj_pipeline.runner import run_build
 
     settings = get_settings(data_dir)
@@ -129,7 +129,7 @@ def _build(data_dir: Path | None, full: bool = False) -> tuple[object, float]:
 
 
 def _print_summary(settings, elapsed: float) -> None:
-    from cj_pipeline.lib.summary import scotland_diversion_rows, warehouse_counts
+    from cj_pipeline.lib.reporting.summary import scotland_diversion_rows, warehouse_counts
 
     console.print(f"\n[bold green]Done[/] in {elapsed:.1f} s.")
     for label, count in warehouse_counts(settings.warehouse_path).items():
@@ -172,7 +172,7 @@ def demo(
     data_dir: Path = typer.Option(DEMO_DIR, "--data-dir", help="Scratch folder for the demo (recreated)."),
 ) -> None:
     """Generate sample returns and partner files for all 32 areas, run everything, say where to look."""
-    from cj_pipeline.lib.sample_data import generate_sample_data
+    from cj_pipeline.lib.demo.sample_data import generate_sample_data
 
     if data_dir.exists():
         if not (data_dir / DEMO_MARKER).exists():
@@ -198,8 +198,8 @@ def explain(
     """Where one figure came from: inputs, files (sha256), sheets, cells, supersession."""
     import json
 
-    from cj_pipeline.lib.explain import ExplainError, input_lines
-    from cj_pipeline.lib.explain import explain as explain_figure
+    from cj_pipeline.lib.reporting.explain import ExplainError, input_lines
+    from cj_pipeline.lib.reporting.explain import explain as explain_figure
 
     try:
         found = explain_figure(get_settings(data_dir).warehouse_path, area, year, indicator)
@@ -225,7 +225,7 @@ def chase(
     csv_path: Path | None = typer.Option(None, "--csv", help="Also write the list as CSV (mail merge)."),
 ) -> None:
     """Which areas to chase for a year: no return, rejected, missing evidence or narrative, since when."""
-    from cj_pipeline.lib.chase import chase_list, status_counts, write_csv
+    from cj_pipeline.lib.reporting.chase import chase_list, status_counts, write_csv
 
     financial_year, settings = _year_and_built_warehouse(year, data_dir)
     everyone = chase_list(settings.warehouse_path, financial_year, include_complete=True)
@@ -260,7 +260,7 @@ def publish(
 
     import duckdb
 
-    from cj_pipeline.lib.writer_lock import WarehouseBusyError
+    from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
     from cj_pipeline.runner import publish_failure_description, run_publish
 
     financial_year, settings = _year_and_built_warehouse(year, data_dir)

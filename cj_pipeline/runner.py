@@ -8,9 +8,9 @@ import dagster as dg
 
 from cj_pipeline.definitions import build_defs
 from cj_pipeline.defs.warehouse.assets import RefreshPlan, plan_refresh
-from cj_pipeline.lib.intake import PARTNER, RETURN
-from cj_pipeline.lib.stable_files import WarehouseUnavailable, new_arrivals, recorded_file_events, waiting_files
-from cj_pipeline.lib.writer_lock import lock_path_for, warehouse_writer_lock
+from cj_pipeline.lib.intake.batch import PARTNER, RETURN
+from cj_pipeline.lib.intake.stable_files import WarehouseUnavailable, new_arrivals, recorded_file_events, waiting_files
+from cj_pipeline.lib.warehouse.writer_lock import lock_path_for, warehouse_writer_lock
 from cj_pipeline.settings import Settings
 
 def instance() -> dg.DagsterInstance:

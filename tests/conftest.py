@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from cj_pipeline.lib.sample_data import generate_sample_data
-from cj_pipeline.lib.writer_lock import warehouse_writer_lock
+from cj_pipeline.lib.demo.sample_data import generate_sample_data
+from cj_pipeline.lib.warehouse.writer_lock import warehouse_writer_lock
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import get_settings
 

@@ -5,7 +5,7 @@ import datetime as dt
 import dagster as dg
 
 from cj_pipeline.defs.resources import PipelineSettings
-from cj_pipeline.lib.notify import JsonLinesNotifier, Notifier
+from cj_pipeline.lib.reporting.notify import JsonLinesNotifier, Notifier
 from cj_pipeline.settings import Settings
 
 # The error text kept per alert; the full stack trace stays in the run's logs.

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 import dagster as dg
 
 from cj_pipeline.defs.quality.checks import raw_row_contracts, warehouse_quality_checks
-from cj_pipeline.lib.build_state import FILE_KINDS
-from cj_pipeline.lib.intake import PARTNER, RETURN
+from cj_pipeline.lib.warehouse.build_plan import FILE_KINDS
+from cj_pipeline.lib.intake.batch import PARTNER, RETURN
 
 BUILD_JOB_NAME = "build_warehouse"
 FINANCIAL_YEAR_JOB_NAME = "financial_year_status_job"

@@ -9,7 +9,7 @@ import dagster as dg
 
 from cj_pipeline.defs.jobs import BY_YEAR_GROUP
 from cj_pipeline.defs.resources import WAREHOUSE_POOL
-from cj_pipeline.lib.seeds import financial_years
+from cj_pipeline.lib.core.seeds import financial_years
 
 FINANCIAL_YEARS = dg.StaticPartitionsDefinition(financial_years())
 

@@ -8,7 +8,7 @@ import dagster as dg
 
 from cj_pipeline.defs.jobs import BUILD_JOB_NAME
 from cj_pipeline.defs.resources import PipelineSettings
-from cj_pipeline.lib.stable_files import (
+from cj_pipeline.lib.intake.stable_files import (
     WarehouseUnavailable,
     listing_fingerprint,
     new_arrivals,

@@ -19,8 +19,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from cj_pipeline.lib.sample_data import _return_content
-from cj_pipeline.lib.template import write_template
+from cj_pipeline.lib.demo.sample_data import _return_content
+from cj_pipeline.lib.returns.template import write_template
 
 AREA, YEAR = "S12000033", "2023-24"  # Aberdeen City
 ACCEPTED, REJECTED = "accepted", "rejected"

@@ -16,10 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cj_pipeline.lib import archive
-from cj_pipeline.lib.intake import discover_upload_files, ingest_pending
-from cj_pipeline.lib.stable_files import StableState, list_candidate_files, track_stable_files
-from cj_pipeline.lib.validate import validate_file
+from cj_pipeline.lib.intake import archive
+from cj_pipeline.lib.intake.batch import discover_upload_files, ingest_pending
+from cj_pipeline.lib.intake.stable_files import StableState, list_candidate_files, track_stable_files
+from cj_pipeline.lib.returns.validate import validate_file
 from cj_pipeline.settings import get_settings
 from tests.hostile.make_corpus import ACCEPTED, REJECTED, SECRET, _valid_bytes, make_corpus, make_links
 

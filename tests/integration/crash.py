@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from cj_pipeline.lib.build_state import read_build_state  # noqa: F401 - re-exported for the tests
+from cj_pipeline.lib.warehouse.build_plan import read_build_state  # noqa: F401 - re-exported for the tests
 
 CLI = str(Path(sys.executable).parent / "cj-pipeline")
 PUBLISH_YEAR = "2024-25"

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cj_pipeline.lib.seeds import SCOTLAND_CODE
+from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
 from cj_pipeline.settings import DBT_PROJECT_DIR
 
 NO1 = {

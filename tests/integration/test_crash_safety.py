@@ -21,16 +21,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cj_pipeline.lib import archive
-from cj_pipeline.lib.sample_data import _return_content
-from cj_pipeline.lib.seeds import local_authorities
-from cj_pipeline.lib.template import write_template
+from cj_pipeline.lib.intake import archive
+from cj_pipeline.lib.demo.sample_data import _return_content
+from cj_pipeline.lib.core.seeds import local_authorities
+from cj_pipeline.lib.returns.template import write_template
 from cj_pipeline.settings import get_settings
 
 pytestmark = pytest.mark.slow
 
 INTAKE = (
-    "import sys; from cj_pipeline.lib.intake import discover_upload_files, ingest_pending; "
+    "import sys; from cj_pipeline.lib.intake.batch import discover_upload_files, ingest_pending; "
     "from cj_pipeline.settings import get_settings; s = get_settings(sys.argv[1]); "
     "ingest_pending(s, discover_upload_files(s))"
 )

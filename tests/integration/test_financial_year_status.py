@@ -9,7 +9,7 @@ import pytest
 
 from cj_pipeline.defs.resources import PipelineSettings
 from cj_pipeline.defs.years.assets import financial_year_status
-from cj_pipeline.lib.seeds import financial_years
+from cj_pipeline.lib.core.seeds import financial_years
 from cj_pipeline.settings import PROJECT_ROOT
 from tests.integration.servers import VENV_BIN, dagster_env
 

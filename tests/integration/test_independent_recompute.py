@@ -6,7 +6,7 @@ import csv
 import duckdb
 import pytest
 
-from cj_pipeline.lib.seeds import SCOTLAND_CODE
+from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
 
 
 DISPOSALS = ("disposals_custody", "disposals_community", "disposals_financial", "disposals_other")

@@ -19,9 +19,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cj_pipeline.lib import archive
-from cj_pipeline.lib.intake import discover_partner_files, ingest_pending
-from cj_pipeline.lib.seeds import local_authorities
+from cj_pipeline.lib.intake import archive
+from cj_pipeline.lib.intake.batch import discover_partner_files, ingest_pending
+from cj_pipeline.lib.core.seeds import local_authorities
 from cj_pipeline.settings import DBT_PROJECT_DIR, get_settings
 
 

@@ -10,7 +10,7 @@ import duckdb
 from typer.testing import CliRunner
 
 from cj_pipeline.cli import app
-from cj_pipeline.lib.gate import evaluate_gate
+from cj_pipeline.lib.quality.gate import evaluate_gate
 
 
 YEAR = "2024-25"

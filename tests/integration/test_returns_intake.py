@@ -11,8 +11,8 @@ import shutil
 import duckdb
 import pytest
 
-from cj_pipeline.lib import archive
-from cj_pipeline.lib.template import write_template
+from cj_pipeline.lib.intake import archive
+from cj_pipeline.lib.returns.template import write_template
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import get_settings
 

@@ -15,9 +15,9 @@ import pytest
 
 from cj_pipeline.definitions import defs
 from cj_pipeline.defs.jobs import BUILD_JOB_NAME, INTAKE_JOB_NAME, REFRESH_JOB_NAMES
-from cj_pipeline.lib.build_state import read_build_state
-from cj_pipeline.lib.intake import RETURN
-from cj_pipeline.lib.template import write_template
+from cj_pipeline.lib.warehouse.build_plan import read_build_state
+from cj_pipeline.lib.intake.batch import RETURN
+from cj_pipeline.lib.returns.template import write_template
 from cj_pipeline.runner import plan_build, run_build
 from cj_pipeline.settings import get_settings
 

@@ -15,12 +15,12 @@ import pytest
 from typer.testing import CliRunner
 
 from cj_pipeline.cli import app
-from cj_pipeline.lib import archive
-from cj_pipeline.lib.cells import parse_numeric
-from cj_pipeline.lib.chase import COMPLETE, MISSING_EVIDENCE, NEVER, NO_RETURN, REJECTED, chase_list
-from cj_pipeline.lib.explain import explain
-from cj_pipeline.lib.tables import open_table_file
-from cj_pipeline.lib.template import ReturnContent, write_template
+from cj_pipeline.lib.intake import archive
+from cj_pipeline.lib.core.cells import parse_numeric
+from cj_pipeline.lib.reporting.chase import COMPLETE, MISSING_EVIDENCE, NEVER, NO_RETURN, REJECTED, chase_list
+from cj_pipeline.lib.reporting.explain import explain
+from cj_pipeline.lib.core.workbook import open_table_file
+from cj_pipeline.lib.returns.template import ReturnContent, write_template
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import get_settings
 

@@ -1,8 +1,8 @@
 import pytest
 
-from cj_pipeline.lib.areas import normalise_area
-from cj_pipeline.lib.problems import CellProblem
-from cj_pipeline.lib.seeds import read_seed
+from cj_pipeline.lib.core.areas import normalise_area
+from cj_pipeline.lib.core.problems import CellProblem
+from cj_pipeline.lib.core.seeds import read_seed
 
 AREAS = read_seed("areas")
 ALIASES = read_seed("area_aliases")

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from cj_pipeline.lib.cells import NumericCell, parse_count, parse_numeric
-from cj_pipeline.lib.problems import CellProblem
+from cj_pipeline.lib.core.cells import NumericCell, parse_count, parse_numeric
+from cj_pipeline.lib.core.problems import CellProblem
 
 
 @pytest.mark.parametrize(

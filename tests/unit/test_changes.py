@@ -1,6 +1,6 @@
 """Change reports: the pure diff of two returns' raw rows and of partner values."""
 
-from cj_pipeline.lib.changes import diff_partner_values, diff_returns, figure, render_changes
+from cj_pipeline.lib.intake.changes import diff_partner_values, diff_returns, figure, render_changes
 
 
 def _return(status="In place", numerator=10.0, progress="Half done", local=(("Fewer remands", "Admissions"),)):

@@ -1,7 +1,7 @@
 import itertools
 import random
 
-from cj_pipeline.lib.disclosure import Relation, primary_suppression, recoverable_cells, suppress
+from cj_pipeline.lib.publish.disclosure import Relation, primary_suppression, recoverable_cells, suppress
 
 
 def _publish(values, suppressed):

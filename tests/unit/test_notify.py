@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from cj_pipeline.lib.notify import FanOutNotifier, JsonLinesNotifier, Notifier, format_alert
+from cj_pipeline.lib.reporting.notify import FanOutNotifier, JsonLinesNotifier, Notifier, format_alert
 
 
 def test_json_lines_notifier_appends_one_line_per_alert(tmp_path):

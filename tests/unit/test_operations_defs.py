@@ -22,12 +22,12 @@ from cj_pipeline.defs.partitions import FINANCIAL_YEARS
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
 from cj_pipeline.defs.schedules import daily_intake_and_build
 from cj_pipeline.defs.warehouse.assets import plan_refresh
-from cj_pipeline.lib.build_state import BuildState, dbt_project_fingerprint, write_build_state
+from cj_pipeline.lib.warehouse.build_plan import BuildState, dbt_project_fingerprint, write_build_state
 from cj_pipeline.definitions import defs
-from cj_pipeline.lib.intake import PARTNER, RETURN
-from cj_pipeline.lib.notify import JsonLinesNotifier
-from cj_pipeline.lib.seeds import financial_years
-from cj_pipeline.lib.stable_files import StableState
+from cj_pipeline.lib.intake.batch import PARTNER, RETURN
+from cj_pipeline.lib.reporting.notify import JsonLinesNotifier
+from cj_pipeline.lib.core.seeds import financial_years
+from cj_pipeline.lib.intake.stable_files import StableState
 from cj_pipeline.settings import PROJECT_ROOT, get_settings
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cj_pipeline.lib.partners import parse_partner_file
-from cj_pipeline.lib.tables import OpenedFile, Sheet, open_table_file
+from cj_pipeline.lib.partners.parse import parse_partner_file
+from cj_pipeline.lib.core.workbook import OpenedFile, Sheet, open_table_file
 from cj_pipeline.settings import get_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "partners"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from cj_pipeline.lib.disclosure import recoverable_cells
+from cj_pipeline.lib.publish.disclosure import recoverable_cells
 from cj_pipeline.lib.publish import control
 from cj_pipeline.lib.publish.release import controlled_tables, load
 from cj_pipeline.lib.publish.safety import safe_cell_text

@@ -82,7 +82,7 @@ def test_missing_local_evidence(db):
 
 
 def test_partner_coverage(db):
-    from cj_pipeline.lib.seeds import local_authorities, read_seed
+    from cj_pipeline.lib.core.seeds import local_authorities, read_seed
 
     rows = []
     for measure in read_seed("partner_measures"):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cj_pipeline.lib.problems import ERROR, WARNING
-from cj_pipeline.lib.rules import RULES, STAGES, rule_name
-from cj_pipeline.lib.validate import validate_file
+from cj_pipeline.lib.core.problems import ERROR, WARNING
+from cj_pipeline.lib.returns.rules import RULES, STAGES, rule_name
+from cj_pipeline.lib.returns.validate import validate_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ERROR_RULES = [rule for rule in RULES if rule.SEVERITY == ERROR]

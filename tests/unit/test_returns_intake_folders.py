@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from cj_pipeline.lib.intake import RETURN, discover_upload_files, ingest_pending
+from cj_pipeline.lib.intake.batch import RETURN, discover_upload_files, ingest_pending
 from cj_pipeline.settings import get_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

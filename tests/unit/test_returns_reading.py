@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cj_pipeline.lib.validate import return_rows, validate_bytes, validate_file
+from cj_pipeline.lib.returns.validate import return_rows, validate_bytes, validate_file
 from cj_pipeline.settings import get_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

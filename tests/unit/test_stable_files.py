@@ -4,7 +4,7 @@ import os
 
 import duckdb
 
-from cj_pipeline.lib.stable_files import (
+from cj_pipeline.lib.intake.stable_files import (
     StableState,
     WarehouseUnavailable,
     batch_run_key,

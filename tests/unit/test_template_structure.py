@@ -3,9 +3,9 @@
 import openpyxl
 import pytest
 
-from cj_pipeline.lib.seeds import area_names, local_authorities
-from cj_pipeline.lib.template import ASSESSMENTS, EVIDENCE_STATUSES, LOCAL_OUTCOME_TYPES, write_template
-from cj_pipeline.lib.validate import validate_file
+from cj_pipeline.lib.core.seeds import area_names, local_authorities
+from cj_pipeline.lib.returns.template import ASSESSMENTS, EVIDENCE_STATUSES, LOCAL_OUTCOME_TYPES, write_template
+from cj_pipeline.lib.returns.validate import validate_file
 from tests.fixtures.make_fixtures import fill_blank_template
 
 YEAR = "2024-25"

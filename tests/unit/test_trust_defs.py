@@ -5,7 +5,7 @@ import duckdb
 
 from cj_pipeline.definitions import build_defs
 from cj_pipeline.defs.jobs import BUILD_JOB_NAME
-from cj_pipeline.lib.chase import (
+from cj_pipeline.lib.reporting.chase import (
     COMPLETE, MISSING_BOTH, MISSING_EVIDENCE, MISSING_NARRATIVE, NEVER, NO_RETURN, REJECTED, chase_rows, classify,
     markdown_table, status_counts,
 )  # fmt: skip

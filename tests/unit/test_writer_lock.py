@@ -6,12 +6,12 @@ import time
 
 import pytest
 
-from cj_pipeline.lib.writer_lock import WarehouseBusyError, lock_path_for, warehouse_writer_lock
+from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError, lock_path_for, warehouse_writer_lock
 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from cj_pipeline.lib.writer_lock import warehouse_writer_lock
+from cj_pipeline.lib.warehouse.writer_lock import warehouse_writer_lock
 with warehouse_writer_lock(Path(sys.argv[1])):
     print("held", flush=True)
     sys.stdin.readline()
@@ -75,7 +75,7 @@ def test_a_waiting_writer_gets_the_lock_when_the_first_finishes(tmp_path):
 WRITER = """
 import sys, time, json
 from pathlib import Path
-from cj_pipeline.lib.writer_lock import warehouse_writer_lock
+from cj_pipeline.lib.warehouse.writer_lock import warehouse_writer_lock
 lock, log, name = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 for _ in range(5):
     with warehouse_writer_lock(lock, on_wait=lambda m: None):

@@ -2,7 +2,7 @@
 
 import duckdb
 
-from cj_pipeline.lib.year_status import financial_year_status
+from cj_pipeline.lib.reporting.year_status import financial_year_status
 
 
 def test_counts_rows_values_and_markers_for_one_year():

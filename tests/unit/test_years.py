@@ -1,7 +1,7 @@
 import pytest
 
-from cj_pipeline.lib.problems import CellProblem
-from cj_pipeline.lib.years import fy_starting, normalise_year
+from cj_pipeline.lib.core.problems import CellProblem
+from cj_pipeline.lib.core.years import fy_starting, normalise_year
 
 
 @pytest.mark.parametrize(

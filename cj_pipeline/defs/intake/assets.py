@@ -12,8 +12,8 @@ import dagster as dg
 
 from cj_pipeline.defs.jobs import FILE_KINDS, raw_keys
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
-from cj_pipeline.lib.intake import PARTNER, RETURN, discover_partner_files, discover_upload_files, ingest_pending
-from cj_pipeline.lib.warehouse import RAW_TABLES, connect
+from cj_pipeline.lib.intake.batch import PARTNER, RETURN, discover_partner_files, discover_upload_files, ingest_pending
+from cj_pipeline.lib.warehouse.schema import RAW_TABLES, connect
 
 # Raw tables written by publication, not intake: intake must not claim to materialise them.
 NOT_WRITTEN_BY_INTAKE = ("publication_audit",)

@@ -19,8 +19,8 @@ import dagster as dg
 from cj_pipeline.defs.jobs import BUILD_JOB, REFRESH_JOBS
 from cj_pipeline.defs.resources import PipelineSettings
 from cj_pipeline.defs.warehouse.assets import plan_refresh
-from cj_pipeline.lib.intake import PARTNER, RETURN
-from cj_pipeline.lib.stable_files import (
+from cj_pipeline.lib.intake.batch import PARTNER, RETURN
+from cj_pipeline.lib.intake.stable_files import (
     StableState,
     batch_run_key,
     list_candidate_files,

@@ -1,6 +1,6 @@
 """Publication: one financial year at a time, only through the quality gate.
 
-`published_release` evaluates the gate (cj_pipeline.lib.gate) for its partition. Blocking
+`published_release` evaluates the gate (cj_pipeline.lib.quality.gate) for its partition. Blocking
 failures without an override reason raise `dagster.Failure` listing the blockers in plain
 English (and the attempt is audited as `blocked`); otherwise the audit row is written and
 `cj_pipeline.lib.publish.publish_release` writes published/<FY>/. Run by the job
@@ -14,8 +14,8 @@ import dagster as dg
 from cj_pipeline.defs.jobs import PUBLISH_GROUP, PUBLISH_JOB_NAME
 from cj_pipeline.defs.partitions import FINANCIAL_YEARS
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
-from cj_pipeline.lib.gate import decide, evaluate_gate, record_audit
-from cj_pipeline.lib.warehouse import connect, ensure_raw_schema
+from cj_pipeline.lib.quality.gate import decide, evaluate_gate, record_audit
+from cj_pipeline.lib.warehouse.schema import connect, ensure_raw_schema
 
 PUBLISHED_RELEASE = dg.AssetKey(["published_release"])
 GATE_CHECK = "publication_gate"

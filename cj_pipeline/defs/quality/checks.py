@@ -18,7 +18,7 @@ from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
 from cj_pipeline.lib.quality.checks import WAREHOUSE_CHECKS
 from cj_pipeline.lib.quality.contracts import CONTRACT_TABLES, raw_contracts
 from cj_pipeline.lib.quality.outcome import CheckOutcome
-from cj_pipeline.lib.warehouse import connect
+from cj_pipeline.lib.warehouse.schema import connect
 
 FCT_INDICATOR_VALUES = dg.AssetKey(["marts", "fct_indicator_values"])
 FCT_EVIDENCE_COMPLETENESS = dg.AssetKey(["marts", "fct_evidence_completeness"])

@@ -9,8 +9,8 @@ import dagster as dg
 
 from cj_pipeline.defs.partitions import read_only_by_year_asset
 from cj_pipeline.defs.resources import PipelineSettings
-from cj_pipeline.lib.chase import chase_list as chase_rows
-from cj_pipeline.lib.chase import markdown_table, status_counts
+from cj_pipeline.lib.reporting.chase import chase_list as chase_rows
+from cj_pipeline.lib.reporting.chase import markdown_table, status_counts
 
 FCT_EVIDENCE_COMPLETENESS = dg.AssetKey(["marts", "fct_evidence_completeness"])
 

@@ -18,7 +18,7 @@ from cj_pipeline.defs.jobs import BUILD_JOB_NAME, FILE_KINDS, refresh_job_name, 
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
 from cj_pipeline.defs.warehouse.project import dbt_project
 from cj_pipeline.defs.warehouse.translator import CJDbtTranslator
-from cj_pipeline.lib.build_state import (
+from cj_pipeline.lib.warehouse.build_plan import (
     BuildState,
     dbt_project_fingerprint,
     dbt_target_path,

@@ -11,8 +11,8 @@ import dagster as dg
 from cj_pipeline.defs.jobs import BY_YEAR_GROUP, FINANCIAL_YEAR_JOB_NAME
 from cj_pipeline.defs.partitions import FINANCIAL_YEARS, read_only_by_year_asset
 from cj_pipeline.defs.resources import PipelineSettings
-from cj_pipeline.lib.warehouse import connect
-from cj_pipeline.lib.year_status import financial_year_status as year_status
+from cj_pipeline.lib.warehouse.schema import connect
+from cj_pipeline.lib.reporting.year_status import financial_year_status as year_status
 
 FCT_INDICATOR_VALUES = dg.AssetKey(["marts", "fct_indicator_values"])
 

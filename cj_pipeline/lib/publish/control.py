@@ -39,9 +39,9 @@ import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from cj_pipeline.lib import disclosure
-from cj_pipeline.lib.disclosure import Relation
-from cj_pipeline.lib.seeds import SCOTLAND_CODE, read_seed
+from cj_pipeline.lib.publish import disclosure
+from cj_pipeline.lib.publish.disclosure import Relation
+from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, read_seed
 
 SUPPRESSED = disclosure.SUPPRESSED
 HL_PARTS = ("disposals_custody", "disposals_community", "disposals_financial", "disposals_other")

@@ -18,7 +18,7 @@ import polars as pl
 import vl_convert as vlc
 
 from cj_pipeline.lib.publish.safety import esc
-from cj_pipeline.lib.seeds import SCOTLAND_CODE
+from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
 
 PANDEMIC_YEARS = ("2020-21", "2021-22")
 FUNNELS = {

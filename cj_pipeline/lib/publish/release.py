@@ -39,7 +39,7 @@ from cj_pipeline.lib.publish.atomic import exchange_dirs, fsync_dir, fsync_tree,
 from cj_pipeline.lib.publish.packs import write_packs
 from cj_pipeline.lib.publish.safety import safe_cell_text
 from cj_pipeline.lib.publish.workbook import Column, Table, write_workbook
-from cj_pipeline.lib.seeds import SCOTLAND_CODE, read_seed
+from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, read_seed
 from cj_pipeline.settings import Settings
 
 TEXT_COLUMNS = ("assessment", "actions_taken", "progress", "local_outcome", "metric", "commentary", "value_text", "unit", "missing_items", "outcome_name")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import duckdb
 
 from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
-from cj_pipeline.lib.seeds import SCOTLAND_CODE, area_names, financial_years, indicators, local_authorities, read_seed
+from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, area_names, financial_years, indicators, local_authorities, read_seed
 
 # Year-on-year jumps (warning): a value that moves by more than half of the previous
 # year's value, when the previous base (the count itself, or the numerator of a ratio)

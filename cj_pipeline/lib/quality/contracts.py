@@ -12,10 +12,10 @@ import re
 import duckdb
 import polars as pl
 
-from cj_pipeline.lib.cells import ALL_MARKERS
+from cj_pipeline.lib.core.cells import ALL_MARKERS
 from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
-from cj_pipeline.lib.seeds import SCOTLAND_CODE, area_names, evidence_catalogue, local_authorities
-from cj_pipeline.lib.seeds import local_measure_catalogue, read_seed
+from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, area_names, evidence_catalogue, local_authorities
+from cj_pipeline.lib.core.seeds import local_measure_catalogue, read_seed
 
 EVIDENCE_STATUSES = ("In place", "Partially in place", "Not in place", "Not known")
 YEAR_PATTERN = r"^\d{4}-\d{2}$"

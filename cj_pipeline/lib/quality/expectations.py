@@ -11,9 +11,9 @@ import logging
 
 import duckdb
 
-from cj_pipeline.lib.cells import STANDALONE_MARKERS
+from cj_pipeline.lib.core.cells import STANDALONE_MARKERS
 from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
-from cj_pipeline.lib.seeds import area_names, indicators, local_authorities
+from cj_pipeline.lib.core.seeds import area_names, indicators, local_authorities
 
 RETURN_STATUSES = ["received", "missing", "rejected"]
 # Columns naming the row of a failing value in the details.

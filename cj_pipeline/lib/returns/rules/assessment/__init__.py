@@ -1,0 +1,1 @@
+"""Rules on the assessment part of a return."""

@@ -1,0 +1,1 @@
+"""Rules on the cover part of a return."""

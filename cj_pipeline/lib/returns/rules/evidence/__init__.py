@@ -1,0 +1,1 @@
+"""Rules on the evidence part of a return."""

@@ -1,0 +1,1 @@
+"""Rules on the local outcomes part of a return."""

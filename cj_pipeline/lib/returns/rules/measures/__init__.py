@@ -1,0 +1,1 @@
+"""Rules on the measures part of a return."""

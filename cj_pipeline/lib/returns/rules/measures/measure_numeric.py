@@ -1,0 +1,34 @@
+"""Numerator and Denominator are numeric cells (return-spec section 1) and whole numbers."""
+
+from __future__ import annotations
+
+from cj_pipeline.lib.core.problems import ERROR, CellProblem, Issue
+from cj_pipeline.lib.returns.reader import MEASURES, ReturnFile
+from cj_pipeline.lib.returns.rules._helpers import issue, numeric, readable_records
+
+CODE = "not_a_number"
+CODES = ("not_a_number", "date_in_number_cell", "unknown_marker", "marker_with_number", "fractional_count")
+SEVERITY = ERROR
+STAGE = "content"
+CHECKS = (
+    "Numerator and Denominator are whole numbers, numbers as text ('1,234'), markers ([c], [x], [z], [low]) "
+    "or a number with a marker ('45 [p]'); empty means missing. 'TBC' or 'approx 40' is rejected."
+)
+
+
+def check(ret: ReturnFile) -> list[Issue]:
+    issues = []
+    for record in readable_records(ret, MEASURES):
+        for column in ("Numerator", "Denominator"):
+            cell = record[column]
+            parsed = numeric(cell)
+            label = f"{column} of {record['Measure ID'].text or 'this row'}"
+            if isinstance(parsed, CellProblem):
+                issues.append(issue(SEVERITY, parsed.code, cell, f"{label}: {parsed.message}", parsed.guidance))
+            elif parsed.value is not None and parsed.value != int(parsed.value):
+                issues.append(
+                    issue(SEVERITY, "fractional_count", cell,
+                          f"{label}: '{cell.text}' is not a whole number; a count must be whole.",
+                          "Enter a whole number of people or admissions.")
+                )  # fmt: skip
+    return issues

@@ -1,0 +1,1 @@
+"""Rules on the structure part of a return."""
