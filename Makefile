@@ -36,6 +36,8 @@ run: setup
 	$(BIN)/cj-pipeline run
 
 test: setup
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/ruff check --quiet .
 	$(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 bench: setup
@@ -54,6 +56,8 @@ docs: setup
 	cd dbt_project && CJ_WAREHOUSE_PATH=$(CURDIR)/demo_data/warehouse/cj.duckdb $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir .
 
 lint: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models
 
 clean:

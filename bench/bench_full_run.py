@@ -48,10 +48,19 @@ def _compiled_models(warehouse: Path) -> list[tuple[str, str, str, str]]:
     env = {**os.environ, "CJ_WAREHOUSE_PATH": str(warehouse)}
     target = Path(tempfile.mkdtemp()) / "target"
     subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "compile", "--profiles-dir", ".", "--target-path", str(target),
-         "--quiet"],
-        cwd=DBT_PROJECT_DIR, env=env, check=True,
-    )  # fmt: skip
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "compile",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(target),
+            "--quiet",
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        check=True,
+    )
     manifest = json.loads((target / "manifest.json").read_text())
     nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
     ordered, seen = [], set()
@@ -67,8 +76,10 @@ def _compiled_models(warehouse: Path) -> list[tuple[str, str, str, str]]:
     for key in sorted(nodes):
         visit(key)
     shutil.rmtree(target.parent, ignore_errors=True)
-    return [(nodes[k]["schema"], nodes[k]["name"], nodes[k]["config"]["materialized"], nodes[k]["compiled_code"])
-            for k in ordered]  # fmt: skip
+    return [
+        (nodes[k]["schema"], nodes[k]["name"], nodes[k]["config"]["materialized"], nodes[k]["compiled_code"])
+        for k in ordered
+    ]
 
 
 def _floor_seconds(warehouse: Path, models) -> float:
@@ -107,8 +118,9 @@ def _correct_one_return(settings, truth, name: str, numerator: int) -> None:
     original = truth.returns[(area, year)]
     measures = dict(original.measures)
     measures["LM6.1"] = (numerator, 44, "Corrected: admissions recounted")
-    write_template(settings.uploads_dir / area / name, area, year,
-                   type(original)(**{**original.__dict__, "measures": measures}))  # fmt: skip
+    write_template(
+        settings.uploads_dir / area / name, area, year, type(original)(**{**original.__dict__, "measures": measures})
+    )
 
 
 def _resubmission(settings, truth, full: bool, name: str, numerator: int) -> dict:
@@ -119,8 +131,13 @@ def _resubmission(settings, truth, full: bool, name: str, numerator: int) -> dic
     started = time.perf_counter()
     result = run_build(settings, log_level="ERROR", full=full)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "ok": result.success, "job": result.dagster_run.job_name,
-            "dbt_nodes": _dbt_nodes(settings), **_node_counts(result)}  # fmt: skip
+    return {
+        "seconds": seconds,
+        "ok": result.success,
+        "job": result.dagster_run.job_name,
+        "dbt_nodes": _dbt_nodes(settings),
+        **_node_counts(result),
+    }
 
 
 def _nothing_new_seconds(settings) -> tuple[float, str]:

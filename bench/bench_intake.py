@@ -28,9 +28,9 @@ from unittest import mock
 
 import openpyxl
 
-from cj_pipeline.lib.intake.batch import discover_partner_files, discover_upload_files, ingest_pending
 from cj_pipeline.lib.demo import sample_data
 from cj_pipeline.lib.demo.sample_data import DEFAULT_YEARS, generate_sample_data
+from cj_pipeline.lib.intake.batch import discover_partner_files, discover_upload_files, ingest_pending
 from cj_pipeline.lib.intake.stable_files import StableState, list_candidate_files, track_stable_files
 from cj_pipeline.lib.returns.validate import validate_file
 from cj_pipeline.settings import get_settings
@@ -151,10 +151,12 @@ def bench_growth(root: Path) -> list[str]:
         seconds, rerun, empty = (statistics.median(run[i] for run in runs) for i in range(3))
         size = sum(f.path.stat().st_size for f in files)
         points.append((factor, len(files), seconds, empty))
-        rows.append(f"| {factor}x ({areas} areas x {years} years) | "
-                    f"{len(files)} | {size / 1e6:.1f} | {seconds:.2f} | {seconds / len(files) * 1000:.1f} | "
-                    f"{rerun:.2f} | {empty * 1000:.0f} | {len(report.accepted)} |")  # fmt: skip
-    (_, n1, t1, fixed1), (_, n16, t16, fixed16) = points[0], points[-1]
+        rows.append(
+            f"| {factor}x ({areas} areas x {years} years) | "
+            f"{len(files)} | {size / 1e6:.1f} | {seconds:.2f} | {seconds / len(files) * 1000:.1f} | "
+            f"{rerun:.2f} | {empty * 1000:.0f} | {len(report.accepted)} |"
+        )
+    (_, _, t1, fixed1), (_, n16, t16, fixed16) = points[0], points[-1]
     k_data = _fit([(f, t) for f, _, t, _ in points])
     k_files = _fit([(n, t) for _, n, t, _ in points])
     marginal = (t16 - fixed16) / n16
@@ -179,10 +181,14 @@ def bench_growth(root: Path) -> list[str]:
         f"Fixed cost per run (empty run): {fixed1 * 1000:.0f} ms at 1x, {fixed16 * 1000:.0f} ms at 16x, {fixed1 / t1:.0%} of the 1x run",
         f"and {fixed16 / t16:.0%} of the 16x run; the rest is about {marginal * 1000:.1f} ms per file. 16x the data in under 2x the",
         "time needs the fixed part to be most of a 1x run (over 93%, as 16 x (1 - f) + f < 2 x 1 needs",
-        "f > 14/15); " + ("it is, so the time grows slower than the data." if fixed1 / t1 > 14 / 15 else
-                         "it is not: the per-file work (parse and validate, archive with two fsyncs, receipt "
-                         "files, its share of the batched warehouse rows) dominates, so the time stays close to "
-                         "linear in the files."),
+        "f > 14/15); "
+        + (
+            "it is, so the time grows slower than the data."
+            if fixed1 / t1 > 14 / 15
+            else "it is not: the per-file work (parse and validate, archive with two fsyncs, receipt "
+            "files, its share of the batched warehouse rows) dominates, so the time stays close to "
+            "linear in the files."
+        ),
         "",
     ]
 

@@ -14,8 +14,8 @@ from rich.table import Table
 
 from cj_pipeline.lib.core.areas import normalise_area
 from cj_pipeline.lib.core.problems import CellProblem
-from cj_pipeline.lib.intake.receipts import visible
 from cj_pipeline.lib.core.years import normalise_year
+from cj_pipeline.lib.intake.receipts import visible
 from cj_pipeline.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -101,7 +101,10 @@ def _print_receipt(receipt: dict) -> None:
         table.add_column(column, overflow="fold")
     for issue in sorted(issues, key=lambda i: i["severity"] != "error"):  # errors first
         table.add_row(
-            *(escape(visible(str(issue.get(key) or ""))) for key in ("severity", "sheet", "cell", "value", "message", "guidance"))
+            *(
+                escape(visible(str(issue.get(key) or "")))
+                for key in ("severity", "sheet", "cell", "value", "message", "guidance")
+            )
         )
     console.print(table)
     errors_found = sum(issue["severity"] == "error" for issue in issues)
@@ -146,7 +149,7 @@ def _print_summary(settings, elapsed: float) -> None:
         f"  warehouse   {settings.warehouse_path}  (DuckDB; tables marts.fct_indicator_values, marts.dim_area, ...)\n"
         f"  receipts    {settings.receipts_dir}\n"
         f"  archive     {settings.archive_dir}\n"
-        "  try         .venv/bin/python -c \"import duckdb; print(duckdb.connect("
+        '  try         .venv/bin/python -c "import duckdb; print(duckdb.connect('
         f"'{settings.warehouse_path}', read_only=True).sql('from marts.fct_indicator_values limit 10'))\"\n"
         "  the graph   make dev  (Dagster UI on http://127.0.0.1:3000)"
     )
@@ -155,7 +158,9 @@ def _print_summary(settings, elapsed: float) -> None:
 @app.command()
 def run(
     data_dir: Path | None = DataDirOption,
-    full: bool = typer.Option(False, "--full", help="Rebuild every dbt model and test, not only what new files change."),
+    full: bool = typer.Option(
+        False, "--full", help="Rebuild every dbt model and test, not only what new files change."
+    ),
 ) -> None:
     """Ingest everything waiting, bring the warehouse up to date and run its checks.
 
@@ -209,10 +214,14 @@ def explain(
         typer.echo(json.dumps(found, indent=2, default=str))
         return
     value = "NULL" if found["value"] is None else f"{found['value']:,.6g}"
-    console.print(f"[bold]{found['indicator_id']}[/] {escape(found['area_name'])} ({found['area_code']}) "
-                  f"{found['financial_year']}: [bold]{value}[/] {escape(found['marker'] or '')}")  # fmt: skip
-    console.print(f"numerator {found['numerator']}, denominator {found['denominator']}, "
-                  f"marker {escape(found['marker'] or 'none')}")  # fmt: skip
+    console.print(
+        f"[bold]{found['indicator_id']}[/] {escape(found['area_name'])} ({found['area_code']}) "
+        f"{found['financial_year']}: [bold]{value}[/] {escape(found['marker'] or '')}"
+    )
+    console.print(
+        f"numerator {found['numerator']}, denominator {found['denominator']}, "
+        f"marker {escape(found['marker'] or 'none')}"
+    )
     for item in found["inputs"]:
         for line in input_lines(item):
             console.print(escape(line))
@@ -234,8 +243,18 @@ def chase(
     for column in ("Area", "Status", "Missing", "Since", "Contact"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(escape(text) for text in (f"{row.area_name} ({row.area_code})", row.status, row.missing,
-                                                  row.since, row.contact_email)))  # fmt: skip
+        table.add_row(
+            *(
+                escape(text)
+                for text in (
+                    f"{row.area_name} ({row.area_code})",
+                    row.status,
+                    row.missing,
+                    row.since,
+                    row.contact_email,
+                )
+            )
+        )
     console.print(table if rows else "Nothing to chase: every area's return is in and complete.")
     console.print(", ".join(f"{status}: {n}" for status, n in status_counts(everyone).items()))
     if csv_path:
@@ -258,8 +277,7 @@ def publish(
     """
     import json
 
-    import duckdb
-
+    from cj_pipeline.lib.core.db import connect
     from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
     from cj_pipeline.runner import publish_failure_description, run_publish
 
@@ -269,7 +287,7 @@ def publish(
         result = run_publish(settings, financial_year, override_reason)
     except WarehouseBusyError as busy:
         _fail(str(busy))
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
+    with connect(settings.warehouse_path, read_only=True) as connection:
         audit = connection.execute(
             "select release_id, outcome, override_reason, overridden_checks, warnings, published_by"
             " from raw.publication_audit where financial_year = ? order by published_at desc limit 1",
@@ -282,7 +300,7 @@ def publish(
         if audit and audit[1] == "blocked":
             errors.print(
                 "\nFix the problems above and run `cj-pipeline run`, or publish anyway with "
-                "--override-reason \"why\" (recorded in raw.publication_audit)."
+                '--override-reason "why" (recorded in raw.publication_audit).'
             )
         raise typer.Exit(code=1)
     release_id, outcome, reason, overridden, warnings, who = audit

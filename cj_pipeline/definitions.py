@@ -7,7 +7,7 @@ import dagster as dg
 from cj_pipeline.defs import alerts, schedules
 from cj_pipeline.defs.intake import assets as intake_assets
 from cj_pipeline.defs.intake import sensors as intake_sensors
-from cj_pipeline.defs.jobs import BUILD_JOB, BUILD_JOB_NAME, REFRESH_JOBS  # noqa: F401 - BUILD_JOB_NAME re-exported
+from cj_pipeline.defs.jobs import BUILD_JOB, REFRESH_JOBS
 from cj_pipeline.defs.publish import assets as publish_assets
 from cj_pipeline.defs.quality import checks as quality_checks
 from cj_pipeline.defs.resources import PipelineSettings
@@ -15,8 +15,17 @@ from cj_pipeline.defs.trust import assets as trust_assets
 from cj_pipeline.defs.warehouse import assets as warehouse_assets
 from cj_pipeline.defs.years import assets as year_assets
 
-DOMAINS = (intake_assets, intake_sensors, warehouse_assets, year_assets, trust_assets, quality_checks, publish_assets,
-           schedules, alerts)  # fmt: skip
+DOMAINS = (
+    intake_assets,
+    intake_sensors,
+    warehouse_assets,
+    year_assets,
+    trust_assets,
+    quality_checks,
+    publish_assets,
+    schedules,
+    alerts,
+)
 
 
 def build_defs(data_dir: str = "") -> dg.Definitions:

@@ -7,35 +7,17 @@ import os
 import dagster as dg
 
 from cj_pipeline.definitions import build_defs
-from cj_pipeline.defs.warehouse.assets import RefreshPlan, plan_refresh
-from cj_pipeline.lib.intake.batch import PARTNER, RETURN
-from cj_pipeline.lib.intake.stable_files import WarehouseUnavailable, new_arrivals, recorded_file_events, waiting_files
+from cj_pipeline.defs.jobs import PUBLISH_JOB_NAME
+from cj_pipeline.lib.warehouse.build_plan import plan_build
 from cj_pipeline.lib.warehouse.writer_lock import lock_path_for, warehouse_writer_lock
 from cj_pipeline.settings import Settings
+
 
 def instance() -> dg.DagsterInstance:
     """The persistent instance under $DAGSTER_HOME when set (runs then show in the UI)."""
     if os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
     return dg.DagsterInstance.ephemeral()
-
-
-def waiting_kinds(settings: Settings) -> set[str]:
-    """Kinds of file (return, partner) waiting in raw/ that intake has not processed yet
-    (every waiting file counts while a run holds the warehouse)."""
-    listing = waiting_files(settings.uploads_dir, settings.partners_dir, settings.data_dir)
-    try:
-        listing = new_arrivals(listing, recorded_file_events(settings.warehouse_path))
-    except WarehouseUnavailable:
-        pass
-    uploads = settings.uploads_dir.relative_to(settings.data_dir).as_posix() + "/"
-    return {RETURN if path.startswith(uploads) else PARTNER for path in listing}
-
-
-def plan_build(settings: Settings, full: bool = False) -> RefreshPlan:
-    """Which job `run_build` runs now: the full `build_warehouse` for a cold or untrusted
-    warehouse (or `full=True`), else the refresh for what is new, else intake alone."""
-    return plan_refresh(settings, waiting_kinds(settings), full=full)
 
 
 def run_build(settings: Settings, log_level: str = "INFO", full: bool = False) -> dg.ExecuteInProcessResult:
@@ -67,8 +49,6 @@ def run_publish(
     """Materialise `published_release` for one financial year through the quality gate
     (job `publish_year`), holding the same writer lock as `run_build`. A blocked gate
     fails the run; `publish_failure_description(result)` gives the blockers."""
-    from cj_pipeline.defs.jobs import PUBLISH_JOB_NAME
-
     settings.ensure_dirs()
     job = build_defs(str(settings.data_dir)).resolve_job_def(PUBLISH_JOB_NAME)
     with warehouse_writer_lock(lock_path_for(settings.warehouse_path), timeout=settings.writer_lock_timeout):

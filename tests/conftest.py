@@ -57,7 +57,11 @@ def built_warehouse(tmp_path_factory):
     test session (whatever the number of workers). Yields (settings, truth, result), where
     result has `.success` and `.all_events` of the build run. Read only: copy to change."""
     # Under xdist every worker has its own basetemp inside one shared parent folder.
-    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else tmp_path_factory.getbasetemp()
+    shared = (
+        tmp_path_factory.getbasetemp().parent
+        if os.environ.get("PYTEST_XDIST_WORKER")
+        else tmp_path_factory.getbasetemp()
+    )
     data_dir, done = shared / "shared_warehouse" / "data", shared / "shared_warehouse" / "build.pickle"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_writer_lock(shared / "shared_warehouse.lock", timeout=1800, on_wait=lambda message: None):
@@ -78,8 +82,7 @@ def warehouse_copy(built_warehouse, tmp_path):
     """
     settings, truth, _ = built_warehouse
     copy_dir = tmp_path / "data"
-    shutil.copytree(settings.data_dir, copy_dir, symlinks=True,
-                    ignore=shutil.ignore_patterns(".writer.lock"))  # fmt: skip
+    shutil.copytree(settings.data_dir, copy_dir, symlinks=True, ignore=shutil.ignore_patterns(".writer.lock"))
     yield get_settings(copy_dir), truth
 
 

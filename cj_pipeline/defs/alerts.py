@@ -28,8 +28,10 @@ def failure_alert(context: dg.RunFailureSensorContext) -> dict:
         "status": "FAILURE",
         "job_name": run.job_name,
         "run_id": run.run_id,
-        "trigger": run.tags.get("cj/trigger") or run.tags.get("dagster/sensor_name")
-        or run.tags.get("dagster/schedule_name") or "manual",  # fmt: skip
+        "trigger": run.tags.get("cj/trigger")
+        or run.tags.get("dagster/sensor_name")
+        or run.tags.get("dagster/schedule_name")
+        or "manual",
         "failed_steps": ", ".join(failed_steps),
         "message": message[:MAX_MESSAGE_CHARS],
     }

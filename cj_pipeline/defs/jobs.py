@@ -3,18 +3,18 @@
 `build_warehouse` builds everything. The refresh jobs ingest one kind of file (or both)
 and rebuild only the dbt models, tests and checks downstream of the raw tables that kind
 writes; `intake_files` only ingests. `runner.run_build` and the sensors choose between
-them with `warehouse.assets.plan_refresh` (lib/build_state.py decides).
+them with `lib/warehouse/build_plan.plan_build`, which owns the job names.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import dagster as dg
 
+from cj_pipeline.defs.keys import raw
 from cj_pipeline.defs.quality.checks import raw_row_contracts, warehouse_quality_checks
-from cj_pipeline.lib.warehouse.build_plan import FILE_KINDS
-from cj_pipeline.lib.intake.batch import PARTNER, RETURN
+from cj_pipeline.lib.core.kinds import FILE_KINDS, PARTNER, RETURN
+from cj_pipeline.lib.warehouse.build_plan import BUILD_JOB_NAME, INTAKE_JOB_NAME, REFRESH_JOB_NAMES
 
-BUILD_JOB_NAME = "build_warehouse"
 FINANCIAL_YEAR_JOB_NAME = "financial_year_status_job"
 # Publication (defs/publish): never scheduled, never part of the build; one year per run.
 PUBLISH_JOB_NAME = "publish_year"
@@ -33,15 +33,6 @@ OWN_RAW_TABLES = {
     PARTNER: ("partner_values",),
 }
 
-# Selective rebuilds: intake of one kind of file and only what depends on what it writes.
-REFRESH_JOB_NAMES = {
-    frozenset({RETURN}): "refresh_after_returns",
-    frozenset({PARTNER}): "refresh_after_partners",
-    frozenset({RETURN, PARTNER}): "refresh_after_intake",
-}
-# Intake alone (nothing new waiting or unbuilt): no dbt at all.
-INTAKE_JOB_NAME = "intake_files"
-
 
 def build_selection() -> dg.AssetSelection:
     """Intake, dbt and everything downstream that is not per year (publication excluded)."""
@@ -54,26 +45,33 @@ def raw_keys(kinds: Iterable[str], own_only: bool = False) -> list[dg.AssetKey]:
     for kind in FILE_KINDS:
         if kind in set(kinds):
             tables += OWN_RAW_TABLES[kind]
-    return [dg.AssetKey(["raw", table]) for table in tables]
+    return [raw(table) for table in tables]
 
 
-def refresh_selection(kinds: Iterable[str]) -> dg.AssetSelection:
-    """Intake of these kinds of file and everything downstream of the raw tables they write,
-    except what reads only the other kinds' own tables.
+def _refreshed(kinds: Iterable[str], downstream: Callable):
+    """What a refresh after `kinds` rebuilds: everything downstream of the raw tables these
+    kinds write, except what reads only the other kinds' own tables.
 
     The exception is sound because the models that read one kind's own rows meet
     raw.submissions only on that kind's submission_id (int_partner_values_versioned
     inner-joins partner values; the return models join int_returns_versioned, which keeps
     kind = 'return'): a new return cannot change partner-only models (the partner staging
     views, int_partner_values_versioned, int_scotland_reconciliation), nor a new partner
-    file the return-only ones. Seeds and seed-only marts are never in a refresh."""
+    file the return-only ones. Seeds and seed-only marts are never in a refresh.
+
+    `downstream(keys)` returns the keys and all below them, as an AssetSelection or a set:
+    the rule is written once for both."""
     kinds = set(kinds)
-    selection = dg.AssetSelection.assets(*raw_keys(kinds)).downstream()
+    selected = downstream(raw_keys(kinds))
     others = set(FILE_KINDS) - kinds
     if others:
-        mine = dg.AssetSelection.assets(*raw_keys(kinds, own_only=True)).downstream()
-        theirs = dg.AssetSelection.assets(*raw_keys(others, own_only=True)).downstream()
-        selection = selection - (theirs - mine)
+        selected = selected - (downstream(raw_keys(others, own_only=True)) - downstream(raw_keys(kinds, own_only=True)))
+    return selected
+
+
+def refresh_selection(kinds: Iterable[str]) -> dg.AssetSelection:
+    """The asset selection of the refresh job after `kinds` (see `_refreshed`)."""
+    selection = _refreshed(kinds, lambda keys: dg.AssetSelection.assets(*keys).downstream())
     return (selection & build_selection()) | _whole_check_ops()
 
 
@@ -94,18 +92,7 @@ def refresh_keys(kinds: Iterable[str], deps: Mapping[dg.AssetKey, Iterable[dg.As
             found |= frontier
         return found
 
-    kinds = set(kinds)
-    selected = downstream(raw_keys(kinds))
-    others = set(FILE_KINDS) - kinds
-    if others:
-        selected -= downstream(raw_keys(others, own_only=True)) - downstream(raw_keys(kinds, own_only=True))
-    return selected
-
-
-def refresh_job_name(kinds: Iterable[str]) -> str:
-    """The job that refreshes the warehouse after these kinds of file (intake only if none)."""
-    kinds = frozenset(kinds)
-    return REFRESH_JOB_NAMES[kinds] if kinds else INTAKE_JOB_NAME
+    return _refreshed(kinds, downstream)
 
 
 def refresh_jobs() -> list:

@@ -1,6 +1,5 @@
 """Resources built once and shared by every domain."""
 
-
 import dagster as dg
 
 from cj_pipeline.settings import Settings, get_settings

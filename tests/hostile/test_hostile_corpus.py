@@ -95,8 +95,10 @@ def test_every_file_through_validate_file(corpus, capsys):
             heavy.append((case.name, round(rss_growth)))
         tally[(receipt["status"], (_error_codes(receipt) or ["-"])[0])] += 1
     with capsys.disabled():
-        print(f"\nhostile corpus via validate_file: {sum(tally.values())} files, slowest wall "
-              f"{max(walls.values()):.2f} s ({max(walls, key=walls.get)!r})")  # fmt: skip
+        print(
+            f"\nhostile corpus via validate_file: {sum(tally.values())} files, slowest wall "
+            f"{max(walls.values()):.2f} s ({max(walls, key=walls.get)!r})"
+        )
         for (status, code), n in sorted(tally.items()):
             print(f"  {status:9} {code:28} {n}")
     assert slow == [], f"over {MAX_SECONDS_PER_FILE} s: {slow}"
@@ -186,8 +188,10 @@ def test_every_file_through_intake(corpus, capsys, tmp_path):
     again = ingest_pending(settings, discover_upload_files(settings))
     assert again.receipts == [] and again.skipped == len(cases)
     with capsys.disabled():
-        print(f"\nhostile corpus via intake: {len(cases)} files, slowest "
-              f"{max(timings.values()):.2f} s ({max(timings, key=timings.get)!r})")  # fmt: skip
+        print(
+            f"\nhostile corpus via intake: {len(cases)} files, slowest "
+            f"{max(timings.values()):.2f} s ({max(timings, key=timings.get)!r})"
+        )
         for (status, code), n in sorted(tally.items()):
             print(f"  {status:9} {code:28} {n}")
 
@@ -203,8 +207,9 @@ def test_a_file_still_being_written_is_taken_only_when_stable(tmp_path):
         if path.exists() and path.stat().st_size != written or not path.exists():
             path.write_bytes(data[:written])
             os.utime(path, ns=(tick * 10**9, tick * 10**9))
-        ready, state = track_stable_files(StableState.from_cursor(state.to_cursor()),
-                                          list_candidate_files(settings.uploads_dir))  # fmt: skip
+        ready, state = track_stable_files(
+            StableState.from_cursor(state.to_cursor()), list_candidate_files(settings.uploads_dir)
+        )
         if ready:
             assert ready == ["growing.xlsx"] and taken_at is None
             taken_at = tick

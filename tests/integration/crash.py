@@ -27,8 +27,9 @@ def env() -> dict:
 
 def start_cli(*args: str) -> subprocess.Popen:
     # Output to DEVNULL: a PIPE nobody reads fills up and stalls the run (dbt logs a lot).
-    return subprocess.Popen([CLI, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env(),
-                            start_new_session=True)  # fmt: skip
+    return subprocess.Popen(
+        [CLI, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env(), start_new_session=True
+    )
 
 
 def session_commands(sid: int) -> list[str]:
@@ -39,7 +40,7 @@ def session_commands(sid: int) -> list[str]:
             continue
         try:
             stat = (proc / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[3]) == sid and fields[0] != "Z":
                 commands.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
         except (OSError, ValueError, IndexError):
@@ -69,16 +70,24 @@ def warehouse_state(path: Path) -> dict:
     """Row count and an order-independent content hash of every marts table, raw.submissions
     and raw.file_events, and any dbt temporary/backup relation left behind."""
     with duckdb.connect(str(path), read_only=True) as con:
-        marts = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        marts = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
         state = {"tables": {}}
         for table in [f"marts.{t}" for t in marts] + ["raw.submissions", "raw.file_events"]:
-            state["tables"][table] = con.execute(f"select count(*), coalesce(sum(hash(t)), 0) from {table} t").fetchall()[0]
+            state["tables"][table] = con.execute(
+                f"select count(*), coalesce(sum(hash(t)), 0) from {table} t"
+            ).fetchall()[0]
         state["dbt_leftovers"] = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_name like '%__dbt_tmp%' or table_name like '%__dbt_backup%'").fetchall()
+            "where table_name like '%__dbt_tmp%' or table_name like '%__dbt_backup%'"
+        ).fetchall()
         state["duplicated_submissions"] = con.execute(
-            "select sha256, kind, count(*) from raw.submissions group by 1, 2 having count(*) > 1").fetchall()
+            "select sha256, kind, count(*) from raw.submissions group by 1, 2 having count(*) > 1"
+        ).fetchall()
     return state
 
 
@@ -114,8 +123,10 @@ def check_published(published: Path, release_a: str) -> dict:
     # Through the analyst paths: the DuckDB file and every Parquet file carry the same release id.
     with duckdb.connect(str(link / "cj_analytics.duckdb"), read_only=True) as con:
         info = con.execute("select release_id, financial_year, snapshot_version from published.release_info").fetchall()
-        counts = {t: con.execute(f"select count(*) from marts.{t}").fetchall()[0][0]
-                  for t in [p.stem for p in (link / "parquet").glob("*.parquet")]}  # fmt: skip
+        counts = {
+            t: con.execute(f"select count(*) from marts.{t}").fetchall()[0][0]
+            for t in [p.stem for p in (link / "parquet").glob("*.parquet")]
+        }
     assert info == [(stamp["release_id"], PUBLISH_YEAR, stamp["version"])]
     with duckdb.connect() as con:
         for table, count in counts.items():

@@ -25,8 +25,9 @@ def free_port() -> int:
 
 def dagster_env(dagster_home: Path, data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(DAGSTER_HOME=str(dagster_home), CJ_DATA_DIR=str(data_dir),
-               PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}")  # fmt: skip
+    env.update(
+        DAGSTER_HOME=str(dagster_home), CJ_DATA_DIR=str(data_dir), PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    )
     return env
 
 
@@ -34,8 +35,9 @@ def start_in_own_group(args: list[str], env: dict[str, str], log: Path) -> subpr
     """Own process group: SIGINT then stops dagster dev and its children in seconds
     (environment-notes: a plain background job may ignore SIGTERM for minutes)."""
     handle = open(log, "wb")
-    return subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                            start_new_session=True)  # fmt: skip
+    return subprocess.Popen(
+        args, cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def stop_group(process: subprocess.Popen, timeout: float = 30) -> None:

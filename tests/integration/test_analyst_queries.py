@@ -6,7 +6,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -82,7 +81,9 @@ def test_scotland_trends_flag_the_pandemic_years(built_warehouse):
     flagged = {r["financial_year"] for r in rows if r["pandemic_year"]}
     assert flagged == {"2020-21", "2021-22"}
     assert {r["financial_year"] for r in rows if r["change_involves_pandemic_year"]} == {
-        "2020-21", "2021-22", "2022-23"
+        "2020-21",
+        "2021-22",
+        "2022-23",
     }
 
 

@@ -23,8 +23,15 @@ ATTRITION = {
     "ATT_DIV_OVERALL_PCT": ("diversion_completed", "diversion_assessments"),
 }
 CONTRACT_COLUMNS = [
-    "area_code", "area_name", "financial_year", "indicator_id", "value", "numerator", "denominator", "marker",
-]  # fmt: skip
+    "area_code",
+    "area_name",
+    "financial_year",
+    "indicator_id",
+    "value",
+    "numerator",
+    "denominator",
+    "marker",
+]
 
 
 @pytest.fixture(scope="module")
@@ -139,9 +146,19 @@ def test_not_null_columns_names_the_column_that_holds_a_null(warehouse_copy, tmp
     target = tmp_path / "target"
 
     def dbt_test() -> tuple[int, dict]:
-        command = [str(Path(sys.executable).with_name("dbt")), "test", "--profiles-dir", ".", "--select",
-                   "fct_indicator_values,test_name:not_null_columns", "--store-failures",
-                   "--target-path", str(target), "--log-path", str(target)]  # fmt: skip
+        command = [
+            str(Path(sys.executable).with_name("dbt")),
+            "test",
+            "--profiles-dir",
+            ".",
+            "--select",
+            "fct_indicator_values,test_name:not_null_columns",
+            "--store-failures",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+        ]
         env = {**os.environ, "CJ_WAREHOUSE_PATH": str(settings.warehouse_path)}
         done = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300)
         (result,) = json.loads((target / "run_results.json").read_text())["results"]
@@ -150,11 +167,14 @@ def test_not_null_columns_names_the_column_that_holds_a_null(warehouse_copy, tmp
     code, result = dbt_test()
     assert code == 0 and result["status"] == "pass"
     with duckdb.connect(str(settings.warehouse_path)) as connection:
-        connection.execute("update marts.fct_indicator_values set area_name = null where indicator_id = 'NO1_COMMENCED'")
+        connection.execute(
+            "update marts.fct_indicator_values set area_name = null where indicator_id = 'NO1_COMMENCED'"
+        )
     code, result = dbt_test()
     assert code == 1 and result["status"] == "fail" and result["failures"] == 1
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
         failures = connection.execute(f"select null_column, null_rows from {result['relation_name']}").fetchall()
         planted = connection.execute(
-            "select count(*) from marts.fct_indicator_values where indicator_id = 'NO1_COMMENCED'").fetchall()[0][0]
+            "select count(*) from marts.fct_indicator_values where indicator_id = 'NO1_COMMENCED'"
+        ).fetchall()[0][0]
     assert failures == [("area_name", planted)]

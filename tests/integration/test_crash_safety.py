@@ -21,9 +21,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cj_pipeline.lib.intake import archive
-from cj_pipeline.lib.demo.sample_data import _return_content
 from cj_pipeline.lib.core.seeds import local_authorities
+from cj_pipeline.lib.demo.sample_data import _return_content
+from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.returns.template import write_template
 from cj_pipeline.settings import get_settings
 
@@ -43,14 +43,19 @@ def _write_returns(uploads: Path, count: int, seed: int, prefix: str) -> list[Pa
     paths = []
     for i in range(count):
         area, year = areas[i % len(areas)], YEARS[(i // len(areas) + seed) % len(YEARS)]
-        paths.append(write_template(uploads / f"{prefix}_{i:03d}_{area}.xlsx", area, year,
-                                    _return_content(rng, area, year)))  # fmt: skip
+        paths.append(
+            write_template(uploads / f"{prefix}_{i:03d}_{area}.xlsx", area, year, _return_content(rng, area, year))
+        )
     return paths
 
 
 def _start(data_dir: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", INTAKE, str(data_dir)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-c", INTAKE, str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def _ledger_lines(settings) -> int:
@@ -69,14 +74,15 @@ def _check_consistent(settings, files: list[Path]) -> dict:
         assert archive.sha256_bytes(path.read_bytes()) == name  # no torn object
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
         duplicated = connection.execute(
-            "select sha256, kind, count(*) from raw.submissions group by 1, 2 having count(*) > 1").fetchall()
+            "select sha256, kind, count(*) from raw.submissions group by 1, 2 having count(*) > 1"
+        ).fetchall()
         assert duplicated == []
-        events = connection.execute(
-            "select relative_path, count(*) from raw.file_events group by 1").fetchall()
+        events = connection.execute("select relative_path, count(*) from raw.file_events group by 1").fetchall()
         assert sorted(events) == sorted((f"raw/uploads/{p.name}", 1) for p in files)
         orphans = connection.execute(
             "select count(*) from raw.return_measures where submission_id not in "
-            "(select submission_id from raw.submissions)").fetchone()[0]
+            "(select submission_id from raw.submissions)"
+        ).fetchone()[0]
         assert orphans == 0
         accepted = connection.execute("select count(*) from raw.submissions where status = 'accepted'").fetchone()[0]
     receipts = [json.loads(p.read_text()) for p in settings.receipts_dir.glob("*.json")]
@@ -106,8 +112,9 @@ def test_intake_survives_sigkill_at_random_points(tmp_path, capsys):
             os.killpg(process.pid, signal.SIGKILL)
             kills += 1
         process.wait()
-    final = subprocess.run([sys.executable, "-c", INTAKE, str(settings.data_dir)], capture_output=True,
-                           text=True, timeout=300)  # fmt: skip
+    final = subprocess.run(
+        [sys.executable, "-c", INTAKE, str(settings.data_dir)], capture_output=True, text=True, timeout=300
+    )
     assert final.returncode == 0, final.stderr[-3000:]
     assert kills >= 3  # most kills landed mid-run (the seeded delays are shorter than a run)
     summary = _check_consistent(settings, files)
@@ -122,13 +129,15 @@ def test_returns_dropped_during_a_run_are_each_one_submission_next_run(tmp_path)
     first = _write_returns(settings.uploads_dir, 30, seed=2, prefix="a")
     running = _start(settings.data_dir)
     dropped: list[Path] = []
-    writer = threading.Thread(target=lambda: dropped.extend(
-        _write_returns(settings.uploads_dir, 50, seed=3, prefix="late")))  # fmt: skip
+    writer = threading.Thread(
+        target=lambda: dropped.extend(_write_returns(settings.uploads_dir, 50, seed=3, prefix="late"))
+    )
     writer.start()
     writer.join()
     assert running.wait(timeout=300) == 0, running.stderr.read()[-3000:]
-    second = subprocess.run([sys.executable, "-c", INTAKE, str(settings.data_dir)], capture_output=True,
-                            text=True, timeout=300)  # fmt: skip
+    second = subprocess.run(
+        [sys.executable, "-c", INTAKE, str(settings.data_dir)], capture_output=True, text=True, timeout=300
+    )
     assert second.returncode == 0, second.stderr[-3000:]
     assert len(dropped) == 50
     _check_consistent(settings, first + dropped)

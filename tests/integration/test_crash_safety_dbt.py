@@ -45,8 +45,13 @@ def test_dbt_build_survives_sigkill_at_random_points(warehouse_copy, built_wareh
         tally["left_dbt_relations"] += len(after["dbt_leftovers"])
         assert after["duplicated_submissions"] == []
     killed_seconds = time.monotonic() - started
-    final = subprocess.run([crash.CLI, "run", "--data-dir", str(settings.data_dir)], capture_output=True, text=True,
-                           env=crash.env(), timeout=900)  # fmt: skip
+    final = subprocess.run(
+        [crash.CLI, "run", "--data-dir", str(settings.data_dir)],
+        capture_output=True,
+        text=True,
+        env=crash.env(),
+        timeout=900,
+    )
     output = final.stdout + final.stderr
     assert final.returncode == 0, output[-4000:]
     with capsys.disabled():
@@ -55,9 +60,11 @@ def test_dbt_build_survives_sigkill_at_random_points(warehouse_copy, built_wareh
     healed = crash.warehouse_state(settings.warehouse_path)
     assert healed["dbt_leftovers"] == [] and healed["duplicated_submissions"] == []
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        events = con.execute("select relative_path, count(*) from raw.file_events where relative_path in "
-                             "(select unnest(?::varchar[])) group by 1",
-                             [[f"raw/uploads/{p.name}" for p in new_files]]).fetchall()  # fmt: skip
+        events = con.execute(
+            "select relative_path, count(*) from raw.file_events where relative_path in "
+            "(select unnest(?::varchar[])) group by 1",
+            [[f"raw/uploads/{p.name}" for p in new_files]],
+        ).fetchall()
     assert sorted(events) == sorted((f"raw/uploads/{p.name}", 1) for p in new_files)  # each file once
     # A killed dbt build never moved the build record on, so the next run rebuilds what the
     # killed runs had ingested (with their dbt tests as checks, which pass: returncode 0).
@@ -65,9 +72,12 @@ def test_dbt_build_survives_sigkill_at_random_points(warehouse_copy, built_wareh
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         latest = con.execute(
             "select submission_id from raw.submissions where original_name in (select unnest(?::varchar[]))",
-            [[p.name for p in new_files]]).fetchall()  # fmt: skip
+            [[p.name for p in new_files]],
+        ).fetchall()
         in_marts = con.execute(
             "select distinct submission_id from marts.fct_outcome_assessments where submission_id in "
-            "(select unnest(?::varchar[]))", [[sid for (sid,) in latest]]).fetchall()  # fmt: skip
+            "(select unnest(?::varchar[]))",
+            [[sid for (sid,) in latest]],
+        ).fetchall()
     assert len(latest) == len(new_files) and sorted(in_marts) == sorted(latest)  # the marts hold every new return
     assert crash.read_build_state(settings).built_through["return"] == crash.max_arrival(settings)

@@ -25,8 +25,22 @@ def test_publish_survives_sigkill_at_random_points(warehouse_copy, capsys):
     settings, _ = warehouse_copy
     published = settings.published_dir
     started = time.monotonic()
-    first = subprocess.run([crash.CLI, "publish", "--year", crash.PUBLISH_YEAR, "--override-reason", crash.OVERRIDE, "--data-dir",
-                            str(settings.data_dir)], capture_output=True, text=True, env=crash.env(), timeout=600)  # fmt: skip
+    first = subprocess.run(
+        [
+            crash.CLI,
+            "publish",
+            "--year",
+            crash.PUBLISH_YEAR,
+            "--override-reason",
+            crash.OVERRIDE,
+            "--data-dir",
+            str(settings.data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        env=crash.env(),
+        timeout=600,
+    )
     publish_seconds = time.monotonic() - started
     assert first.returncode == 0, (first.stdout + first.stderr)[-4000:]
     release_a = json.loads((published / crash.PUBLISH_YEAR / "release.json").read_text())["release_id"]
@@ -34,8 +48,15 @@ def test_publish_survives_sigkill_at_random_points(warehouse_copy, capsys):
     rng = random.Random(20240608)
     tally = {"kills": 0, "mid_run": 0, "states": {"A": 0, "newer": 0, "snapshot_behind": 0}, "inconsistent": 0}
     for _ in range(3):
-        process = crash.start_cli("publish", "--year", crash.PUBLISH_YEAR, "--override-reason", crash.OVERRIDE,
-                             "--data-dir", str(settings.data_dir))  # fmt: skip
+        process = crash.start_cli(
+            "publish",
+            "--year",
+            crash.PUBLISH_YEAR,
+            "--override-reason",
+            crash.OVERRIDE,
+            "--data-dir",
+            str(settings.data_dir),
+        )
         time.sleep(rng.uniform(0.3, 1.0) * publish_seconds)  # import, gate, writing, swaps
         killed = crash.kill_group(process)
         tally["kills"] += 1
@@ -48,8 +69,22 @@ def test_publish_survives_sigkill_at_random_points(warehouse_copy, capsys):
         state = "A" if seen["release"] == release_a else "newer"
         tally["states"][state] += 1
         tally["states"]["snapshot_behind"] += seen["snapshot"] != seen["release"]
-    final = subprocess.run([crash.CLI, "publish", "--year", crash.PUBLISH_YEAR, "--override-reason", crash.OVERRIDE, "--data-dir",
-                            str(settings.data_dir)], capture_output=True, text=True, env=crash.env(), timeout=600)  # fmt: skip
+    final = subprocess.run(
+        [
+            crash.CLI,
+            "publish",
+            "--year",
+            crash.PUBLISH_YEAR,
+            "--override-reason",
+            crash.OVERRIDE,
+            "--data-dir",
+            str(settings.data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        env=crash.env(),
+        timeout=600,
+    )
     assert final.returncode == 0, (final.stdout + final.stderr)[-4000:]
     seen = crash.check_published(published, release_a)
     assert seen["release"] == seen["snapshot"] != release_a  # everything is the new release

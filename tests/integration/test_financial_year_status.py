@@ -13,7 +13,6 @@ from cj_pipeline.lib.core.seeds import financial_years
 from cj_pipeline.settings import PROJECT_ROOT
 from tests.integration.servers import VENV_BIN, dagster_env
 
-
 ASSET_KEY = dg.AssetKey("financial_year_status")
 
 
@@ -50,10 +49,20 @@ def test_cli_backfills_every_year_in_one_run(built_warehouse, tmp_path):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    command = [str(VENV_BIN / "dagster"), "asset", "materialize", "-m", "cj_pipeline.definitions",
-               "--select", "financial_year_status", "--partition-range", f"{years[0]}...{years[-1]}"]  # fmt: skip
-    done = subprocess.run(command, cwd=PROJECT_ROOT, env=dagster_env(home, settings.data_dir),
-                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    command = [
+        str(VENV_BIN / "dagster"),
+        "asset",
+        "materialize",
+        "-m",
+        "cj_pipeline.definitions",
+        "--select",
+        "financial_year_status",
+        "--partition-range",
+        f"{years[0]}...{years[-1]}",
+    ]
+    done = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=dagster_env(home, settings.data_dir), capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert len(instance.get_runs()) == 1

@@ -8,7 +8,6 @@ import pytest
 
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
 
-
 DISPOSALS = ("disposals_custody", "disposals_community", "disposals_financial", "disposals_other")
 HL = {
     "HL_CUSTODY_PCT": "disposals_custody",
@@ -81,7 +80,9 @@ def warehouse(built_warehouse):
         for row in cursor.fetchall():
             record = dict(zip(columns, row, strict=True))
             benchmark[(record["area_code"], record["financial_year"], record["indicator_id"])] = record
-        groups = dict(connection.execute("select area_code, comparator_group from reference.comparator_groups").fetchall())
+        groups = dict(
+            connection.execute("select area_code, comparator_group from reference.comparator_groups").fetchall()
+        )
     return truth, values, trends, benchmark, groups
 
 
@@ -159,7 +160,9 @@ def test_trends_match_python(warehouse, recomputed, indicator):
         for index, year in enumerate(truth.years):
             row = trends[(area, year, indicator)]
             value = recomputed[(area, year, indicator)][0]
-            window = [recomputed.get((area, y, indicator), (None,))[0] for y in truth.years[max(0, index - 2) : index + 1]]
+            window = [
+                recomputed.get((area, y, indicator), (None,))[0] for y in truth.years[max(0, index - 2) : index + 1]
+            ]
             previous = window[-2] if index > 0 else None
             if value is None or previous is None:
                 assert row["change_on_previous_year"] is None
@@ -194,7 +197,9 @@ def test_count_direction_uses_five_percent_of_previous_value(warehouse):
                 assert row["direction"] is None
                 continue
             change = current - previous
-            expected = "no clear change" if abs(change) <= 0.05 * previous else "improving" if change > 0 else "worsening"
+            expected = (
+                "no clear change" if abs(change) <= 0.05 * previous else "improving" if change > 0 else "worsening"
+            )
             assert row["direction"] == expected
             checked += 1
     assert checked > 100

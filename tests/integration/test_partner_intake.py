@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,11 +18,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cj_pipeline.lib.core.seeds import local_authorities
 from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.intake.batch import discover_partner_files, ingest_pending
-from cj_pipeline.lib.core.seeds import local_authorities
 from cj_pipeline.settings import DBT_PROJECT_DIR, get_settings
-
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "partners"
 FIRST, LATER = 1_700_000_000, 1_700_100_000  # mtimes: arrival order is by mtime
@@ -62,19 +60,49 @@ def intake(tmp_path_factory):
             _drop(settings, path.parent.name, path.name, path.read_bytes(), FIRST)
     _drop(settings, "criminal_proceedings", "all_areas.csv", _all_areas_file(), FIRST)
     # Scotland 3000 < Glasgow 2500 + Fife 900: a mismatch even with areas missing.
-    _drop(settings, "employability", "employability_2024.csv", _csv([
-        ["Area", "Financial year", "employability_participants"],
-        ["Glasgow", "2024-25", 2500], ["Fife", "2024-25", 900], ["Scotland", "2024-25", 3000],
-    ]), FIRST)  # fmt: skip
+    _drop(
+        settings,
+        "employability",
+        "employability_2024.csv",
+        _csv(
+            [
+                ["Area", "Financial year", "employability_participants"],
+                ["Glasgow", "2024-25", 2500],
+                ["Fife", "2024-25", 900],
+                ["Scotland", "2024-25", 3000],
+            ]
+        ),
+        FIRST,
+    )
     first = ingest_pending(settings, discover_partner_files(settings))
     # Batch 2, arriving later: a revision of one custody value, and a rejected file that
     # would otherwise supersede Fife's diversion figures.
-    _drop(settings, "police_custody", "custody_revised.csv", _csv([
-        ["Revised referrals"], ["Area", "Financial year", "custody_referrals"], ["Fife", "2023-24", "1,250 [r]"],
-    ]), LATER)  # fmt: skip
-    _drop(settings, "jsws", "jsws_bad_revision.csv", _csv([
-        ["Area", "Financial year", "diversion_assessments"], ["Fife", "2023-24", 1], ["Fyfe", "2023-24", 2],
-    ]), LATER)  # fmt: skip
+    _drop(
+        settings,
+        "police_custody",
+        "custody_revised.csv",
+        _csv(
+            [
+                ["Revised referrals"],
+                ["Area", "Financial year", "custody_referrals"],
+                ["Fife", "2023-24", "1,250 [r]"],
+            ]
+        ),
+        LATER,
+    )
+    _drop(
+        settings,
+        "jsws",
+        "jsws_bad_revision.csv",
+        _csv(
+            [
+                ["Area", "Financial year", "diversion_assessments"],
+                ["Fife", "2023-24", 1],
+                ["Fyfe", "2023-24", 2],
+            ]
+        ),
+        LATER,
+    )
     second = ingest_pending(settings, discover_partner_files(settings))
     return settings, first, second
 
@@ -87,10 +115,26 @@ def built(intake, tmp_path_factory):
     env = {**os.environ, "CJ_WAREHOUSE_PATH": str(settings.warehouse_path)}
     completed = subprocess.run(
         # cautious: only tests whose every parent is selected (not other engineers' return models)
-        [str(DBT), "build", "--profiles-dir", ".", "--select", "+int_scotland_reconciliation",
-         "--indirect-selection", "cautious", "--target-path", str(target), "--log-path", str(target)],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            str(DBT),
+            "build",
+            "--profiles-dir",
+            ".",
+            "--select",
+            "+int_scotland_reconciliation",
+            "--indirect-selection",
+            "cautious",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stdout[-4000:]
     results = json.loads((target / "run_results.json").read_text())["results"]
     return settings, {r["unique_id"]: r for r in results}
@@ -132,8 +176,9 @@ def test_accepted_and_rejected_files(intake):
     _, first, second = intake
     accepted = sorted(r["file"] for r in first.accepted + second.accepted)
     rejected = sorted(r["file"] for r in first.rejected + second.rejected)
-    assert accepted == sorted([p.name for p in FIXTURES.glob("pass/*/*")]
-                              + ["all_areas.csv", "employability_2024.csv", "custody_revised.csv"])  # fmt: skip
+    assert accepted == sorted(
+        [p.name for p in FIXTURES.glob("pass/*/*")] + ["all_areas.csv", "employability_2024.csv", "custody_revised.csv"]
+    )
     assert rejected == sorted([p.name for p in FIXTURES.glob("fail/*/*")] + ["jsws_bad_revision.csv"])
 
 
@@ -168,22 +213,31 @@ def test_rejected_file_receipt_names_file_sheet_cell_and_value_and_loads_nothing
     assert receipt["summary"]["rows_loaded"] == 0 and receipt["summary"]["rows_read"] == 2
     text = Path(_receipt_path(settings, "unreadable_value.csv")).with_suffix(".txt").read_text()
     assert "REJECTED" in text and "C2" in text and "approx 40" in text and "What to do:" in text
-    rejected_rows = _query(settings, """
+    rejected_rows = _query(
+        settings,
+        """
         select count(*) from raw.partner_values v join raw.submissions s using (submission_id)
-        where s.status = 'rejected'""")  # fmt: skip
+        where s.status = 'rejected'""",
+    )
     assert rejected_rows == [(0,)]
-    issues = _query(settings, """
+    issues = _query(
+        settings,
+        """
         select i.code, i.sheet, i.cell, i.value from raw.issues i join raw.submissions s using (submission_id)
-        where s.original_name = 'unknown_area.csv'""")  # fmt: skip
+        where s.original_name = 'unknown_area.csv'""",
+    )
     assert issues == [("unknown_area", "unknown_area", "A3", "Fyfe")]
 
 
 def test_raw_partner_values_hold_exactly_the_parsed_values(intake):
     settings, _, _ = intake
-    rows = _query(settings, """
+    rows = _query(
+        settings,
+        """
         select v.area_code, v.financial_year, v.measure, v.value, v.marker, v.sheet, v.cell
         from raw.partner_values v join raw.submissions s using (submission_id)
-        where s.original_name = 'custody_referrals.csv' order by v.cell""")  # fmt: skip
+        where s.original_name = 'custody_referrals.csv' order by v.cell""",
+    )
     assert rows == [
         ("S12000047", "2023-24", "custody_referrals", 1234.0, None, "custody_referrals", "B3"),
         ("S12000017", "2023-24", "custody_referrals", 7.0, None, "custody_referrals", "B4"),
@@ -206,29 +260,41 @@ def test_arrival_order_follows_mtime(intake):
 
 def test_later_file_supersedes_and_earlier_stays_queryable(built):
     settings, _ = built
-    rows = _query(settings, """
+    rows = _query(
+        settings,
+        """
         select file_name, value, marker, is_current from intermediate.int_partner_values_versioned
         where partner_source = 'police_custody' and area_code = 'S12000047'
           and financial_year = '2023-24' and measure = 'custody_referrals'
-        order by arrival_seq""")  # fmt: skip
+        order by arrival_seq""",
+    )
     assert rows == [("custody_referrals.csv", 1234.0, None, False), ("custody_revised.csv", 1250.0, "[r]", True)]
     # untouched cells of the earlier file stay current
-    assert _query(settings, """
+    assert _query(
+        settings,
+        """
         select value, is_current from intermediate.int_partner_values_versioned
         where area_code = 'S12000047' and financial_year = '2024-25' and measure = 'custody_referrals'
-    """) == [(56.0, True)]  # fmt: skip
+    """,
+    ) == [(56.0, True)]
     # the rejected later jsws file superseded nothing
-    assert _query(settings, """
+    assert _query(
+        settings,
+        """
         select file_name, value from intermediate.int_partner_values_versioned
         where area_code = 'S12000047' and financial_year = '2023-24' and measure = 'diversion_assessments'
-          and is_current""") == [("jsws_long.xlsx", 1234.0)]  # fmt: skip
+          and is_current""",
+    ) == [("jsws_long.xlsx", 1234.0)]
 
 
 def _reconciliation(settings) -> dict[tuple[str, str, str], tuple]:
-    rows = _query(settings, """
+    rows = _query(
+        settings,
+        """
         select partner_source, financial_year, measure, scotland_value, area_sum, areas_with_value,
                areas_without_value, reconciliation_status
-        from intermediate.int_scotland_reconciliation""")  # fmt: skip
+        from intermediate.int_scotland_reconciliation""",
+    )
     return {r[:3]: r[3:] for r in rows}
 
 
@@ -250,9 +316,12 @@ def test_mismatch_is_a_warning_naming_source_year_and_measure(built):
     settings, results = built
     (test,) = [r for uid, r in results.items() if "scotland_row_reconciles_with_sum_of_areas" in uid]
     assert test["status"] == "warn" and test["failures"] == 2
-    mismatches = _query(settings, """
+    mismatches = _query(
+        settings,
+        """
         select partner_source, financial_year, measure from intermediate.int_scotland_reconciliation
-        where reconciliation_status = 'mismatch' order by 1""")  # fmt: skip
+        where reconciliation_status = 'mismatch' order by 1""",
+    )
     assert mismatches == [
         ("criminal_proceedings", "2024-25", "disposals_other"),
         ("employability", "2024-25", "employability_participants"),

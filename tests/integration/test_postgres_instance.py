@@ -52,11 +52,36 @@ def postgres_server():
         shutil.chown(sockets, "postgres", "postgres")
     port = free_port()
     pg_ctl = [*as_user, str(bindir / "pg_ctl"), "-D", str(data)]
-    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                    "--encoding=UTF8", "--no-sync"], check=True, capture_output=True)  # fmt: skip
-    subprocess.run([*pg_ctl, "-l", str(log), "-w", "-t", "60", "-o",
-                    f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            *as_user,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *pg_ctl,
+            "-l",
+            str(log),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield "127.0.0.1", port, "postgres"
     finally:
@@ -66,8 +91,13 @@ def postgres_server():
 
 def test_materialise_through_the_postgres_instance(postgres_server, tmp_path, monkeypatch):
     host, port, user = postgres_server
-    for name, value in {"DAGSTER_PG_HOST": host, "DAGSTER_PG_PORT": str(port), "DAGSTER_PG_DB": "postgres",
-                        "DAGSTER_PG_USERNAME": user, "DAGSTER_PG_PASSWORD": "unused-trust-auth"}.items():  # fmt: skip
+    for name, value in {
+        "DAGSTER_PG_HOST": host,
+        "DAGSTER_PG_PORT": str(port),
+        "DAGSTER_PG_DB": "postgres",
+        "DAGSTER_PG_USERNAME": user,
+        "DAGSTER_PG_PASSWORD": "unused-trust-auth",
+    }.items():
         monkeypatch.setenv(name, value)
     home = tmp_path / "dagster_home"
     home.mkdir()

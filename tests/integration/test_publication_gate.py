@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 from cj_pipeline.cli import app
 from cj_pipeline.lib.quality.gate import evaluate_gate
 
-
 YEAR = "2024-25"
 
 
@@ -36,8 +35,12 @@ def test_gate_blocks_the_sample_year_and_names_the_missing_areas(built_warehouse
     assert not gate.passed
     blocked = {o.name for o in gate.blocking_failures}
     assert {"missing_returns", "missing_local_evidence"} <= blocked
-    missing = {(d["area"], d["financial_year"]) for o in gate.blocking_failures if o.name == "missing_returns"
-               for d in o.details}  # fmt: skip
+    missing = {
+        (d["area"], d["financial_year"])
+        for o in gate.blocking_failures
+        if o.name == "missing_returns"
+        for d in o.details
+    }
     assert missing and all(year == YEAR for _, year in missing)
     assert {"numerator_above_denominator", "percentage_out_of_range"}.isdisjoint(blocked)
     assert all(not o.blocking for o in gate.warnings)
@@ -49,7 +52,7 @@ def _audit(settings) -> list[dict]:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
         cursor = connection.execute("select * from raw.publication_audit order by published_at")
         columns = [d[0] for d in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def test_cli_publish_blocks_then_publishes_with_a_recorded_override(warehouse_copy):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import struct
 import subprocess
 import sys
@@ -19,18 +18,32 @@ from cj_pipeline.lib.publish import publish_release
 YEAR = "2024-25"
 EVIL = '=HYPERLINK("http://evil.example","click")'
 SCRIPT = "<script>alert(1)</script>"
-NOTES = {"release_id": "test-1", "published_at": "2025-06-01T09:00:00", "published_by": "tester",
-         "override_reason": "Late return from one area", "overridden_checks": ["completeness"],
-         "warnings": [{"check": "reconciliation", "summary": "Scotland differs from the sum"}]}
+NOTES = {
+    "release_id": "test-1",
+    "published_at": "2025-06-01T09:00:00",
+    "published_by": "tester",
+    "override_reason": "Late return from one area",
+    "overridden_checks": ["completeness"],
+    "warnings": [{"check": "reconciliation", "summary": "Scotland differs from the sum"}],
+}
 
 
 @pytest.fixture
 def published(warehouse_copy):
     settings, _ = warehouse_copy
     con = duckdb.connect(str(settings.warehouse_path))
-    con.execute("update marts.fct_outcome_assessments set actions_taken = ? where area_code = 'S12000005' and financial_year = ?", [EVIL, YEAR])
-    con.execute("update marts.fct_local_outcomes set commentary = ? where area_code = 'S12000005' and financial_year = ?", [SCRIPT, YEAR])
-    con.execute("update marts.fct_local_outcomes set local_outcome = ? where area_code = 'S12000006' and financial_year = ?", ["@cmd|' /C calc'!A0", YEAR])
+    con.execute(
+        "update marts.fct_outcome_assessments set actions_taken = ? where area_code = 'S12000005' and financial_year = ?",
+        [EVIL, YEAR],
+    )
+    con.execute(
+        "update marts.fct_local_outcomes set commentary = ? where area_code = 'S12000005' and financial_year = ?",
+        [SCRIPT, YEAR],
+    )
+    con.execute(
+        "update marts.fct_local_outcomes set local_outcome = ? where area_code = 'S12000006' and financial_year = ?",
+        ["@cmd|' /C calc'!A0", YEAR],
+    )
     con.close()
     return settings, publish_release(settings, YEAR, NOTES)
 
@@ -99,8 +112,10 @@ def test_snapshot_swap_keeps_old_readers(published):
         assert old.execute("select count(*) from marts.fct_indicator_values").fetchall()[0][0] == before
         # A new reader (another process: DuckDB shares one instance per path within a
         # process) sees the new file.
-        code = ("import duckdb,sys; c = duckdb.connect(sys.argv[1], read_only=True); "
-                "print(c.execute('select count(*) from marts.fct_indicator_values').fetchall()[0][0])")
+        code = (
+            "import duckdb,sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+            "print(c.execute('select count(*) from marts.fct_indicator_values').fetchall()[0][0])"
+        )
         result = subprocess.run([sys.executable, "-c", code, str(snap)], capture_output=True, text=True, check=True)
         assert int(result.stdout.strip()) < before
     finally:
@@ -113,9 +128,9 @@ def _png_variance(path: Path) -> int:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat = 8, b""
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
+            idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     raw = zlib.decompress(idat)
     return len(set(raw[:200000]))
@@ -127,8 +142,23 @@ def test_one_pack_renders_in_a_real_browser(published, tmp_path):
         pytest.skip("Chromium is not installed: apt-get install chromium")
     _, out = published
     png = tmp_path / "pack.png"
-    subprocess.run([str(chromium), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-                    f"--screenshot={png}", "--window-size=1200,900", (out / "packs" / "S12000005.html").as_uri()],
-                   check=True, timeout=120, capture_output=True)
+    subprocess.run(
+        [
+            str(chromium),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={png}",
+            "--window-size=1200,900",
+            (out / "packs" / "S12000005.html").as_uri(),
+        ],
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
     assert png.exists() and _png_variance(png) > 3

@@ -16,7 +16,6 @@ from cj_pipeline.lib.returns.template import write_template
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import get_settings
 
-
 CORRUPT = b"PK\x03\x04 this zip was cut off in transit"
 
 
@@ -42,16 +41,25 @@ def built(built_warehouse, tmp_path_factory):
     corrected_measures = dict(original.measures)
     corrected_measures["LM6.1"] = (11, 44, "Corrected: admissions recounted")
     corrected = write_template(
-        uploads / area / "corrected.xlsx", area, year,
+        uploads / area / "corrected.xlsx",
+        area,
+        year,
         type(original)(**{**original.__dict__, "measures": corrected_measures}),
-    )  # fmt: skip
+    )
     os.utime(corrected, (later + 1, later + 1))
 
     (uploads / "broken.xlsx").write_bytes(CORRUPT)
     result = run_build(settings, log_level="WARNING")
     connection = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    yield {"settings": settings, "truth": truth, "result": result, "db": connection, "corrected": (area, year),
-           "duplicate": duplicate, "duplicate_source": duplicate_source}  # fmt: skip
+    yield {
+        "settings": settings,
+        "truth": truth,
+        "result": result,
+        "db": connection,
+        "corrected": (area, year),
+        "duplicate": duplicate,
+        "duplicate_source": duplicate_source,
+    }
     connection.close()
 
 
@@ -67,19 +75,29 @@ def test_every_return_is_a_submission_with_raw_rows(built):
     truth = built["truth"]
     accepted = _rows(built, "select count(*) from raw.submissions where kind = 'return' and status = 'accepted'")[0][0]
     assert accepted == len(truth.returns) + 1  # + the corrected resubmission
-    per_table = dict(_rows(built, """
+    per_table = dict(
+        _rows(
+            built,
+            """
         select 'evidence', count(*) from raw.return_evidence union all
         select 'measures', count(*) from raw.return_measures union all
-        select 'assessments', count(*) from raw.return_assessments""")
-    )  # fmt: skip
+        select 'assessments', count(*) from raw.return_assessments""",
+        )
+    )
     assert per_table == {"evidence": 22 * accepted, "measures": 5 * accepted, "assessments": 9 * accepted}
-    assert _rows(built, "select count(*) from raw.return_measures where sheet is null or numerator_cell is null")[0][0] == 0
+    assert (
+        _rows(built, "select count(*) from raw.return_measures where sheet is null or numerator_cell is null")[0][0]
+        == 0
+    )
 
 
 def test_completeness_covers_every_area_and_year(built):
     truth = built["truth"]
-    rows = _rows(built, "select area_code, financial_year, return_status, items_expected, items_complete, "
-                        "missing_items, ready_to_publish from marts.fct_evidence_completeness")  # fmt: skip
+    rows = _rows(
+        built,
+        "select area_code, financial_year, return_status, items_expected, items_complete, "
+        "missing_items, ready_to_publish from marts.fct_evidence_completeness",
+    )
     status = {(r[0], r[1]): r[2] for r in rows}
     assert set(status) == {(a, y) for a in truth.area_codes for y in truth.years}
     assert {key for key, s in status.items() if s == "missing"} == truth.missing_returns
@@ -111,13 +129,20 @@ def test_dropped_twice_is_one_submission_with_a_duplicate_receipt(built):
 
 def test_corrected_resubmission_supersedes_and_history_stays(built):
     area, year = built["corrected"]
-    versions = _rows(built, "select file_name, is_current from intermediate.int_returns_versioned "
-                            "where area_code = ? and financial_year = ? order by arrival_seq", [area, year])  # fmt: skip
+    versions = _rows(
+        built,
+        "select file_name, is_current from intermediate.int_returns_versioned "
+        "where area_code = ? and financial_year = ? order by arrival_seq",
+        [area, year],
+    )
     assert [v[1] for v in versions] == [False, True]
     assert versions[1][0] == "corrected.xlsx"
     value, numerator, denominator = _rows(
-        built, "select value, numerator, denominator from marts.fct_indicator_values "
-               "where area_code = ? and financial_year = ? and indicator_id = 'LM6.1_PCT'", [area, year])[0]  # fmt: skip
+        built,
+        "select value, numerator, denominator from marts.fct_indicator_values "
+        "where area_code = ? and financial_year = ? and indicator_id = 'LM6.1_PCT'",
+        [area, year],
+    )[0]
     assert (numerator, denominator) == (11, 44) and value == pytest.approx(25.0)
 
 
@@ -132,8 +157,11 @@ def test_corrupt_file_is_rejected_archived_and_receipted(built):
 
 def test_local_measure_indicators_equal_the_returns(built):
     truth, corrected = built["truth"], built["corrected"]
-    rows = _rows(built, "select area_code, financial_year, indicator_id, value, numerator, denominator, marker "
-                        "from marts.fct_indicator_values where indicator_id like 'LM%'")  # fmt: skip
+    rows = _rows(
+        built,
+        "select area_code, financial_year, indicator_id, value, numerator, denominator, marker "
+        "from marts.fct_indicator_values where indicator_id like 'LM%'",
+    )
     values = {(r[0], r[1], r[2]): r[3:] for r in rows}
     checked = 0
     for (area, year), content in truth.returns.items():
@@ -153,11 +181,16 @@ def test_outcome_assessments_and_local_outcomes_marts(built):
     truth = built["truth"]
     current = len(truth.returns)
     assert _rows(built, "select count(*) from marts.fct_outcome_assessments")[0][0] == 9 * current
-    informing = _rows(built, "select distinct informing_indicators from marts.fct_outcome_assessments "
-                             "where outcome_id = 'NO6'")  # fmt: skip
+    informing = _rows(
+        built, "select distinct informing_indicators from marts.fct_outcome_assessments where outcome_id = 'NO6'"
+    )
     assert informing == [("LM6.1_PCT, LM6.2_PCT, NO6_HOMELESS_PRISON",)]
     area, year = truth.area_codes[3], truth.years[0]
-    local = _rows(built, "select outcome_type, local_outcome, value from marts.fct_local_outcomes "
-                         "where area_code = ? and financial_year = ? order by row_number", [area, year])  # fmt: skip
+    local = _rows(
+        built,
+        "select outcome_type, local_outcome, value from marts.fct_local_outcomes "
+        "where area_code = ? and financial_year = ? order by row_number",
+        [area, year],
+    )
     expected = [(kind, name, value) for name, _, kind, value, _, _ in truth.returns[(area, year)].local_outcomes]
     assert local == expected

@@ -14,11 +14,16 @@ import duckdb
 import pytest
 
 from cj_pipeline.definitions import defs
-from cj_pipeline.defs.jobs import BUILD_JOB_NAME, INTAKE_JOB_NAME, REFRESH_JOB_NAMES
-from cj_pipeline.lib.warehouse.build_plan import read_build_state
-from cj_pipeline.lib.intake.batch import RETURN
+from cj_pipeline.lib.core.kinds import RETURN
 from cj_pipeline.lib.returns.template import write_template
-from cj_pipeline.runner import plan_build, run_build
+from cj_pipeline.lib.warehouse.build_plan import (
+    BUILD_JOB_NAME,
+    INTAKE_JOB_NAME,
+    REFRESH_JOB_NAMES,
+    plan_build,
+    read_build_state,
+)
+from cj_pipeline.runner import run_build
 from cj_pipeline.settings import get_settings
 
 RETURNS_JOB = REFRESH_JOB_NAMES[frozenset({RETURN})]
@@ -29,8 +34,10 @@ UNTOUCHED = {
     "view staging.stg_jsws__values": ["staging", "stg_jsws__values"],
     "table marts.dim_area": ["marts", "dim_area"],
 }
-REBUILT = {"table marts.fct_indicator_values": ["marts", "fct_indicator_values"],
-           "table marts.fct_local_outcomes": ["marts", "fct_local_outcomes"]}  # fmt: skip
+REBUILT = {
+    "table marts.fct_indicator_values": ["marts", "fct_indicator_values"],
+    "table marts.fct_local_outcomes": ["marts", "fct_local_outcomes"],
+}
 MARK = "before the resubmission"
 
 
@@ -63,17 +70,25 @@ def refreshed(built_warehouse, tmp_path_factory):
     outcomes = list(original.local_outcomes)
     outcomes[0] = (*outcomes[0][:3], 4321, *outcomes[0][4:])
     corrected = write_template(
-        settings.uploads_dir / area / "corrected.xlsx", area, year,
+        settings.uploads_dir / area / "corrected.xlsx",
+        area,
+        year,
         type(original)(**{**original.__dict__, "measures": measures, "local_outcomes": outcomes}),
-    )  # fmt: skip
+    )
     later = truth.return_files[-1].stat().st_mtime + 600
     os.utime(corrected, (later, later))
 
     plan = plan_build(settings)
     result = run_build(settings, log_level="WARNING")
     second = run_build(settings, log_level="WARNING")
-    return {"settings": settings, "plan": plan, "result": result, "second": second, "corrected": (area, year),
-            "before_state": before_state}  # fmt: skip
+    return {
+        "settings": settings,
+        "plan": plan,
+        "result": result,
+        "second": second,
+        "corrected": (area, year),
+        "before_state": before_state,
+    }
 
 
 def _events(result, kind):
@@ -98,10 +113,14 @@ def test_marts_show_the_corrected_return(refreshed):
     with duckdb.connect(str(refreshed["settings"].warehouse_path), read_only=True) as connection:
         numbers = connection.execute(
             "select numerator, denominator, value from marts.fct_indicator_values "
-            "where area_code = ? and financial_year = ? and indicator_id = 'LM6.1_PCT'", [area, year]).fetchall()  # fmt: skip
+            "where area_code = ? and financial_year = ? and indicator_id = 'LM6.1_PCT'",
+            [area, year],
+        ).fetchall()
         outcome = connection.execute(
             "select value from marts.fct_local_outcomes where area_code = ? and financial_year = ? "
-            "order by row_number limit 1", [area, year]).fetchall()  # fmt: skip
+            "order by row_number limit 1",
+            [area, year],
+        ).fetchall()
     assert numbers == [(11, 44, pytest.approx(25.0))]
     assert outcome == [(4321,)]
 
@@ -134,12 +153,17 @@ def test_dbt_tests_on_rebuilt_models_ran_as_checks(refreshed):
         by_asset.setdefault(tuple(evaluation.asset_key.path), []).append(evaluation)
     fct = by_asset[("marts", "fct_indicator_values")]
     assert any(e.check_name.startswith("unique_combination_fct_indicator_values") for e in fct)
-    assert any(e.check_name.startswith("not_null_columns_fct_local_outcomes") for e in by_asset[("marts", "fct_local_outcomes")])
+    assert any(
+        e.check_name.startswith("not_null_columns_fct_local_outcomes")
+        for e in by_asset[("marts", "fct_local_outcomes")]
+    )
     # No dbt test of an unrebuilt model ran as a check (the project's own quality checks run whole).
     partner_only = {e.check_name for e in by_asset.get(("intermediate", "int_partner_values_versioned"), [])}
     assert partner_only <= {"partner_coverage"}
     assert ("staging", "stg_jsws__values") not in by_asset
-    dbt_failures = [e.check_name for e in evaluations if not e.passed and e.check_name.startswith(("unique", "not_null"))]
+    dbt_failures = [
+        e.check_name for e in evaluations if not e.passed and e.check_name.startswith(("unique", "not_null"))
+    ]
     assert not dbt_failures
 
 

@@ -15,15 +15,14 @@ import pytest
 from typer.testing import CliRunner
 
 from cj_pipeline.cli import app
-from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.core.cells import parse_numeric
+from cj_pipeline.lib.core.workbook import open_table_file
+from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.reporting.chase import COMPLETE, MISSING_EVIDENCE, NEVER, NO_RETURN, REJECTED, chase_list
 from cj_pipeline.lib.reporting.explain import explain
-from cj_pipeline.lib.core.workbook import open_table_file
 from cj_pipeline.lib.returns.template import ReturnContent, write_template
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import get_settings
-
 
 
 def _index(cell: str) -> tuple[int, int]:
@@ -51,9 +50,12 @@ def test_ten_random_figures_trace_back_to_the_exact_archived_cell(built_warehous
             "select distinct area_code, financial_year, indicator_id from marts.fct_indicator_lineage "
             "where sha256 is not null order by all"
         ).fetchall()
-        assert db.execute("select count(*) from marts.fct_indicator_values").fetchone()[0] == db.execute(
-            "select count(distinct (area_code, financial_year, indicator_id)) from marts.fct_indicator_lineage"
-        ).fetchone()[0]
+        assert (
+            db.execute("select count(*) from marts.fct_indicator_values").fetchone()[0]
+            == db.execute(
+                "select count(distinct (area_code, financial_year, indicator_id)) from marts.fct_indicator_lineage"
+            ).fetchone()[0]
+        )
     for area, year, indicator in random.Random(20250610).sample(keys, 10):
         figure = explain(settings.warehouse_path, area, year, indicator)
         traced = 0
@@ -61,8 +63,9 @@ def test_ten_random_figures_trace_back_to_the_exact_archived_cell(built_warehous
             if not item["sha256"]:
                 assert item["derivation"] or item["input_value"] is None
                 continue
-            raw = _cell_in_archive(settings, item["sha256"], item["file_name"], item["source_sheet"],
-                                   item["source_cell"])  # fmt: skip
+            raw = _cell_in_archive(
+                settings, item["sha256"], item["file_name"], item["source_sheet"], item["source_cell"]
+            )
             parsed = parse_numeric(raw)
             assert (parsed.value, parsed.marker) == (item["input_value"], item["input_marker"]), (area, year, item)
             traced += 1
@@ -93,8 +96,17 @@ def test_derived_and_superseded_inputs_say_so(built_warehouse):
 def test_explain_cli_text_and_json(built_warehouse):
     settings, truth, _ = built_warehouse
     runner = CliRunner()
-    args = ["explain", "--area", "Fife", "--year", truth.years[-1], "--indicator", "att_div_overall_pct",
-            "--data-dir", str(settings.data_dir)]  # fmt: skip
+    args = [
+        "explain",
+        "--area",
+        "Fife",
+        "--year",
+        truth.years[-1],
+        "--indicator",
+        "att_div_overall_pct",
+        "--data-dir",
+        str(settings.data_dir),
+    ]
     shown = runner.invoke(app, args)
     assert shown.exit_code == 0, shown.output
     assert "sha256" in shown.output and "superseded" in shown.output and "Denominator" in shown.output
@@ -143,8 +155,10 @@ def amended(built_warehouse, tmp_path_factory):
 
     original = truth.returns[(cases["added"], year)]
     added = ReturnContent(**{**original.__dict__})
-    added.local_outcomes = [*original.local_outcomes, ("More tenancies kept", "Tenancies", "Local outcome", 12,
-                                                       "tenancies", "")]  # fmt: skip
+    added.local_outcomes = [
+        *original.local_outcomes,
+        ("More tenancies kept", "Tenancies", "Local outcome", 12, "tenancies", ""),
+    ]
     write_template(uploads / "added_row.xlsx", cases["added"], year, added)
 
     # a partner revision naming only two areas for one measure: one moves, one does not, the rest are left out
@@ -172,8 +186,16 @@ def amended(built_warehouse, tmp_path_factory):
     for path in settings.receipts_dir.glob("*.json"):
         receipt = json.loads(path.read_text())
         receipts[receipt["file"]] = receipt
-    return {"settings": settings, "truth": truth, "receipts": receipts, "cases": cases, "year": year,
-            "same_file": same, "partner": (a, b, measure), "rejected_area": missing_area}  # fmt: skip
+    return {
+        "settings": settings,
+        "truth": truth,
+        "receipts": receipts,
+        "cases": cases,
+        "year": year,
+        "same_file": same,
+        "partner": (a, b, measure),
+        "rejected_area": missing_area,
+    }
 
 
 def test_corrected_return_lists_what_changed(amended):
@@ -190,8 +212,11 @@ def test_corrected_return_lists_what_changed(amended):
     text = next(amended["settings"].receipts_dir.glob("*_changed.xlsx.txt")).read_text()
     assert "Changes against the previous return" in text and "LM6.1 Numerator" in text
     with duckdb.connect(str(amended["settings"].warehouse_path), read_only=True) as db:
-        stored = db.execute("select field, item_id, before_value, after_value, replaces_submission_id "
-                            "from raw.change_reports where submission_id = ?", [receipt["submission_id"]]).fetchall()  # fmt: skip
+        stored = db.execute(
+            "select field, item_id, before_value, after_value, replaces_submission_id "
+            "from raw.change_reports where submission_id = ?",
+            [receipt["submission_id"]],
+        ).fetchall()
     assert ("Numerator", "LM6.1", f"{num:,}", "11", receipt["replaces_submission_id"]) in stored
     assert len(stored) == len(receipt["changes"])
 
@@ -201,8 +226,9 @@ def test_same_content_different_bytes_reports_no_change(amended):
     receipt = amended["receipts"]["same_again.xlsx"]
     assert receipt["status"] == "accepted" and receipt["duplicate_of"] is None  # different bytes: not a duplicate
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as db:
-        previous_sha = db.execute("select sha256 from raw.submissions where submission_id = ?",
-                                  [receipt["replaces_submission_id"]]).fetchone()[0]  # fmt: skip
+        previous_sha = db.execute(
+            "select sha256 from raw.submissions where submission_id = ?", [receipt["replaces_submission_id"]]
+        ).fetchone()[0]
     assert previous_sha != receipt["sha256"] == archive.sha256_bytes(amended["same_file"].read_bytes())
     assert receipt["changes"] == []
     text = next(settings.receipts_dir.glob("*_same_again.xlsx.txt")).read_text()
@@ -247,7 +273,9 @@ def test_chase_statuses_and_csv(amended, tmp_path):
         assert rows[area].status == (MISSING_EVIDENCE if not_known else COMPLETE)
         assert rows[area].contact_email == content.email
     out = tmp_path / "chase.csv"
-    result = CliRunner().invoke(app, ["chase", "--year", latest, "--data-dir", str(settings.data_dir), "--csv", str(out)])
+    result = CliRunner().invoke(
+        app, ["chase", "--year", latest, "--data-dir", str(settings.data_dir), "--csv", str(out)]
+    )
     assert result.exit_code == 0, result.output
     with out.open() as handle:
         written = list(csv.DictReader(handle))

@@ -66,7 +66,9 @@ def test_webserver_serves_assets_schedule_and_sensors(tmp_path):
     try:
         repositories = wait_for(lambda: _loaded_repositories(port), 180, "the code location to load", server, log)
         repository = repositories[0]
-        assert {s["name"]: s["cronSchedule"] for s in repository["schedules"]} == {"daily_intake_and_build": "0 6 * * *"}
+        assert {s["name"]: s["cronSchedule"] for s in repository["schedules"]} == {
+            "daily_intake_and_build": "0 6 * * *"
+        }
         sensors = {s["name"]: s["sensorType"] for s in repository["sensors"]}
         assert sensors["uploads_sensor"] == "STANDARD" and sensors["partners_sensor"] == "STANDARD"
         assert sensors["alert_on_run_failure"] == "RUN_STATUS"

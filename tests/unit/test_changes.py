@@ -5,20 +5,59 @@ from cj_pipeline.lib.intake.changes import diff_partner_values, diff_returns, fi
 
 def _return(status="In place", numerator=10.0, progress="Half done", local=(("Fewer remands", "Admissions"),)):
     return {
-        "return_cover": [{"area_code": "S12000015", "completed_by": "A Person", "email": "a@x.scot",
-                          "date_completed": "2025-09-30", "template_version": "1", "sheet": "Cover", "cell": "B3"}],
-        "return_evidence": [{"evidence_id": "LE1.1", "status": status, "commentary": "Plan", "sheet": "Local evidence",
-                             "cell": "D5"}],
-        "return_measures": [{"measure_id": "LM6.1", "numerator": numerator, "numerator_marker": None,
-                             "denominator": 40.0, "denominator_marker": None, "note": None,
-                             "sheet": "Local measures", "numerator_cell": "C5", "denominator_cell": "D5"}],
-        "return_assessments": [{"outcome_id": "NO3", "assessment": "Not achieved", "actions_taken": "Did things",
-                                "progress": progress, "sheet": "Outcome assessment", "cell": "C7"}],
-        "return_local_outcomes": [{"row_number": n, "local_outcome": o, "metric": m, "outcome_type": "Local outcome",
-                                   "value": 5.0, "value_marker": None, "unit": "people", "commentary": None,
-                                   "sheet": "Local outcomes", "cell": f"C{5 + n}"}
-                                  for n, (o, m) in enumerate(local, start=1)],
-    }  # fmt: skip
+        "return_cover": [
+            {
+                "area_code": "S12000015",
+                "completed_by": "A Person",
+                "email": "a@x.scot",
+                "date_completed": "2025-09-30",
+                "template_version": "1",
+                "sheet": "Cover",
+                "cell": "B3",
+            }
+        ],
+        "return_evidence": [
+            {"evidence_id": "LE1.1", "status": status, "commentary": "Plan", "sheet": "Local evidence", "cell": "D5"}
+        ],
+        "return_measures": [
+            {
+                "measure_id": "LM6.1",
+                "numerator": numerator,
+                "numerator_marker": None,
+                "denominator": 40.0,
+                "denominator_marker": None,
+                "note": None,
+                "sheet": "Local measures",
+                "numerator_cell": "C5",
+                "denominator_cell": "D5",
+            }
+        ],
+        "return_assessments": [
+            {
+                "outcome_id": "NO3",
+                "assessment": "Not achieved",
+                "actions_taken": "Did things",
+                "progress": progress,
+                "sheet": "Outcome assessment",
+                "cell": "C7",
+            }
+        ],
+        "return_local_outcomes": [
+            {
+                "row_number": n,
+                "local_outcome": o,
+                "metric": m,
+                "outcome_type": "Local outcome",
+                "value": 5.0,
+                "value_marker": None,
+                "unit": "people",
+                "commentary": None,
+                "sheet": "Local outcomes",
+                "cell": f"C{5 + n}",
+            }
+            for n, (o, m) in enumerate(local, start=1)
+        ],
+    }
 
 
 def test_identical_returns_have_no_changes():
@@ -28,12 +67,24 @@ def test_identical_returns_have_no_changes():
 def test_changed_cells_are_reported_cell_by_cell():
     changes = diff_returns(_return(), _return(status="Not known", numerator=12.0, progress="Now done"))
     assert changes == [
-        {"sheet": "Local evidence", "cell": "D5", "field": "Status", "id": "LE1.1",
-         "before": "In place", "after": "Not known"},
+        {
+            "sheet": "Local evidence",
+            "cell": "D5",
+            "field": "Status",
+            "id": "LE1.1",
+            "before": "In place",
+            "after": "Not known",
+        },
         {"sheet": "Local measures", "cell": "C5", "field": "Numerator", "id": "LM6.1", "before": "10", "after": "12"},
-        {"sheet": "Outcome assessment", "cell": "C7", "field": "Progress", "id": "NO3",
-         "before": "Half done", "after": "Now done"},
-    ]  # fmt: skip
+        {
+            "sheet": "Outcome assessment",
+            "cell": "C7",
+            "field": "Progress",
+            "id": "NO3",
+            "before": "Half done",
+            "after": "Now done",
+        },
+    ]
 
 
 def test_marker_change_is_a_change():
@@ -52,14 +103,26 @@ def test_local_outcome_row_added_and_removed():
 
 
 def _pv(area, value, marker=None, year="2023-24", measure="cpo_imposed", cell="C5"):
-    return {"submission_id": "s", "area_code": area, "financial_year": year, "measure": measure, "value": value,
-            "marker": marker, "sheet": "Table 1", "cell": cell}  # fmt: skip
+    return {
+        "submission_id": "s",
+        "area_code": area,
+        "financial_year": year,
+        "measure": measure,
+        "value": value,
+        "marker": marker,
+        "sheet": "Table 1",
+        "cell": cell,
+    }
 
 
 def test_partner_revision_says_which_values_moved_and_by_how_much():
     before = [_pv("S12000005", 100.0), _pv("S12000006", 50.0), _pv("S12000008", 7.0)]
-    after = [_pv("S12000005", 105.0, "[r]"), _pv("S12000006", 50.0), _pv("S12000010", 3.0),
-             _pv("S12000005", 9.0, year="2024-25")]  # a year never received before: new data, not a revision
+    after = [
+        _pv("S12000005", 105.0, "[r]"),
+        _pv("S12000006", 50.0),
+        _pv("S12000010", 3.0),
+        _pv("S12000005", 9.0, year="2024-25"),
+    ]  # a year never received before: new data, not a revision
     changes = diff_partner_values(before, after)
     assert [(c["field"], c["area_code"], c["before"], c["after"], c["difference"]) for c in changes] == [
         ("cpo_imposed", "S12000005", "100", "105 [r]", 5.0),
@@ -75,8 +138,11 @@ def test_identical_partner_values_have_no_changes():
 
 def test_figure_and_text_block():
     assert (figure(1234.0), figure(None, "[c]"), figure(45.0, "[r]"), figure(None)) == ("1,234", "[c]", "45 [r]", None)
-    receipt = {"kind": "return", "replaces_submission_id": "abc",
-               "changes": diff_returns(_return(), _return(numerator=12.0))}  # fmt: skip
+    receipt = {
+        "kind": "return",
+        "replaces_submission_id": "abc",
+        "changes": diff_returns(_return(), _return(numerator=12.0)),
+    }
     lines = render_changes(receipt)
     assert lines[0] == "Changes against the previous return (abc): 1"
     assert lines[1] == "- 'Local measures' C5 LM6.1 Numerator: 10 -> 12"

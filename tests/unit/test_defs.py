@@ -4,7 +4,8 @@ Asset keys are <schema>/<table>, the table's name in the warehouse."""
 
 import dagster as dg
 
-from cj_pipeline.definitions import BUILD_JOB_NAME, defs
+from cj_pipeline.definitions import defs
+from cj_pipeline.lib.warehouse.build_plan import BUILD_JOB_NAME
 
 RAW_KEYS = {dg.AssetKey(["raw", t]) for t in ("file_events", "submissions", "issues", "partner_values")}
 

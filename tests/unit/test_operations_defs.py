@@ -8,12 +8,10 @@ import dagster as dg
 import duckdb
 import pytest
 
+from cj_pipeline.definitions import defs
 from cj_pipeline.defs.alerts import alert_on_run_failure
 from cj_pipeline.defs.intake.sensors import partners_sensor, uploads_sensor
 from cj_pipeline.defs.jobs import (
-    BUILD_JOB_NAME,
-    INTAKE_JOB_NAME,
-    REFRESH_JOB_NAMES,
     raw_keys,
     refresh_keys,
     refresh_selection,
@@ -21,13 +19,19 @@ from cj_pipeline.defs.jobs import (
 from cj_pipeline.defs.partitions import FINANCIAL_YEARS
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
 from cj_pipeline.defs.schedules import daily_intake_and_build
-from cj_pipeline.defs.warehouse.assets import plan_refresh
-from cj_pipeline.lib.warehouse.build_plan import BuildState, dbt_project_fingerprint, write_build_state
-from cj_pipeline.definitions import defs
-from cj_pipeline.lib.intake.batch import PARTNER, RETURN
-from cj_pipeline.lib.reporting.notify import JsonLinesNotifier
+from cj_pipeline.lib.core.kinds import PARTNER, RETURN
 from cj_pipeline.lib.core.seeds import financial_years
 from cj_pipeline.lib.intake.stable_files import StableState
+from cj_pipeline.lib.reporting.notify import JsonLinesNotifier
+from cj_pipeline.lib.warehouse.build_plan import (
+    BUILD_JOB_NAME,
+    INTAKE_JOB_NAME,
+    REFRESH_JOB_NAMES,
+    BuildState,
+    dbt_project_fingerprint,
+    plan_build,
+    write_build_state,
+)
 from cj_pipeline.settings import PROJECT_ROOT, get_settings
 
 
@@ -115,8 +119,9 @@ def test_schedule_skips_when_nothing_new_and_runs_when_a_file_arrives(tmp_path):
     with duckdb.connect(str(settings.warehouse_path)) as connection:
         connection.execute("create schema raw")
         connection.execute("create table raw.file_events (relative_path varchar, size_bytes bigint, mtime_ns bigint)")
-        connection.execute("insert into raw.file_events values (?, ?, ?)",
-                           ["raw/partners/jsws/t.csv", stat.st_size, stat.st_mtime_ns])  # fmt: skip
+        connection.execute(
+            "insert into raw.file_events values (?, ?, ?)", ["raw/partners/jsws/t.csv", stat.st_size, stat.st_mtime_ns]
+        )
     result = _schedule(tmp_path)
     assert isinstance(result, dg.SkipReason) and "all 1 file(s)" in result.skip_message
 
@@ -158,7 +163,9 @@ def test_year_partitions_follow_the_seed():
     asset = defs.resolve_assets_def("financial_year_status")
     assert asset.partitions_def == FINANCIAL_YEARS
     graph = defs.resolve_asset_graph()
-    assert graph.get(dg.AssetKey("financial_year_status")).parent_keys == {dg.AssetKey(["marts", "fct_indicator_values"])}
+    assert graph.get(dg.AssetKey("financial_year_status")).parent_keys == {
+        dg.AssetKey(["marts", "fct_indicator_values"])
+    }
 
 
 def test_shipped_dagster_yaml_lets_one_step_hold_the_warehouse_pool(tmp_path):
@@ -176,9 +183,7 @@ def test_shipped_dagster_yaml_lets_one_step_hold_the_warehouse_pool(tmp_path):
         assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "run-b", "dbt").is_claimed
 
 
-@pytest.mark.parametrize(
-    "key", [["raw", "file_events"], ["marts", "fct_indicator_values"], ["financial_year_status"]]
-)
+@pytest.mark.parametrize("key", [["raw", "file_events"], ["marts", "fct_indicator_values"], ["financial_year_status"]])
 def test_warehouse_users_are_in_the_pool(key):
     assert defs.resolve_assets_def(dg.AssetKey(key)).node_def.pool == WAREHOUSE_POOL
 
@@ -189,28 +194,54 @@ def _keys(job_name):
 
 def test_returns_refresh_selects_what_depends_on_returns_only():
     keys = _keys(REFRESH_JOB_NAMES[frozenset({RETURN})])
-    assert {"raw/return_measures", "raw/submissions", "staging/stg_returns__measures", "staging/stg_intake__submissions",
-            "intermediate/int_returns_versioned", "intermediate/int_measures_current", "marts/fct_indicator_values",
-            "marts/fct_local_outcomes", "marts/fct_evidence_completeness", "marts/fct_indicator_trends"} <= keys  # fmt: skip
+    assert {
+        "raw/return_measures",
+        "raw/submissions",
+        "staging/stg_returns__measures",
+        "staging/stg_intake__submissions",
+        "intermediate/int_returns_versioned",
+        "intermediate/int_measures_current",
+        "marts/fct_indicator_values",
+        "marts/fct_local_outcomes",
+        "marts/fct_evidence_completeness",
+        "marts/fct_indicator_trends",
+    } <= keys
     # Partner-only branches, seeds and seed-only marts stay as they are.
-    assert not keys & {"raw/partner_values", "staging/stg_jsws__values", "intermediate/int_partner_values_versioned",
-                       "intermediate/int_scotland_reconciliation", "reference/areas", "marts/dim_area"}  # fmt: skip
+    assert not keys & {
+        "raw/partner_values",
+        "staging/stg_jsws__values",
+        "intermediate/int_partner_values_versioned",
+        "intermediate/int_scotland_reconciliation",
+        "reference/areas",
+        "marts/dim_area",
+    }
     assert len(keys) < len(_keys(BUILD_JOB_NAME))
 
 
 def test_partners_refresh_leaves_return_only_models_alone():
     keys = _keys(REFRESH_JOB_NAMES[frozenset({PARTNER})])
-    assert {"raw/partner_values", "staging/stg_jsws__values", "intermediate/int_partner_values_versioned",
-            "intermediate/int_scotland_reconciliation", "marts/fct_indicator_values"} <= keys  # fmt: skip
-    assert not keys & {"raw/return_measures", "staging/stg_returns__measures", "marts/fct_local_outcomes",
-                       "marts/fct_outcome_assessments", "intermediate/int_local_measures_current"}  # fmt: skip
+    assert {
+        "raw/partner_values",
+        "staging/stg_jsws__values",
+        "intermediate/int_partner_values_versioned",
+        "intermediate/int_scotland_reconciliation",
+        "marts/fct_indicator_values",
+    } <= keys
+    assert not keys & {
+        "raw/return_measures",
+        "staging/stg_returns__measures",
+        "marts/fct_local_outcomes",
+        "marts/fct_outcome_assessments",
+        "intermediate/int_local_measures_current",
+    }
 
 
 def test_intake_only_job_does_not_start_dbt():
     job = defs.resolve_job_def(INTAKE_JOB_NAME)
     assert {node.name for node in job.nodes} == {"received_files", "raw_row_contracts"}
     assert {key.to_user_string() for key in job.asset_layer.selected_asset_keys} == {
-        key.to_user_string() for key in raw_keys([RETURN, PARTNER])}
+        key.to_user_string() for key in raw_keys([RETURN, PARTNER])
+    }
 
 
 @pytest.mark.parametrize("kinds", [{RETURN}, {PARTNER}, {RETURN, PARTNER}])
@@ -261,10 +292,10 @@ def test_sensor_adds_kinds_ingested_but_not_built(tmp_path):
 
 def test_changed_dbt_project_or_no_record_means_a_full_build(tmp_path):
     settings = _built(tmp_path, fingerprint="an older project")
-    plan = plan_refresh(settings, {RETURN})
+    plan = plan_build(settings, {RETURN})
     assert plan.full and "changed" in plan.reason
     settings.warehouse_path.with_name("dbt_build_state.json").unlink()
-    assert plan_refresh(settings, {RETURN}).job_name == BUILD_JOB_NAME
+    assert plan_build(settings, {RETURN}).job_name == BUILD_JOB_NAME
     write_build_state(settings, BuildState(dbt_project_fingerprint(), {RETURN: 5, PARTNER: 7}))
-    assert plan_refresh(settings, set()).job_name == INTAKE_JOB_NAME
-    assert plan_refresh(settings, set(), full=True).job_name == BUILD_JOB_NAME
+    assert plan_build(settings, set()).job_name == INTAKE_JOB_NAME
+    assert plan_build(settings, set(), full=True).job_name == BUILD_JOB_NAME

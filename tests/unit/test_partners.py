@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cj_pipeline.lib.partners.parse import parse_partner_file
 from cj_pipeline.lib.core.workbook import OpenedFile, Sheet, open_table_file
+from cj_pipeline.lib.partners.parse import parse_partner_file
 from cj_pipeline.settings import get_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "partners"
@@ -155,8 +155,12 @@ def test_criminal_proceedings_all_disposal_groups():
     result = parse("pass/criminal_proceedings/disposals.csv")
     assert result.accepted
     got = {k[2]: v[0] for k, v in values(result).items() if k[:2] == ("S12000048", "2023-24")}
-    assert got == {"disposals_custody": 100, "disposals_community": 200, "disposals_financial": 300,
-                   "disposals_other": 40}  # fmt: skip
+    assert got == {
+        "disposals_custody": 100,
+        "disposals_community": 200,
+        "disposals_financial": 300,
+        "disposals_other": 40,
+    }
 
 
 def test_population_mid_year_maps_to_the_financial_year_starting_that_year():
@@ -210,15 +214,20 @@ def test_area_row_with_every_value_empty_records_nothing_but_says_so():
 
 REJECTIONS = [
     ("fail/jsws/unknown_area.csv", [("unknown_area", "unknown_area", "A3", "Fyfe")]),
-    ("fail/jsws/unknown_measure_column.csv",
-     [("unknown_measure", "unknown_measure_column", "D1", "diversion_started")]),
+    (
+        "fail/jsws/unknown_measure_column.csv",
+        [("unknown_measure", "unknown_measure_column", "D1", "diversion_started")],
+    ),
     ("fail/jsws/unreadable_value.csv", [("not_a_number", "unreadable_value", "C2", "approx 40")]),
     ("fail/jsws/negative_count.csv", [("negative_count", "negative_count", "D2", "-5")]),
-    ("fail/jsws/duplicate_area.csv", [
-        ("duplicate_value", "duplicate_area", "C3", "11"),
-        ("duplicate_value", "duplicate_area", "D3", "9"),
-        ("duplicate_value", "duplicate_area", "E3", "8"),
-    ]),
+    (
+        "fail/jsws/duplicate_area.csv",
+        [
+            ("duplicate_value", "duplicate_area", "C3", "11"),
+            ("duplicate_value", "duplicate_area", "D3", "9"),
+            ("duplicate_value", "duplicate_area", "E3", "8"),
+        ],
+    ),
     ("fail/jsws/no_header.csv", [("no_table", None, None, None)]),
     ("fail/jsws/header_no_data.csv", [("no_values", None, None, None)]),
     ("fail/jsws/value_without_header.csv", [("value_without_header", "value_without_header", "F2", "77")]),
@@ -226,7 +235,7 @@ REJECTIONS = [
     ("fail/police_custody/wide_non_year_column.xlsx", [("unknown_column", "custody_referrals", "C1", "Notes")]),
     ("fail/scjs/local_area.csv", [("scotland_only", "local_area", "A2", "Fife")]),
     ("fail/probation/unknown_source.csv", [("unknown_source", None, None, "probation")]),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("relative", "expected"), REJECTIONS, ids=[r[0].split("/")[-1] for r in REJECTIONS])
@@ -251,7 +260,9 @@ def test_duplicate_names_both_cells_and_the_alias_hint():
 
 def test_duplicate_across_two_sheets_is_caught():
     header = ["Area", "Financial year", "custody_referrals"]
-    opened = OpenedFile(sheets=[Sheet("A", [header, ["Fife", "2023-24", 1]]), Sheet("B", [header, ["Fife", "2023-24", 2]])])
+    opened = OpenedFile(
+        sheets=[Sheet("A", [header, ["Fife", "2023-24", 1]]), Sheet("B", [header, ["Fife", "2023-24", 2]])]
+    )
     result = parse_partner_file(opened, "police_custody", "t.xlsx")
     assert not result.accepted
     assert issues(result) == [("duplicate_value", "B", "C2", "2")]
@@ -259,7 +270,11 @@ def test_duplicate_across_two_sheets_is_caught():
 
 
 def test_unknown_area_row_without_values_is_a_note_not_dropped_silently():
-    rows = [["Area", "Financial year", "custody_referrals"], ["Fife", "2023-24", 1], ["Source: Police Scotland", None, None]]
+    rows = [
+        ["Area", "Financial year", "custody_referrals"],
+        ["Fife", "2023-24", 1],
+        ["Source: Police Scotland", None, None],
+    ]
     result = parse_partner_file(OpenedFile(sheets=[Sheet("T", rows)]), "police_custody", "t.xlsx")
     assert result.accepted
     assert issues(result) == [("note_rows_ignored", "T", None, None)]

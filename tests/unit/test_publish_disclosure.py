@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from cj_pipeline.lib.publish.disclosure import recoverable_cells
 from cj_pipeline.lib.publish import control
+from cj_pipeline.lib.publish.disclosure import recoverable_cells
 from cj_pipeline.lib.publish.release import controlled_tables, load
 from cj_pipeline.lib.publish.safety import safe_cell_text
 
@@ -44,10 +44,14 @@ def _plant_small_counts(settings):
     con = duckdb.connect(str(settings.warehouse_path))
     con.execute(
         "update marts.fct_indicator_values set value = 3, numerator = 3 "
-        "where area_code = 'S12000005' and financial_year = ? and indicator_id = 'NO2_CUSTODY_REFERRALS'", [YEAR])
+        "where area_code = 'S12000005' and financial_year = ? and indicator_id = 'NO2_CUSTODY_REFERRALS'",
+        [YEAR],
+    )
     con.execute(
         "update marts.fct_indicator_values set numerator = 2, value = 100.0 * 2 / denominator "
-        "where area_code = 'S12000023' and financial_year = ? and indicator_id = 'HL_CUSTODY_PCT'", [YEAR])
+        "where area_code = 'S12000023' and financial_year = ? and indicator_id = 'HL_CUSTODY_PCT'",
+        [YEAR],
+    )
     con.close()
 
 
@@ -56,7 +60,9 @@ def test_every_subtraction_recovers_nothing(warehouse_copy):
     _plant_small_counts(settings)
     recovered, tables, decision = _leaks(load(settings, YEAR))
     assert recovered == set()
-    values = {(r["area_code"], r["indicator_id"], r["financial_year"]): r for r in tables["indicator_values"].to_dicts()}
+    values = {
+        (r["area_code"], r["indicator_id"], r["financial_year"]): r for r in tables["indicator_values"].to_dicts()
+    }
     assert values[("S12000005", "NO2_CUSTODY_REFERRALS", YEAR)]["marker"] == "[c]"
     # HL group: the suppressed custody count takes its percentage with it
     assert values[("S12000023", "HL_CUSTODY_PCT", YEAR)]["value"] is None
@@ -77,14 +83,22 @@ def test_rounding_and_small_bases():
     assert policy.round(2.5, "count") == 3 and policy.round(12.345, "percent") == 12.3
     assert policy.min_denominator["percent"] == 10
     info = control.IndicatorInfo("X_PCT", "percent", "ratio", "n", "d", 100, False)
-    row = {"area_code": "A", "area_name": "A", "financial_year": YEAR, "indicator_id": "X_PCT",
-           "value": 50.0, "numerator": 4 + 1, "denominator": 9, "marker": None}
+    row = {
+        "area_code": "A",
+        "area_name": "A",
+        "financial_year": YEAR,
+        "indicator_id": "X_PCT",
+        "value": 50.0,
+        "numerator": 4 + 1,
+        "denominator": 9,
+        "marker": None,
+    }
     decision = control.Decision({}, [], set())
     out = control.control_values([row], {"X_PCT": info}, decision, policy)[0]
     assert out["value"] is None and out["marker"] == "[c]" and out["denominator_marker"] == "[c]"
 
 
 def test_formula_text_is_neutralised():
-    for text in ("=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)"):
+    for text in ('=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"):
         assert safe_cell_text(text).startswith("'")
     assert safe_cell_text("plain") == "plain"

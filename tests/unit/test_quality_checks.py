@@ -55,8 +55,11 @@ def _values(db, *rows):
 def test_missing_returns(db):
     _completeness(db, (FIFE, "2024-25", "received", 31, 31, "", True))
     assert checks.missing_returns(db, "2024-25").passed
-    _completeness(db, (ANGUS, "2024-25", "missing", 31, 0, "No return received", False),
-                  (ANGUS, "2023-24", "rejected", 31, 0, "Return rejected", False))  # fmt: skip
+    _completeness(
+        db,
+        (ANGUS, "2024-25", "missing", 31, 0, "No return received", False),
+        (ANGUS, "2023-24", "rejected", 31, 0, "Return rejected", False),
+    )
     result = checks.missing_returns(db, "2024-25")
     assert not result.passed and result.blocking and result.severity == "error"
     assert [(d["area"], d["financial_year"]) for d in result.details] == [("Angus", "2024-25")]
@@ -91,10 +94,16 @@ def test_partner_coverage(db):
     db.executemany("insert into intermediate.int_partner_values_versioned values (?, ?, ?, ?, ?, ?, ?)", rows)
     assert checks.partner_coverage(db, "2024-25").passed
     # A marker counts as present; a missing row or a superseded-only row does not.
-    db.execute("""update intermediate.int_partner_values_versioned set value = null, marker = '[c]'
-                  where area_code = ? and measure = 'custody_referrals'""", [ANGUS])  # fmt: skip
-    db.execute("""update intermediate.int_partner_values_versioned set is_current = false
-                  where area_code = ? and measure = 'diversion_assessments'""", [FIFE])  # fmt: skip
+    db.execute(
+        """update intermediate.int_partner_values_versioned set value = null, marker = '[c]'
+                  where area_code = ? and measure = 'custody_referrals'""",
+        [ANGUS],
+    )
+    db.execute(
+        """update intermediate.int_partner_values_versioned set is_current = false
+                  where area_code = ? and measure = 'diversion_assessments'""",
+        [FIFE],
+    )
     db.execute("delete from intermediate.int_partner_values_versioned where measure = 'ci_lower'")
     result = checks.partner_coverage(db, "2024-25")
     assert not result.passed
@@ -103,19 +112,29 @@ def test_partner_coverage(db):
 
 
 def test_numerator_above_denominator_skips_attrition(db):
-    _values(db, (FIFE, "2024-25", "NO4_CPO_COMPLETED_PCT", 80.0, 80, 100, None),
-            (FIFE, "2024-25", "ATT_DIV_COMPLETED_PCT", 120.0, 120, 100, None))  # fmt: skip
+    _values(
+        db,
+        (FIFE, "2024-25", "NO4_CPO_COMPLETED_PCT", 80.0, 80, 100, None),
+        (FIFE, "2024-25", "ATT_DIV_COMPLETED_PCT", 120.0, 120, 100, None),
+    )
     assert checks.numerator_above_denominator(db, "2024-25").passed
     _values(db, (ANGUS, "2024-25", "NO4_CPO_COMPLETED_PCT", 125.0, 125, 100, None))
     result = checks.numerator_above_denominator(db, "2024-25")
     (detail,) = result.details
-    assert (detail["area"], detail["financial_year"], detail["indicator_id"]) == ("Angus", "2024-25", "NO4_CPO_COMPLETED_PCT")
+    assert (detail["area"], detail["financial_year"], detail["indicator_id"]) == (
+        "Angus",
+        "2024-25",
+        "NO4_CPO_COMPLETED_PCT",
+    )
     assert detail["source"] == "jsws" and "cpo_completed" in detail["problem"]
 
 
 def test_percentage_out_of_range_skips_attrition(db):
-    _values(db, (FIFE, "2024-25", "NO9_CONFIDENCE_PCT", 64.0, None, None, None),
-            (FIFE, "2024-25", "ATT_BAIL_OVERALL_PCT", 140.0, 140, 100, None))  # fmt: skip
+    _values(
+        db,
+        (FIFE, "2024-25", "NO9_CONFIDENCE_PCT", 64.0, None, None, None),
+        (FIFE, "2024-25", "ATT_BAIL_OVERALL_PCT", 140.0, 140, 100, None),
+    )
     assert checks.percentage_out_of_range(db).passed
     _values(db, (SCOTLAND, "2023-24", "NO9_CONFIDENCE_PCT", 104.0, None, None, None))
     result = checks.percentage_out_of_range(db)
@@ -124,28 +143,48 @@ def test_percentage_out_of_range_skips_attrition(db):
 
 
 def test_scotland_reconciliation_is_a_warning(db):
-    row = ("jsws", "2024-25", "cpo_imposed", 100.0, 100.0, "jsws.xlsx", "Table 1", "C40", "Scotland = sum", "reconciles")
+    row = (
+        "jsws",
+        "2024-25",
+        "cpo_imposed",
+        100.0,
+        100.0,
+        "jsws.xlsx",
+        "Table 1",
+        "C40",
+        "Scotland = sum",
+        "reconciles",
+    )
     db.execute("insert into intermediate.int_scotland_reconciliation values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
     assert checks.scotland_reconciliation(db, "2024-25").passed
-    db.execute("insert into intermediate.int_scotland_reconciliation values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               ("jsws", "2024-25", "vt_commenced", 90.0, 120.0, "jsws.xlsx", "Table 1", "D40", "Scotland = sum",
-                "mismatch"))  # fmt: skip
+    db.execute(
+        "insert into intermediate.int_scotland_reconciliation values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ("jsws", "2024-25", "vt_commenced", 90.0, 120.0, "jsws.xlsx", "Table 1", "D40", "Scotland = sum", "mismatch"),
+    )
     result = checks.scotland_reconciliation(db, "2024-25")
     assert not result.passed and not result.blocking and result.severity == "warning" and result.status == "WARNING"
     (detail,) = result.details
     assert (detail["financial_year"], detail["measure"], detail["cell"], detail["file"]) == (
-        "2024-25", "vt_commenced", "D40", "jsws.xlsx")
+        "2024-25",
+        "vt_commenced",
+        "D40",
+        "jsws.xlsx",
+    )
 
 
 def test_year_on_year_jumps(db):
-    _values(db, (FIFE, "2023-24", "NO1_ASSESSMENTS", 100.0, None, None, None),
-            (FIFE, "2024-25", "NO1_ASSESSMENTS", 140.0, None, None, None),
-            # small base: 10 -> 30 is not flagged
-            (ANGUS, "2023-24", "NO1_ASSESSMENTS", 10.0, None, None, None),
-            (ANGUS, "2024-25", "NO1_ASSESSMENTS", 30.0, None, None, None))  # fmt: skip
+    _values(
+        db,
+        (FIFE, "2023-24", "NO1_ASSESSMENTS", 100.0, None, None, None),
+        (FIFE, "2024-25", "NO1_ASSESSMENTS", 140.0, None, None, None),
+        # small base: 10 -> 30 is not flagged
+        (ANGUS, "2023-24", "NO1_ASSESSMENTS", 10.0, None, None, None),
+        (ANGUS, "2024-25", "NO1_ASSESSMENTS", 30.0, None, None, None),
+    )
     assert checks.year_on_year_jumps(db, "2024-25").passed
-    db.execute("update marts.fct_indicator_values set value = 160 where area_code = ? and financial_year = '2024-25'",
-               [FIFE])  # fmt: skip
+    db.execute(
+        "update marts.fct_indicator_values set value = 160 where area_code = ? and financial_year = '2024-25'", [FIFE]
+    )
     result = checks.year_on_year_jumps(db, "2024-25")
     assert not result.blocking
     (detail,) = result.details
@@ -156,18 +195,25 @@ def test_year_on_year_jumps(db):
 def _partner_rows() -> pl.DataFrame:
     return pl.DataFrame(
         {
-            "submission_id": ["s1", "s1"], "source": ["jsws", "jsws"], "area_code": [FIFE, SCOTLAND],
-            "financial_year": ["2024-25", "2024-25"], "measure": ["cpo_imposed", "cpo_imposed"],
-            "value": [12.0, None], "marker": [None, "[p] [r]"], "sheet": ["Table 1", "Table 1"],
-            "cell": ["C5", "C6"], "raw_value": ["12", "[p] [r]"],
+            "submission_id": ["s1", "s1"],
+            "source": ["jsws", "jsws"],
+            "area_code": [FIFE, SCOTLAND],
+            "financial_year": ["2024-25", "2024-25"],
+            "measure": ["cpo_imposed", "cpo_imposed"],
+            "value": [12.0, None],
+            "marker": [None, "[p] [r]"],
+            "sheet": ["Table 1", "Table 1"],
+            "cell": ["C5", "C6"],
+            "raw_value": ["12", "[p] [r]"],
         }
-    )  # fmt: skip
+    )
 
 
 def test_pandera_contract_passes_good_rows_and_names_a_planted_bad_one():
     assert validate_rows("partner_values", _partner_rows()).passed
-    bad = pl.concat([_partner_rows(), _partner_rows().head(1).with_columns(
-        pl.lit(-3.0).alias("value"), pl.lit("C9").alias("cell"))])  # fmt: skip
+    bad = pl.concat(
+        [_partner_rows(), _partner_rows().head(1).with_columns(pl.lit(-3.0).alias("value"), pl.lit("C9").alias("cell"))]
+    )
     result = validate_rows("partner_values", bad)
     assert not result.passed and result.blocking
     (detail,) = result.details
@@ -179,11 +225,19 @@ def test_pandera_contract_passes_good_rows_and_names_a_planted_bad_one():
 
 def test_pandera_contract_on_return_measures():
     rows = pl.DataFrame(
-        {"area_code": [FIFE], "financial_year": ["2024-25"], "measure_id": ["LM6.1"], "numerator": [-1.0],
-         "numerator_marker": [None], "denominator": [10.0], "denominator_marker": ["[c]"], "sheet": ["Local measures"],
-         "numerator_cell": ["C5"]},
+        {
+            "area_code": [FIFE],
+            "financial_year": ["2024-25"],
+            "measure_id": ["LM6.1"],
+            "numerator": [-1.0],
+            "numerator_marker": [None],
+            "denominator": [10.0],
+            "denominator_marker": ["[c]"],
+            "sheet": ["Local measures"],
+            "numerator_cell": ["C5"],
+        },
         schema_overrides={"numerator_marker": pl.Utf8},
-    )  # fmt: skip
+    )
     result = validate_rows("return_measures", rows)
     assert [(d["column"], d["numerator_cell"]) for d in result.details] == [("numerator", "C5")]
 
@@ -192,11 +246,17 @@ def test_great_expectations_suite_catches_a_planted_bad_row():
     from cj_pipeline.lib.quality.expectations import prepare_indicator_values, validate_frame
 
     good = pd.DataFrame(
-        {"area_code": [FIFE, ANGUS, FIFE], "area_name": ["Fife", "Angus", "Fife"],
-         "financial_year": ["2024-25"] * 3, "indicator_id": ["NO4_CPO_COMPLETED_PCT", "NO4_CPO_COMPLETED_PCT", "ATT_DIV_COMPLETED_PCT"],
-         "value": [80.0, None, 130.0], "numerator": [80.0, None, 130.0], "denominator": [100.0, None, 100.0],
-         "marker": [None, "[c]", None]}
-    )  # fmt: skip
+        {
+            "area_code": [FIFE, ANGUS, FIFE],
+            "area_name": ["Fife", "Angus", "Fife"],
+            "financial_year": ["2024-25"] * 3,
+            "indicator_id": ["NO4_CPO_COMPLETED_PCT", "NO4_CPO_COMPLETED_PCT", "ATT_DIV_COMPLETED_PCT"],
+            "value": [80.0, None, 130.0],
+            "numerator": [80.0, None, 130.0],
+            "denominator": [100.0, None, 100.0],
+            "marker": [None, "[c]", None],
+        }
+    )
     assert validate_frame("fct_indicator_values", prepare_indicator_values(good)).passed
     bad = good.copy()
     bad.loc[1, "marker"] = None  # value NULL with no marker saying why

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import duckdb
 
-from cj_pipeline.lib.intake.batch import RETURN, discover_upload_files, ingest_pending
+from cj_pipeline.lib.core.kinds import RETURN
+from cj_pipeline.lib.intake.batch import discover_upload_files, ingest_pending
 from cj_pipeline.settings import get_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -24,8 +25,10 @@ def test_uploads_flat_and_per_area_folders(tmp_path):
 
     files = discover_upload_files(settings)
     assert sorted(f.relative_path for f in files) == [
-        "raw/uploads/S12000005/fife.xlsx", f"raw/uploads/{FIFE}/fife.csv", "raw/uploads/flat.xlsx",
-    ]  # fmt: skip
+        "raw/uploads/S12000005/fife.xlsx",
+        f"raw/uploads/{FIFE}/fife.csv",
+        "raw/uploads/flat.xlsx",
+    ]
     assert {f.kind for f in files} == {RETURN}
 
     report = ingest_pending(settings, files)
@@ -44,9 +47,11 @@ def test_uploads_flat_and_per_area_folders(tmp_path):
             "where s.original_name = 'flat.xlsx' order by measure_id"
         ).fetchall()
         assert measures[0] == (FIFE, "2023-24", "LM6.1", 40.0, "Local measures", "C5", "flat.xlsx")
-        counts = dict(connection.execute(
-            "select s.original_name, count(*) from raw.return_evidence e join raw.submissions s using (submission_id) group by 1"
-        ).fetchall())  # fmt: skip
+        counts = dict(
+            connection.execute(
+                "select s.original_name, count(*) from raw.return_evidence e join raw.submissions s using (submission_id) group by 1"
+            ).fetchall()
+        )
         assert counts == {"flat.xlsx": 22, "fife.csv": 22}
         rejected_rows = connection.execute(
             "select count(*) from raw.return_cover c join raw.submissions s using (submission_id) where s.status = 'rejected'"

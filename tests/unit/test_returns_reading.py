@@ -38,11 +38,24 @@ def test_messy_layout_reads_values_from_moved_columns_and_text_numbers():
 
 def test_csv_variant_gives_the_same_rows_as_the_workbook():
     xlsx, csv = _rows("complete.xlsx"), _rows("complete.csv")
-    for table, key in (("return_measures", "measure_id"), ("return_assessments", "outcome_id"),
-                       ("return_evidence", "evidence_id")):  # fmt: skip
-        fields = ("numerator", "denominator") if table == "return_measures" else (
-            ("assessment", "actions_taken", "progress") if table == "return_assessments" else ("status", "commentary"))  # fmt: skip
-        as_dict = lambda rows: {r[key]: tuple(r[f] for f in fields) for r in rows}  # noqa: E731
+    for table, key in (
+        ("return_measures", "measure_id"),
+        ("return_assessments", "outcome_id"),
+        ("return_evidence", "evidence_id"),
+    ):
+        fields = (
+            ("numerator", "denominator")
+            if table == "return_measures"
+            else (
+                ("assessment", "actions_taken", "progress")
+                if table == "return_assessments"
+                else ("status", "commentary")
+            )
+        )
+
+        def as_dict(rows, key=key, fields=fields):
+            return {r[key]: tuple(r[f] for f in fields) for r in rows}
+
         assert as_dict(csv[table]) == as_dict(xlsx[table]), table
     assert [r["outcome_type"] for r in csv["return_local_outcomes"]] == ["Local outcome", "Balancing measure"]
     assert csv["return_cover"][0]["file_format"] == "csv"

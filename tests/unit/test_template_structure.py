@@ -4,7 +4,8 @@ import openpyxl
 import pytest
 
 from cj_pipeline.lib.core.seeds import area_names, local_authorities
-from cj_pipeline.lib.returns.template import ASSESSMENTS, EVIDENCE_STATUSES, LOCAL_OUTCOME_TYPES, write_template
+from cj_pipeline.lib.returns.layout import ASSESSMENTS, EVIDENCE_STATUSES, LOCAL_OUTCOME_TYPES
+from cj_pipeline.lib.returns.template import write_template
 from cj_pipeline.lib.returns.validate import validate_file
 from tests.fixtures.make_fixtures import fill_blank_template
 
@@ -24,9 +25,12 @@ def _validations(sheet, kind):
 
 @pytest.mark.parametrize(
     ("sheet", "column", "choices"),
-    [("Local evidence", "D", EVIDENCE_STATUSES), ("Outcome assessment", "C", ASSESSMENTS),
-     ("Local outcomes", "C", LOCAL_OUTCOME_TYPES)],
-)  # fmt: skip
+    [
+        ("Local evidence", "D", EVIDENCE_STATUSES),
+        ("Outcome assessment", "C", ASSESSMENTS),
+        ("Local outcomes", "C", LOCAL_OUTCOME_TYPES),
+    ],
+)
 def test_dropdowns_offer_exactly_the_choices(workbook, sheet, column, choices):
     lists = _validations(workbook[sheet], "list")
     assert len(lists) == 1

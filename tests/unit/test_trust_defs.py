@@ -4,11 +4,20 @@ import dagster as dg
 import duckdb
 
 from cj_pipeline.definitions import build_defs
-from cj_pipeline.defs.jobs import BUILD_JOB_NAME
 from cj_pipeline.lib.reporting.chase import (
-    COMPLETE, MISSING_BOTH, MISSING_EVIDENCE, MISSING_NARRATIVE, NEVER, NO_RETURN, REJECTED, chase_rows, classify,
-    markdown_table, status_counts,
-)  # fmt: skip
+    COMPLETE,
+    MISSING_BOTH,
+    MISSING_EVIDENCE,
+    MISSING_NARRATIVE,
+    NEVER,
+    NO_RETURN,
+    REJECTED,
+    chase_rows,
+    classify,
+    markdown_table,
+    status_counts,
+)
+from cj_pipeline.lib.warehouse.build_plan import BUILD_JOB_NAME
 
 CHASE = dg.AssetKey("chase_list")
 
@@ -55,12 +64,15 @@ def test_chase_rows_on_a_tiny_warehouse():
               error_count);
         create table raw.return_cover as select * from (values ('s3', 'a3@x.scot'), ('s4', 'a4@x.scot'))
             t(submission_id, email);
-    """)  # fmt: skip
+    """)
     rows = {r.area_code: r for r in chase_rows(db, "2024-25", include_complete=True)}
     assert [(r.status, r.since) for r in rows.values()] == [
-        (NO_RETURN, NEVER), (REJECTED, "2025-10-05"), (MISSING_EVIDENCE, "2025-10-02"),
-        (MISSING_NARRATIVE, "2025-10-03"), (COMPLETE, "2025-10-04"),
-    ]  # fmt: skip
+        (NO_RETURN, NEVER),
+        (REJECTED, "2025-10-05"),
+        (MISSING_EVIDENCE, "2025-10-02"),
+        (MISSING_NARRATIVE, "2025-10-03"),
+        (COMPLETE, "2025-10-04"),
+    ]
     assert "a2b.xlsx, 1 error(s)" in rows["A2"].missing
     assert (rows["A3"].contact_email, rows["A1"].contact_email) == ("a3@x.scot", "")
     assert [r.area_code for r in chase_rows(db, "2024-25")] == ["A1", "A2", "A3", "A4"]

@@ -40,7 +40,12 @@ def test_json_receipt_follows_the_contract():
     assert receipt["status"] == "rejected" and receipt["file"] == "cover_year.xlsx"
     issue = receipt["issues"][0]
     assert {"severity", "code", "sheet", "cell", "message", "guidance"} <= set(issue)
-    assert (issue["severity"], issue["code"], issue["sheet"], issue["cell"]) == ("error", "impossible_year", "Cover", "B5")
+    assert (issue["severity"], issue["code"], issue["sheet"], issue["cell"]) == (
+        "error",
+        "impossible_year",
+        "Cover",
+        "B5",
+    )
 
 
 def test_unreadable_file_exits_1_without_a_traceback(tmp_path):

@@ -19,8 +19,9 @@ with warehouse_writer_lock(Path(sys.argv[1])):
 
 
 def _hold_in_another_process(lock_path):
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock_path)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(lock_path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout.readline().strip() == "held"
     return holder
 
@@ -95,5 +96,5 @@ def test_two_writers_never_hold_the_lock_at_once(tmp_path):
     spans = sorted(json.loads(line) for line in log.read_text().splitlines())
     spans.sort(key=lambda s: s[1])
     assert len(spans) == 10 and {s[0] for s in spans} == {"a", "b"}
-    for earlier, later in zip(spans, spans[1:]):
+    for earlier, later in zip(spans, spans[1:], strict=False):
         assert earlier[2] <= later[1], f"overlap: {earlier} and {later}"

@@ -18,8 +18,14 @@ def test_counts_rows_values_and_markers_for_one_year():
         ('S1', '2023-24', 'A', 5, null)""")
     status = financial_year_status(connection, "2024-25")
     assert status == {
-        "financial_year": "2024-25", "has_data": True, "rows": 4, "rows_with_value": 2, "rows_without_value": 2,
-        "areas": 2, "indicators": 2, "markers": {"[c]": 2, "[p]": 1},
-    }  # fmt: skip
+        "financial_year": "2024-25",
+        "has_data": True,
+        "rows": 4,
+        "rows_with_value": 2,
+        "rows_without_value": 2,
+        "areas": 2,
+        "indicators": 2,
+        "markers": {"[c]": 2, "[p]": 1},
+    }
     empty = financial_year_status(connection, "2030-31")
     assert empty["has_data"] is False and empty["rows"] == 0 and empty["markers"] == {}

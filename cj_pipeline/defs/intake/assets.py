@@ -7,18 +7,20 @@ rows to it, or when a later step of the same run reads it (Dagster would otherwi
 that step); the metadata says how many rows were added either way.
 """
 
-
 import dagster as dg
 
-from cj_pipeline.defs.jobs import FILE_KINDS, raw_keys
+from cj_pipeline.defs.jobs import raw_keys
+from cj_pipeline.defs.keys import raw
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
-from cj_pipeline.lib.intake.batch import PARTNER, RETURN, discover_partner_files, discover_upload_files, ingest_pending
-from cj_pipeline.lib.warehouse.schema import RAW_TABLES, connect
+from cj_pipeline.lib.core.db import connect
+from cj_pipeline.lib.core.kinds import FILE_KINDS, PARTNER, RETURN
+from cj_pipeline.lib.intake.batch import discover_partner_files, discover_upload_files, ingest_pending
+from cj_pipeline.lib.warehouse.schema import RAW_TABLES
 
 # Raw tables written by publication, not intake: intake must not claim to materialise them.
 NOT_WRITTEN_BY_INTAKE = ("publication_audit",)
 INTAKE_TABLES = tuple(table for table in RAW_TABLES if table not in NOT_WRITTEN_BY_INTAKE)
-INTAKE_KEYS = frozenset(dg.AssetKey(["raw", table]) for table in INTAKE_TABLES)
+INTAKE_KEYS = frozenset(raw(table) for table in INTAKE_TABLES)
 DISCOVER = {PARTNER: discover_partner_files, RETURN: discover_upload_files}
 
 RAW_TABLE_DESCRIPTIONS = {
@@ -39,16 +41,22 @@ def _row_counts(settings) -> dict[str, int]:
     if not settings.warehouse_path.exists():
         return {}
     with connect(settings.warehouse_path, read_only=True) as connection:
-        present = {name for (name,) in connection.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}  # fmt: skip
-        return {table: connection.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
-                for table in INTAKE_TABLES if table in present}  # fmt: skip
+        present = {
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw'"
+            ).fetchall()
+        }
+        return {
+            table: connection.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
+            for table in INTAKE_TABLES
+            if table in present
+        }
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["raw", table], group_name="intake", description=RAW_TABLE_DESCRIPTIONS.get(table),
-                     skippable=True)  # fmt: skip
+        dg.AssetSpec(["raw", table], group_name="intake", description=RAW_TABLE_DESCRIPTIONS.get(table), skippable=True)
         for table in INTAKE_TABLES
     ],
     can_subset=True,

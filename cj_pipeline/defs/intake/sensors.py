@@ -1,7 +1,7 @@
 """Sensors that start the build when files land in raw/ and have stopped changing.
 
 A file is taken only when its size and mtime were the same on two consecutive ticks
-(`lib/stable_files.py`); the previous tick's look is kept in the cursor as JSON. All files
+(`lib/intake/stable_files.py`); the previous tick's look is kept in the cursor as JSON. All files
 that became stable in one tick go into one run: the intake asset ingests everything
 waiting anyway, so one run per file would only queue runs with nothing to do. The run key
 is a sha256 over the files' (path, size, mtime, sha256), so the same arrivals never start
@@ -11,15 +11,14 @@ Each sensor knows which kind of file it saw, so its run refreshes only what depe
 raw tables that kind writes (job `refresh_after_returns` / `refresh_after_partners`, see
 defs/jobs.py), plus any kind ingested earlier but not yet built. When the warehouse has no
 record of a complete dbt build of the current project (first run, dbt project or seeds
-changed since) the run is the full `build_warehouse` instead (`warehouse.assets.plan_refresh`).
+changed since) the run is the full `build_warehouse` instead (`lib/warehouse/build_plan.plan_build`).
 """
 
 import dagster as dg
 
 from cj_pipeline.defs.jobs import BUILD_JOB, REFRESH_JOBS
 from cj_pipeline.defs.resources import PipelineSettings
-from cj_pipeline.defs.warehouse.assets import plan_refresh
-from cj_pipeline.lib.intake.batch import PARTNER, RETURN
+from cj_pipeline.lib.core.kinds import PARTNER, RETURN
 from cj_pipeline.lib.intake.stable_files import (
     StableState,
     batch_run_key,
@@ -27,6 +26,7 @@ from cj_pipeline.lib.intake.stable_files import (
     sha256_file,
     track_stable_files,
 )
+from cj_pipeline.lib.warehouse.build_plan import plan_build
 
 # Seconds between looks; a file copied in is taken after two to three intervals.
 TICK_SECONDS = 30
@@ -52,8 +52,10 @@ def evaluate_folder(
     changing = sorted(p for p in current if p not in state.taken)
     if not hashed:
         if changing:
-            reason = (f"{len(changing)} file(s) in {label} still new or changing (size or time differs "
-                      f"from the last look), taken once unchanged over two ticks: {', '.join(changing[:5])}")  # fmt: skip
+            reason = (
+                f"{len(changing)} file(s) in {label} still new or changing (size or time differs "
+                f"from the last look), taken once unchanged over two ticks: {', '.join(changing[:5])}"
+            )
         else:
             reason = f"No new files in {label}."
         return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=state.to_cursor())
@@ -62,7 +64,7 @@ def evaluate_folder(
     tags = {"cj/trigger": label, "cj/file_count": str(len(names)), "cj/files": ", ".join(names[:TAGGED_FILES])}
     job_name = None
     if settings is not None and kind is not None:
-        plan = plan_refresh(settings, {kind})
+        plan = plan_build(settings, {kind})
         context.log.info(f"{label}: job {plan.job_name} ({plan.reason})")
         job_name, tags["cj/plan"] = plan.job_name, plan.reason
     request = dg.RunRequest(run_key=batch_run_key(label, hashed), job_name=job_name, tags=tags)
@@ -84,8 +86,7 @@ def uploads_sensor(context: dg.SensorEvaluationContext, pipeline_settings: Pipel
 def partners_sensor(context: dg.SensorEvaluationContext, pipeline_settings: PipelineSettings):
     """National partner tables in raw/partners/<source>/ (files loose in raw/partners/ are ignored)."""
     settings = pipeline_settings.resolve()
-    return evaluate_folder(context, settings.partners_dir, "raw/partners", min_depth=2, settings=settings,
-                           kind=PARTNER)  # fmt: skip
+    return evaluate_folder(context, settings.partners_dir, "raw/partners", min_depth=2, settings=settings, kind=PARTNER)
 
 
 def defs() -> dg.Definitions:

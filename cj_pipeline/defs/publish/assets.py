@@ -7,22 +7,27 @@ English (and the attempt is audited as `blocked`); otherwise the audit row is wr
 `publish_year` (never scheduled) or `cj-pipeline publish --year FY`.
 """
 
-
-
 import dagster as dg
 
 from cj_pipeline.defs.jobs import PUBLISH_GROUP, PUBLISH_JOB_NAME
+from cj_pipeline.defs.keys import PUBLISHED_RELEASE, mart
 from cj_pipeline.defs.partitions import FINANCIAL_YEARS
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
+from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.quality.gate import decide, evaluate_gate, record_audit
-from cj_pipeline.lib.warehouse.schema import connect, ensure_raw_schema
+from cj_pipeline.lib.warehouse.schema import ensure_raw_schema
 
-PUBLISHED_RELEASE = dg.AssetKey(["published_release"])
 GATE_CHECK = "publication_gate"
 MARTS = [
-    dg.AssetKey(["marts", name])
-    for name in ("fct_indicator_values", "fct_indicator_trends", "fct_benchmark", "fct_evidence_completeness",
-                 "dim_area", "dim_indicator")  # fmt: skip
+    mart(name)
+    for name in (
+        "fct_indicator_values",
+        "fct_indicator_trends",
+        "fct_benchmark",
+        "fct_evidence_completeness",
+        "dim_area",
+        "dim_indicator",
+    )
 ]
 
 
@@ -51,8 +56,12 @@ def _gate_metadata(gate, record) -> dict:
     group_name=PUBLISH_GROUP,
     pool=WAREHOUSE_POOL,
     check_specs=[
-        dg.AssetCheckSpec(GATE_CHECK, asset=PUBLISHED_RELEASE, blocking=True,
-                          description="Every blocking quality check passes for the year (or is overridden with a reason).")  # fmt: skip
+        dg.AssetCheckSpec(
+            GATE_CHECK,
+            asset=PUBLISHED_RELEASE,
+            blocking=True,
+            description="Every blocking quality check passes for the year (or is overridden with a reason).",
+        )
     ],
 )
 def published_release(context: dg.AssetExecutionContext, config: PublishConfig, pipeline_settings: PipelineSettings):
@@ -72,9 +81,12 @@ def published_release(context: dg.AssetExecutionContext, config: PublishConfig, 
     metadata = _gate_metadata(gate, record)
     if record.outcome == "blocked":
         yield dg.AssetCheckResult(
-            check_name=GATE_CHECK, passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata,
+            check_name=GATE_CHECK,
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata=metadata,
             description=f"{len(gate.blocking_failures)} blocking check(s) failed for {year}.",
-        )  # fmt: skip
+        )
         raise dg.Failure(
             description=f"Publication of {year} is blocked:\n" + "\n".join(gate.blocker_lines()),
             metadata={"blockers": metadata["blockers"], "release_id": record.release_id},
@@ -93,8 +105,11 @@ def published_release(context: dg.AssetExecutionContext, config: PublishConfig, 
     with connect(settings.warehouse_path) as connection:
         record_audit(connection, record)
     yield dg.MaterializeResult(
-        metadata={**metadata, "path": dg.MetadataValue.path(str(path)),
-                  "overridden_checks": dg.MetadataValue.json(record.overridden_checks)},  # fmt: skip
+        metadata={
+            **metadata,
+            "path": dg.MetadataValue.path(str(path)),
+            "overridden_checks": dg.MetadataValue.json(record.overridden_checks),
+        },
         check_results=[
             dg.AssetCheckResult(
                 check_name=GATE_CHECK,

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import dagster as dg
 
+from cj_pipeline.defs.keys import FCT_EVIDENCE_COMPLETENESS, FCT_INDICATOR_VALUES, raw
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
+from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.quality.checks import WAREHOUSE_CHECKS
 from cj_pipeline.lib.quality.contracts import CONTRACT_TABLES, raw_contracts
 from cj_pipeline.lib.quality.outcome import CheckOutcome
-from cj_pipeline.lib.warehouse.schema import connect
-
-FCT_INDICATOR_VALUES = dg.AssetKey(["marts", "fct_indicator_values"])
-FCT_EVIDENCE_COMPLETENESS = dg.AssetKey(["marts", "fct_evidence_completeness"])
 
 # Which asset each warehouse check is shown on.
 CHECK_ASSETS: dict[str, dg.AssetKey] = {
@@ -58,8 +56,9 @@ def _spec(name: str, asset: dg.AssetKey, description: str) -> dg.AssetCheckSpec:
 
 
 @dg.multi_asset_check(
-    specs=[_spec(check.__name__, CHECK_ASSETS[check.__name__], (check.__doc__ or "").strip())
-           for check in WAREHOUSE_CHECKS],  # fmt: skip
+    specs=[
+        _spec(check.__name__, CHECK_ASSETS[check.__name__], (check.__doc__ or "").strip()) for check in WAREHOUSE_CHECKS
+    ],
     pool=WAREHOUSE_POOL,
 )
 def warehouse_quality_checks(pipeline_settings: PipelineSettings):
@@ -71,8 +70,10 @@ def warehouse_quality_checks(pipeline_settings: PipelineSettings):
 
 
 @dg.multi_asset_check(
-    specs=[_spec(f"contract_{table}", dg.AssetKey(["raw", table]),
-                 f"pandera contract on the parsed rows of raw.{table}") for table in CONTRACT_TABLES],  # fmt: skip
+    specs=[
+        _spec(f"contract_{table}", raw(table), f"pandera contract on the parsed rows of raw.{table}")
+        for table in CONTRACT_TABLES
+    ],
     pool=WAREHOUSE_POOL,
 )
 def raw_row_contracts(pipeline_settings: PipelineSettings):
@@ -80,7 +81,7 @@ def raw_row_contracts(pipeline_settings: PipelineSettings):
     with connect(pipeline_settings.resolve().warehouse_path, read_only=True) as connection:
         outcomes = raw_contracts(connection)
     for check in outcomes:
-        yield check_result(check, dg.AssetKey(["raw", check.name.removeprefix("contract_")]))
+        yield check_result(check, raw(check.name.removeprefix("contract_")))
 
 
 def defs() -> dg.Definitions:

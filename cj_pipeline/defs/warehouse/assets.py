@@ -1,51 +1,30 @@
 """dbt builds the numbers: seeds, staging, intermediate and marts, with their tests.
 
-A full build records what the relations were built from (lib/build_state.py); a refresh
+A full build records what the relations were built from (lib/warehouse/build_plan.py); a refresh
 rebuilds only what depends on the kinds of file that are new, and moves the record on
 only when dbt succeeds.
 """
 
 import os
 import sys
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from cj_pipeline.defs.jobs import BUILD_JOB_NAME, FILE_KINDS, refresh_job_name, refresh_keys
+from cj_pipeline.defs.jobs import refresh_keys
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
 from cj_pipeline.defs.warehouse.project import dbt_project
 from cj_pipeline.defs.warehouse.translator import CJDbtTranslator
+from cj_pipeline.lib.core.kinds import FILE_KINDS
 from cj_pipeline.lib.warehouse.build_plan import (
     BuildState,
     dbt_project_fingerprint,
     dbt_target_path,
-    plan_build,
     raw_positions,
     read_build_state,
     write_build_state,
 )
-from cj_pipeline.settings import Settings
-
-
-@dataclass(frozen=True)
-class RefreshPlan:
-    job_name: str
-    reason: str
-    kinds: frozenset[str] = frozenset()
-
-    @property
-    def full(self) -> bool:
-        return self.job_name == BUILD_JOB_NAME
-
-
-def plan_refresh(settings: Settings, waiting_kinds: Iterable[str], full: bool = False) -> RefreshPlan:
-    """The job to run now (lib/build_state.plan_build decides what needs building)."""
-    plan = plan_build(settings, waiting_kinds, full=full)
-    job_name = BUILD_JOB_NAME if plan.full else refresh_job_name(plan.kinds)
-    return RefreshPlan(job_name, plan.reason, plan.kinds)
 
 
 def _covered_kinds(context: dg.AssetExecutionContext) -> set[str]:
@@ -57,11 +36,9 @@ def _covered_kinds(context: dg.AssetExecutionContext) -> set[str]:
 
 def _is_full_build(context: dg.AssetExecutionContext) -> bool:
     assets_def = context.assets_def
-    return (
-        context.selected_asset_keys == set(assets_def.node_keys_by_output_name.values())
-        and set(context.selected_asset_check_keys)
-        >= {spec.key for spec in assets_def.node_check_specs_by_output_name.values()}
-    )
+    return context.selected_asset_keys == set(assets_def.node_keys_by_output_name.values()) and set(
+        context.selected_asset_check_keys
+    ) >= {spec.key for spec in assets_def.node_check_specs_by_output_name.values()}
 
 
 @dbt_assets(
@@ -70,9 +47,7 @@ def _is_full_build(context: dg.AssetExecutionContext) -> bool:
     dagster_dbt_translator=CJDbtTranslator(),
     pool=WAREHOUSE_POOL,
 )
-def warehouse_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline_settings: PipelineSettings
-):
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline_settings: PipelineSettings):
     settings = pipeline_settings.resolve()
     # profiles.yml reads the warehouse path from the environment of the dbt process.
     os.environ["CJ_WAREHOUSE_PATH"] = str(settings.warehouse_path)
@@ -81,10 +56,14 @@ def warehouse_dbt_models(
     positions = raw_positions(settings.warehouse_path)
     full, covered = _is_full_build(context), _covered_kinds(context)
     context.log.info(
-        ("Full dbt build." if full else f"Subset: {len(context.selected_asset_keys)} dbt asset(s), "
-         f"{len(context.selected_asset_check_keys)} test(s) as checks.")
+        (
+            "Full dbt build."
+            if full
+            else f"Subset: {len(context.selected_asset_keys)} dbt asset(s), "
+            f"{len(context.selected_asset_check_keys)} test(s) as checks."
+        )
         + f" Refreshes: {', '.join(sorted(covered)) or 'no kind of file in full'}."
-    )  # fmt: skip
+    )
     # One dbt target folder per warehouse: dbt's partial parse file stays valid between runs
     # (the profile holds the warehouse path, so the project's shared target/ would be
     # re-parsed for every data dir). After a change to the project, parse afresh.
@@ -119,4 +98,3 @@ def defs() -> dg.Definitions:
             )
         },
     )
-

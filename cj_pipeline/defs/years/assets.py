@@ -9,12 +9,11 @@ for every year.
 import dagster as dg
 
 from cj_pipeline.defs.jobs import BY_YEAR_GROUP, FINANCIAL_YEAR_JOB_NAME
+from cj_pipeline.defs.keys import FCT_INDICATOR_VALUES
 from cj_pipeline.defs.partitions import FINANCIAL_YEARS, read_only_by_year_asset
 from cj_pipeline.defs.resources import PipelineSettings
-from cj_pipeline.lib.warehouse.schema import connect
+from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.reporting.year_status import financial_year_status as year_status
-
-FCT_INDICATOR_VALUES = dg.AssetKey(["marts", "fct_indicator_values"])
 
 
 @read_only_by_year_asset(FCT_INDICATOR_VALUES)
@@ -29,8 +28,10 @@ def financial_year_status(context: dg.AssetExecutionContext, pipeline_settings: 
     if len(years) == 1:
         status = statuses[years[0]]
         return dg.MaterializeResult(
-            metadata={**{k: v for k, v in status.items() if k != "markers"},
-                      "markers": dg.MetadataValue.json(status["markers"])}  # fmt: skip
+            metadata={
+                **{k: v for k, v in status.items() if k != "markers"},
+                "markers": dg.MetadataValue.json(status["markers"]),
+            }
         )
     # One run over a range records one materialisation per year with the same metadata,
     # so the per-year figures travel keyed by year.

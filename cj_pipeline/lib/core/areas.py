@@ -70,8 +70,7 @@ def normalise_area(raw: object) -> str:
     raise CellProblem(
         "unknown_area",
         f"'{text}' is not a Scottish local authority we recognise.{hint}",
-        "Use the council's name as listed in the Guidance sheet, or its GSS code "
-        "(S12000...). Scotland is S92000003.",
+        "Use the council's name as listed in the Guidance sheet, or its GSS code (S12000...). Scotland is S92000003.",
     )
 
 

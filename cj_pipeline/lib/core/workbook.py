@@ -91,16 +91,14 @@ def _read_csv(data: bytes, name: str, settings: Settings) -> OpenedFile:
                 return _refuse(
                     "too_many_rows",
                     f"The file has more than {settings.max_rows:,} rows.",
-                    "Send one table per file; if it really is this large, ask the CJS data team "
-                    "to raise CJ_MAX_ROWS.",
+                    "Send one table per file; if it really is this large, ask the CJS data team to raise CJ_MAX_ROWS.",
                 )
             cells += len(row)
             if cells > settings.max_cells:
                 return _refuse(
                     "too_many_cells",
                     f"Row {len(rows) + 1} takes the file past the limit of {settings.max_cells:,} cells.",
-                    "Check the file is comma-separated with one table, or ask the CJS data team to raise "
-                    "CJ_MAX_CELLS.",
+                    "Check the file is comma-separated with one table, or ask the CJS data team to raise CJ_MAX_CELLS.",
                 )
             rows.append([cell if cell.strip() else None for cell in row])  # csv gives str
     except csv.Error as exc:  # e.g. a field longer than the csv module's limit, or a NUL byte
@@ -326,46 +324,69 @@ def _bad_formula_cell(text: bytes, sheet: str) -> OpenedFile | None:
         ref = _REF_ATTR.search(b" " + match.group(1))
         cell = (ref.group(1) + ref.group(2)).decode() if ref else None
         value = match.group(2).decode("utf-8", "replace")
-        return OpenedFile(issues=[Issue(
-            ERROR, "excel_error_value",
-            f"Cell {cell or '?'} on sheet '{sheet}' shows the Excel error {value}, not a value.",
-            "Fix the formula (or type the value) so the cell shows a number or text, save and send again.",
-            sheet=sheet, cell=cell, value=value,
-        )])  # fmt: skip
+        return OpenedFile(
+            issues=[
+                Issue(
+                    ERROR,
+                    "excel_error_value",
+                    f"Cell {cell or '?'} on sheet '{sheet}' shows the Excel error {value}, not a value.",
+                    "Fix the formula (or type the value) so the cell shows a number or text, save and send again.",
+                    sheet=sheet,
+                    cell=cell,
+                    value=value,
+                )
+            ]
+        )
     if b"<f" in text and (match := _UNCALCULATED.search(text)):
         ref = _REF_ATTR.search(b" " + match.group(1))
         cell = (ref.group(1) + ref.group(2)).decode() if ref else None
-        return OpenedFile(issues=[Issue(
-            ERROR, "formula_not_calculated",
-            f"Cell {cell or '?'} on sheet '{sheet}' holds a formula with no saved result (the file was "
-            "written by a program that does not calculate).",
-            "Open the file in Excel and save it again (Excel calculates and saves the results), or type "
-            "the values instead of formulas.",
-            sheet=sheet, cell=cell,
-        )])  # fmt: skip
+        return OpenedFile(
+            issues=[
+                Issue(
+                    ERROR,
+                    "formula_not_calculated",
+                    f"Cell {cell or '?'} on sheet '{sheet}' holds a formula with no saved result (the file was "
+                    "written by a program that does not calculate).",
+                    "Open the file in Excel and save it again (Excel calculates and saves the results), or type "
+                    "the values instead of formulas.",
+                    sheet=sheet,
+                    cell=cell,
+                )
+            ]
+        )
     return None
 
 
 def _too_many_rows(sheet: str, rows: int, settings: Settings, cell: str | None = None) -> OpenedFile:
-    return OpenedFile(issues=[Issue(
-        ERROR, "too_many_rows",
-        f"Sheet '{sheet}' has {rows:,} rows, more than the limit of {settings.max_rows:,}"
-        + (f" (it reaches {cell})." if cell else "."),
-        "Delete the empty formatted rows below the table (select them, right-click, Delete), or ask "
-        "the CJS data team to raise CJ_MAX_ROWS.",
-        sheet=sheet,
-    )])  # fmt: skip
+    return OpenedFile(
+        issues=[
+            Issue(
+                ERROR,
+                "too_many_rows",
+                f"Sheet '{sheet}' has {rows:,} rows, more than the limit of {settings.max_rows:,}"
+                + (f" (it reaches {cell})." if cell else "."),
+                "Delete the empty formatted rows below the table (select them, right-click, Delete), or ask "
+                "the CJS data team to raise CJ_MAX_ROWS.",
+                sheet=sheet,
+            )
+        ]
+    )
 
 
 def _too_many_cells(sheet: str, rows: int, columns: int, settings: Settings) -> OpenedFile:
-    return OpenedFile(issues=[Issue(
-        ERROR, "too_many_cells",
-        f"Sheet '{sheet}' uses {rows:,} rows by {columns:,} columns, more than the limit of "
-        f"{settings.max_cells:,} cells.",
-        "Delete the empty formatted rows and columns beyond the table, or ask the CJS data team "
-        "to raise CJ_MAX_CELLS.",
-        sheet=sheet,
-    )])  # fmt: skip
+    return OpenedFile(
+        issues=[
+            Issue(
+                ERROR,
+                "too_many_cells",
+                f"Sheet '{sheet}' uses {rows:,} rows by {columns:,} columns, more than the limit of "
+                f"{settings.max_cells:,} cells.",
+                "Delete the empty formatted rows and columns beyond the table, or ask the CJS data team "
+                "to raise CJ_MAX_CELLS.",
+                sheet=sheet,
+            )
+        ]
+    )
 
 
 def _long_text(sheet: str, rows: list[list[object]]) -> OpenedFile | None:
@@ -374,13 +395,20 @@ def _long_text(sheet: str, rows: list[list[object]]) -> OpenedFile | None:
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
                 from cj_pipeline.lib.core.problems import a1
 
-                return OpenedFile(issues=[Issue(
-                    ERROR, "cell_text_too_long",
-                    f"Cell {a1(r, c)} on sheet '{sheet}' holds {len(value):,} characters; Excel allows "
-                    f"{MAX_CELL_CHARS:,}.",
-                    "Shorten the text in that cell (put long commentary in a separate document).",
-                    sheet=sheet, cell=a1(r, c), value=value[:60] + "...",
-                )])  # fmt: skip
+                return OpenedFile(
+                    issues=[
+                        Issue(
+                            ERROR,
+                            "cell_text_too_long",
+                            f"Cell {a1(r, c)} on sheet '{sheet}' holds {len(value):,} characters; Excel allows "
+                            f"{MAX_CELL_CHARS:,}.",
+                            "Shorten the text in that cell (put long commentary in a separate document).",
+                            sheet=sheet,
+                            cell=a1(r, c),
+                            value=value[:60] + "...",
+                        )
+                    ]
+                )
     return None
 
 

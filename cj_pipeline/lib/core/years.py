@@ -24,9 +24,7 @@ def normalise_year(raw: object) -> str:
         )
     start, end = int(match.group(1)), match.group(2)
     expected_end = start + 1
-    if (len(end) == 2 and int(end) != expected_end % 100) or (
-        len(end) == 4 and int(end) != expected_end
-    ):
+    if (len(end) == 2 and int(end) != expected_end % 100) or (len(end) == 4 and int(end) != expected_end):
         raise CellProblem(
             "impossible_year",
             f"'{text}' is not a real financial year: it must end the year after {start}.",

@@ -30,28 +30,48 @@ from cj_pipeline.lib.core.seeds import (
     local_authorities,
     local_measure_catalogue,
 )
-from cj_pipeline.lib.returns.template import (
-    EVIDENCE_STATUSES,
-    NATIONAL_OUTCOME_IDS,
-    ReturnContent,
-    write_template,
-)
 from cj_pipeline.lib.core.years import fy_starting
+from cj_pipeline.lib.returns.layout import EVIDENCE_STATUSES, NATIONAL_OUTCOME_IDS
+from cj_pipeline.lib.returns.template import ReturnContent, write_template
 
 DEFAULT_YEARS = tuple(fy_starting(y) for y in range(2017, 2025))  # 2017-18 .. 2024-25
 SEED = 20240601
 
 # Approximate population aged 16+ (thousands), mid-2022 order of magnitude.
 ADULTS_THOUSANDS = {
-    "S12000005": 42, "S12000006": 123, "S12000008": 100, "S12000010": 90,
-    "S12000011": 77, "S12000013": 22, "S12000014": 131, "S12000017": 199,
-    "S12000018": 64, "S12000019": 78, "S12000020": 78, "S12000021": 110,
-    "S12000023": 18.5, "S12000026": 97, "S12000027": 18.7, "S12000028": 97,
-    "S12000029": 265, "S12000030": 77, "S12000033": 189, "S12000034": 215,
-    "S12000035": 72, "S12000036": 445, "S12000038": 150, "S12000039": 73,
-    "S12000040": 152, "S12000041": 96, "S12000042": 125, "S12000045": 90,
-    "S12000047": 311, "S12000048": 127, "S12000049": 540, "S12000050": 280,
-}  # fmt: skip
+    "S12000005": 42,
+    "S12000006": 123,
+    "S12000008": 100,
+    "S12000010": 90,
+    "S12000011": 77,
+    "S12000013": 22,
+    "S12000014": 131,
+    "S12000017": 199,
+    "S12000018": 64,
+    "S12000019": 78,
+    "S12000020": 78,
+    "S12000021": 110,
+    "S12000023": 18.5,
+    "S12000026": 97,
+    "S12000027": 18.7,
+    "S12000028": 97,
+    "S12000029": 265,
+    "S12000030": 77,
+    "S12000033": 189,
+    "S12000034": 215,
+    "S12000035": 72,
+    "S12000036": 445,
+    "S12000038": 150,
+    "S12000039": 73,
+    "S12000040": 152,
+    "S12000041": 96,
+    "S12000042": 125,
+    "S12000045": 90,
+    "S12000047": 311,
+    "S12000048": 127,
+    "S12000049": 540,
+    "S12000050": 280,
+}
 
 # Relative use of justice services per adult (Shetland low, West Dunbartonshire high).
 INTENSITY_OVERRIDES = {"S12000027": 0.35, "S12000039": 1.6, "S12000049": 1.35, "S12000042": 1.3}
@@ -87,8 +107,18 @@ DISPOSAL_SHARES = {
     "disposals_other": 0.26,
 }
 # Year factors relative to 2022-23, pandemic dip in 2020-21 and 2021-22.
-YEAR_FACTOR = {2016: 0.92, 2017: 0.95, 2018: 0.97, 2019: 0.98, 2020: 0.55, 2021: 0.78,
-               2022: 1.0, 2023: 1.08, 2024: 1.12, 2025: 1.15}  # fmt: skip
+YEAR_FACTOR = {
+    2016: 0.92,
+    2017: 0.95,
+    2018: 0.97,
+    2019: 0.98,
+    2020: 0.55,
+    2021: 0.78,
+    2022: 1.0,
+    2023: 1.08,
+    2024: 1.12,
+    2025: 1.15,
+}
 # Diversion grew fast after the pandemic (2023-24 commenced about 3,400).
 GROWTH = {"diversion_assessments": 0.12, "diversion_commenced": 0.12}
 SCJS_YEARS = {2017, 2018, 2019, 2021, 2023}  # survey sweeps published
@@ -274,17 +304,28 @@ class _PartnerWriter:
     def write_all(self, years, rng: random.Random) -> list[Path]:
         files: list[Path] = []
         jsws_measures = [
-            "diversion_assessments", "diversion_commenced", "diversion_completed",
-            "bail_assessments", "bail_commenced", "bail_completed",
-            "cpo_imposed", "cpo_terminated", "cpo_completed",
-            "dtto_terminated", "dtto_completed", "vt_commenced",
-        ]  # fmt: skip
+            "diversion_assessments",
+            "diversion_commenced",
+            "diversion_completed",
+            "bail_assessments",
+            "bail_commenced",
+            "bail_completed",
+            "cpo_imposed",
+            "cpo_terminated",
+            "cpo_completed",
+            "dtto_terminated",
+            "dtto_completed",
+            "vt_commenced",
+        ]
         # jsws: one xlsx a year, long layout, names with aliases.
         for year in years:
             path = self._dir("jsws") / f"jsws_{year}.xlsx"
             rows = self.long_rows("jsws", jsws_measures, [year], area_style="alias")
-            _write_xlsx_table(path, {"Table 1": (["Area", "Financial year", *jsws_measures], rows)},
-                              f"Justice social work statistics {year}")  # fmt: skip
+            _write_xlsx_table(
+                path,
+                {"Table 1": (["Area", "Financial year", *jsws_measures], rows)},
+                f"Justice social work statistics {year}",
+            )
             files.append(path)
         # police_custody: wide-by-year csv with a BOM; measure from the file stem.
         path = self._dir("police_custody") / "custody_referrals.csv"
@@ -299,8 +340,13 @@ class _PartnerWriter:
         # homelessness: long csv in cp1252 (a title with © and an en dash).
         path = self._dir("homelessness") / "homelessness_prison.csv"
         rows = self.long_rows("homelessness", ["homeless_apps_prison"], years)
-        _write_csv(path, ["Area", "Financial year", "homeless_apps_prison"], rows,
-                   "Homelessness in Scotland \u2013 \u00a9 Crown copyright", "cp1252")  # fmt: skip
+        _write_csv(
+            path,
+            ["Area", "Financial year", "homeless_apps_prison"],
+            rows,
+            "Homelessness in Scotland \u2013 \u00a9 Crown copyright",
+            "cp1252",
+        )
         files.append(path)
         # employability: long xlsx with two measures.
         path = self._dir("employability") / "employability.xlsx"
@@ -341,12 +387,20 @@ class _PartnerWriter:
             if int(year[:4]) not in SCJS_YEARS:
                 continue
             pct = round(rng.uniform(66, 74), 1)
-            for measure, value in (("pct_agree_community_sentence", pct), ("ci_lower", pct - 2.1),
-                                   ("ci_upper", pct + 2.1)):  # fmt: skip
+            for measure, value in (
+                ("pct_agree_community_sentence", pct),
+                ("ci_lower", pct - 2.1),
+                ("ci_upper", pct + 2.1),
+            ):
                 self.truth.published[("scjs", SCOTLAND_CODE, year, measure)] = (round(value, 1), None)
             rows.append(["Scotland", year, pct, round(pct - 2.1, 1), round(pct + 2.1, 1)])
-        _write_csv(path, ["Area", "Financial year", "pct_agree_community_sentence", "ci_lower", "ci_upper"],
-                   rows, "Scottish Crime and Justice Survey", "utf-8")  # fmt: skip
+        _write_csv(
+            path,
+            ["Area", "Financial year", "pct_agree_community_sentence", "ci_lower", "ci_upper"],
+            rows,
+            "Scottish Crime and Justice Survey",
+            "utf-8",
+        )
         return path
 
     def _write_jsws_revision(self, years, measures) -> Path:
@@ -371,8 +425,11 @@ class _PartnerWriter:
             self.truth.published[("jsws", SCOTLAND_CODE, year, measure)] = (total, "[r]")
             scotland_row.append(f"{total} [r]")
         rows.append(scotland_row)
-        _write_xlsx_table(path, {"Table 1": (["Area", "Financial year", *measures], rows)},
-                          f"Justice social work statistics {year} (revised)")  # fmt: skip
+        _write_xlsx_table(
+            path,
+            {"Table 1": (["Area", "Financial year", *measures], rows)},
+            f"Justice social work statistics {year} (revised)",
+        )
         # Received after the original: supersession follows arrival order.
         stamp = max(p.stat().st_mtime for p in path.parent.iterdir()) + 60
         os.utime(path, (stamp, stamp))
@@ -398,8 +455,14 @@ def _return_content(rng: random.Random, area: str, year: str) -> ReturnContent:
         content.assessments[outcome] = (assessment, f"Partners delivered the {outcome} actions in the plan.", progress)
     content.local_outcomes = [
         ("Fewer people remanded", "Remand admissions", "Local outcome", rng.randint(20, 200), "people", ""),
-        ("Police recorded warnings", "Recorded warnings issued", "Balancing measure", rng.randint(50, 900),
-         "warnings", "Watched as diversion rises"),  # fmt: skip
+        (
+            "Police recorded warnings",
+            "Recorded warnings issued",
+            "Balancing measure",
+            rng.randint(50, 900),
+            "warnings",
+            "Watched as diversion rises",
+        ),
     ]
     return content
 

@@ -25,22 +25,17 @@ from pathlib import Path
 
 import duckdb
 
-from cj_pipeline.lib.intake import archive
-
-from cj_pipeline.lib.intake import changes
-
-from cj_pipeline.lib.intake import receipts
 from cj_pipeline.lib.core.areas import normalise_area
-from cj_pipeline.lib.partners.parse import parse_partner_file
+from cj_pipeline.lib.core.db import connect
+from cj_pipeline.lib.core.kinds import PARTNER, RETURN
 from cj_pipeline.lib.core.problems import ERROR, WARNING, CellProblem, Issue
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
 from cj_pipeline.lib.core.workbook import open_table_file
+from cj_pipeline.lib.intake import archive, changes, receipts
+from cj_pipeline.lib.partners.parse import parse_partner_file
 from cj_pipeline.lib.returns.validate import return_rows, validate_bytes
-from cj_pipeline.lib.warehouse.schema import connect, ensure_raw_schema, insert_rows
+from cj_pipeline.lib.warehouse.schema import ensure_raw_schema, insert_rows
 from cj_pipeline.settings import Settings
-
-PARTNER = "partner"
-RETURN = "return"
 
 
 @dataclass(frozen=True)
@@ -139,10 +134,13 @@ def _folder_area(received: ReceivedFile, settings: Settings) -> tuple[str | None
         return normalise_area(folder.name), []
     except CellProblem:
         return None, [
-            Issue(ERROR, "unknown_area_folder",
-                  f"The upload folder '{folder.name}' is not a local authority's GSS code.",
-                  "Put returns directly in raw/uploads/ or in raw/uploads/<GSS code>/ (for example S12000036).")
-        ]  # fmt: skip
+            Issue(
+                ERROR,
+                "unknown_area_folder",
+                f"The upload folder '{folder.name}' is not a local authority's GSS code.",
+                "Put returns directly in raw/uploads/ or in raw/uploads/<GSS code>/ (for example S12000036).",
+            )
+        ]
 
 
 def parse_return_submission(data: bytes, received: ReceivedFile, settings: Settings) -> ParseOutcome:
@@ -214,11 +212,14 @@ def _read_safely(settings: Settings, received: ReceivedFile) -> tuple[bytes, lis
     """The bytes to archive, or none with an issue when the file must not be read."""
     if _outside_data_dir(settings, received.path):
         return b"", [
-            Issue(ERROR, "link_outside_data_dir",
-                  f"'{received.path.name}' is a link to a location outside the data folder (or a link "
-                  "that loops); it was not read.",
-                  "Copy the file itself into the upload folder instead of linking to it.")
-        ]  # fmt: skip
+            Issue(
+                ERROR,
+                "link_outside_data_dir",
+                f"'{received.path.name}' is a link to a location outside the data folder (or a link "
+                "that loops); it was not read.",
+                "Copy the file itself into the upload folder instead of linking to it.",
+            )
+        ]
     # Never open what is not a plain file (a FIFO would block, a device never end), and
     # never read more than the limit: larger files are rejected unread.
     try:
@@ -229,23 +230,34 @@ def _read_safely(settings: Settings, received: ReceivedFile) -> tuple[bytes, lis
             data = handle.read(settings.max_file_bytes + 1)
     except OSError:
         return b"", [
-            Issue(ERROR, "unreadable_file",
-                  f"'{received.path.name}' is not a readable file (a folder, a device, or a link to "
-                  "something that is missing); it was not read.",
-                  "Copy the file itself into the upload folder and send it again.")
-        ]  # fmt: skip
+            Issue(
+                ERROR,
+                "unreadable_file",
+                f"'{received.path.name}' is not a readable file (a folder, a device, or a link to "
+                "something that is missing); it was not read.",
+                "Copy the file itself into the upload folder and send it again.",
+            )
+        ]
     if len(data) > settings.max_file_bytes:
         return b"", [
-            Issue(ERROR, "file_too_large",
-                  f"'{received.path.name}' is more than {settings.max_file_bytes:,} bytes, the limit; "
-                  "it was not read.",
-                  "Remove unused sheets or images, or ask the CJS data team to raise CJ_MAX_FILE_BYTES.")
-        ]  # fmt: skip
+            Issue(
+                ERROR,
+                "file_too_large",
+                f"'{received.path.name}' is more than {settings.max_file_bytes:,} bytes, the limit; it was not read.",
+                "Remove unused sheets or images, or ask the CJS data team to raise CJ_MAX_FILE_BYTES.",
+            )
+        ]
     return data, []
 
 
-def _receipt(received: ReceivedFile, sha256: str, received_at: str, outcome: ParseOutcome,
-             submission_id: str, duplicate_of: str | None) -> dict:  # fmt: skip
+def _receipt(
+    received: ReceivedFile,
+    sha256: str,
+    received_at: str,
+    outcome: ParseOutcome,
+    submission_id: str,
+    duplicate_of: str | None,
+) -> dict:
     return {
         "file": received.path.name,
         "sha256": sha256,
@@ -301,16 +313,29 @@ class _Intake:
     partner values, in the same batch).
     """
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, settings: Settings, parsers: dict[str, Parser],
-                 files: list[ReceivedFile], batch_files: int = BATCH_FILES) -> None:  # fmt: skip
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        settings: Settings,
+        parsers: dict[str, Parser],
+        files: list[ReceivedFile],
+        batch_files: int = BATCH_FILES,
+    ) -> None:
         self.connection, self.settings, self.parsers = connection, settings, parsers
         self.batch_files = max(1, batch_files)
         self.batch = _Batch()
         paths = sorted({received.relative_path for received in files})
         # Events already processed, of the files listed (one query, not one per file).
-        self.seen_events: set[str] = {event_id for (event_id,) in connection.execute(
-            "SELECT event_id FROM raw.file_events WHERE relative_path IN (SELECT unnest(?::VARCHAR[]))", [paths]
-        ).fetchall()} if paths else set()  # fmt: skip
+        self.seen_events: set[str] = (
+            {
+                event_id
+                for (event_id,) in connection.execute(
+                    "SELECT event_id FROM raw.file_events WHERE relative_path IN (SELECT unnest(?::VARCHAR[]))", [paths]
+                ).fetchall()
+            }
+            if paths
+            else set()
+        )
         # (sha256, kind) -> the first submission of those bytes: the duplicate check.
         self.submissions: dict[tuple[str, str], tuple] = {}
         for sha256, kind, *row in connection.execute(
@@ -338,18 +363,32 @@ class _Intake:
             archive.store_object(settings.archive_dir, data, sha256)
         archive.append_ledger(
             settings.archive_dir,
-            {"event_id": event_id, "sha256": sha256, "original_name": received.path.name,
-             "folder": received.folder, "size_bytes": stat.st_size, "received_at": received_at,
-             "kind": received.kind, "source": received.source},
-        )  # fmt: skip
+            {
+                "event_id": event_id,
+                "sha256": sha256,
+                "original_name": received.path.name,
+                "folder": received.folder,
+                "size_bytes": stat.st_size,
+                "received_at": received_at,
+                "kind": received.kind,
+                "source": received.source,
+            },
+        )
         existing = self.submissions.get((sha256, received.kind))
         if existing and not read_issues:
             outcome = ParseOutcome(
-                status=existing[1], area_code=existing[2], financial_year=existing[3],
-                issues=[Issue(WARNING, "duplicate_file",
-                              f"These exact bytes were already received as submission {existing[0]}; nothing changed.",
-                              "No action needed. To correct a return, change it and send it again.")],
-            )  # fmt: skip
+                status=existing[1],
+                area_code=existing[2],
+                financial_year=existing[3],
+                issues=[
+                    Issue(
+                        WARNING,
+                        "duplicate_file",
+                        f"These exact bytes were already received as submission {existing[0]}; nothing changed.",
+                        "No action needed. To correct a return, change it and send it again.",
+                    )
+                ],
+            )
             receipt = _receipt(received, sha256, received_at, outcome, existing[0], existing[0])
             submission_id, outcome_label, tables = existing[0], "duplicate", {}
         else:
@@ -364,9 +403,15 @@ class _Intake:
             if outcome_label == "accepted":  # a corrected return or revised partner values: say what changed
                 if self._replaces_in_batch(received, outcome):
                     self.flush()  # the version it replaces must be in the warehouse to be read
-                report, change_rows = changes.change_report(connection, received.kind, received.source,
-                                                            outcome.area_code, outcome.financial_year, tables,
-                                                            self.current_returns)  # fmt: skip
+                report, change_rows = changes.change_report(
+                    connection,
+                    received.kind,
+                    received.source,
+                    outcome.area_code,
+                    outcome.financial_year,
+                    tables,
+                    self.current_returns,
+                )
                 receipt.update(report)
                 tables = {**tables, "change_reports": change_rows} if report else tables
         batch = self.batch  # a new one if flushed above
@@ -374,10 +419,12 @@ class _Intake:
         if outcome_label != "duplicate":
             if batch.next_seq is None:
                 batch.next_seq = connection.execute(
-                    "SELECT coalesce(max(arrival_seq), 0) + 1 FROM raw.submissions").fetchall()[0][0]  # fmt: skip
+                    "SELECT coalesce(max(arrival_seq), 0) + 1 FROM raw.submissions"
+                ).fetchall()[0][0]
             sequence, batch.next_seq = batch.next_seq, batch.next_seq + 1
-            self.submissions.setdefault((sha256, received.kind), (submission_id, outcome.status,
-                                                                  outcome.area_code, outcome.financial_year))  # fmt: skip
+            self.submissions.setdefault(
+                (sha256, received.kind), (submission_id, outcome.status, outcome.area_code, outcome.financial_year)
+            )
             if outcome_label == "accepted":
                 if received.kind == RETURN:
                     batch.accepted_returns.add((outcome.area_code, outcome.financial_year))
@@ -386,8 +433,24 @@ class _Intake:
                 else:
                     batch.accepted_partner_sources.add(received.source)
         self.seen_events.add(event_id)
-        batch.files.append(_Processed(receipt, _file_rows(received, stat, sha256, event_id, received_at, receipt,
-                                                          submission_id, outcome_label, outcome, tables, sequence)))  # fmt: skip
+        batch.files.append(
+            _Processed(
+                receipt,
+                _file_rows(
+                    received,
+                    stat,
+                    sha256,
+                    event_id,
+                    received_at,
+                    receipt,
+                    submission_id,
+                    outcome_label,
+                    outcome,
+                    tables,
+                    sequence,
+                ),
+            )
+        )
         if len(batch.files) >= self.batch_files:
             self.flush()
         return receipt
@@ -419,29 +482,49 @@ class _Intake:
         _write_receipts(self.settings, files)
 
 
-def _file_rows(received, stat, sha256, event_id, received_at, receipt, submission_id,
-               outcome_label, outcome, tables, sequence) -> dict[str, list[dict]]:  # fmt: skip
+def _file_rows(
+    received, stat, sha256, event_id, received_at, receipt, submission_id, outcome_label, outcome, tables, sequence
+) -> dict[str, list[dict]]:
     """Everything the warehouse learns about one file (committed with its batch)."""
     rows: dict[str, list[dict]] = {}
     if outcome_label != "duplicate":
-        rows["submissions"] = [{
-            "submission_id": submission_id, "sha256": sha256, "kind": received.kind,
-            "source": received.source, "original_name": received.path.name, "folder": received.folder,
-            "received_at": received_at, "arrival_seq": sequence, "status": outcome.status,
-            "area_code": outcome.area_code, "financial_year": outcome.financial_year,
-            "error_count": sum(i.severity == ERROR for i in outcome.issues),
-            "warning_count": sum(i.severity == WARNING for i in outcome.issues),
-        }]  # fmt: skip
+        rows["submissions"] = [
+            {
+                "submission_id": submission_id,
+                "sha256": sha256,
+                "kind": received.kind,
+                "source": received.source,
+                "original_name": received.path.name,
+                "folder": received.folder,
+                "received_at": received_at,
+                "arrival_seq": sequence,
+                "status": outcome.status,
+                "area_code": outcome.area_code,
+                "financial_year": outcome.financial_year,
+                "error_count": sum(i.severity == ERROR for i in outcome.issues),
+                "warning_count": sum(i.severity == WARNING for i in outcome.issues),
+            }
+        ]
         rows["issues"] = [{"submission_id": submission_id, **i.to_dict()} for i in outcome.issues]
         for table, table_rows in tables.items():
             rows.setdefault(table, []).extend({"submission_id": submission_id, **row} for row in table_rows)
-    rows["file_events"] = [{
-        "event_id": event_id, "sha256": sha256, "relative_path": received.relative_path,
-        "original_name": received.path.name, "folder": received.folder, "size_bytes": stat.st_size,
-        "mtime_ns": stat.st_mtime_ns, "received_at": received_at, "kind": received.kind,
-        "source": received.source, "outcome": outcome_label, "submission_id": submission_id,
-        "receipt_json": json.dumps(receipt),
-    }]  # fmt: skip
+    rows["file_events"] = [
+        {
+            "event_id": event_id,
+            "sha256": sha256,
+            "relative_path": received.relative_path,
+            "original_name": received.path.name,
+            "folder": received.folder,
+            "size_bytes": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "received_at": received_at,
+            "kind": received.kind,
+            "source": received.source,
+            "outcome": outcome_label,
+            "submission_id": submission_id,
+            "receipt_json": json.dumps(receipt),
+        }
+    ]
     return rows
 
 

@@ -19,38 +19,10 @@ from collections.abc import Iterable
 
 import duckdb
 
-TEXT_PREVIEW = 80  # characters of free text shown before and after
+from cj_pipeline.lib.core.db import fetch_dicts
+from cj_pipeline.lib.returns.layout import RETURN_FIELDS
 
-# raw table -> (key column, [(field label, value column(s), cell column)]).
-# A value of two columns (number, marker) is shown as one figure, e.g. "45 [r]".
-RETURN_FIELDS: dict[str, tuple[str, list[tuple[str, tuple[str, ...], str]]]] = {
-    "return_cover": ("area_code", [
-        ("Completed by", ("completed_by",), "cell"),
-        ("Email", ("email",), "cell"),
-        ("Date completed", ("date_completed",), "cell"),
-        ("Template version", ("template_version",), "cell"),
-    ]),
-    "return_evidence": ("evidence_id", [
-        ("Status", ("status",), "cell"),
-        ("Commentary", ("commentary",), "cell"),
-    ]),
-    "return_measures": ("measure_id", [
-        ("Numerator", ("numerator", "numerator_marker"), "numerator_cell"),
-        ("Denominator", ("denominator", "denominator_marker"), "denominator_cell"),
-        ("Note", ("note",), "numerator_cell"),
-    ]),
-    "return_assessments": ("outcome_id", [
-        ("Assessment", ("assessment",), "cell"),
-        ("Actions taken", ("actions_taken",), "cell"),
-        ("Progress", ("progress",), "cell"),
-    ]),
-    "return_local_outcomes": ("local_outcome", [
-        ("Type", ("outcome_type",), "cell"),
-        ("Value", ("value", "value_marker"), "cell"),
-        ("Unit", ("unit",), "cell"),
-        ("Commentary", ("commentary",), "cell"),
-    ]),
-}  # fmt: skip
+TEXT_PREVIEW = 80  # characters of free text shown before and after
 
 
 def figure(value: object, marker: object = None) -> str | None:
@@ -105,18 +77,30 @@ def diff_returns(before: dict[str, list[dict]], after: dict[str, list[dict]]) ->
             assert row is not None
             if row_old is None or row_new is None:
                 summary = "; ".join(filter(None, (_shown(row, columns) for _, columns, _ in fields)))
-                changes.append({
-                    "sheet": row.get("sheet"), "cell": row.get(fields[0][2]),
-                    "field": "row added" if row_old is None else "row removed", "id": item,
-                    "before": None if row_old is None else summary or "(empty)",
-                    "after": None if row_new is None else summary or "(empty)",
-                })  # fmt: skip
+                changes.append(
+                    {
+                        "sheet": row.get("sheet"),
+                        "cell": row.get(fields[0][2]),
+                        "field": "row added" if row_old is None else "row removed",
+                        "id": item,
+                        "before": None if row_old is None else summary or "(empty)",
+                        "after": None if row_new is None else summary or "(empty)",
+                    }
+                )
                 continue
             for label, columns, cell_column in fields:
                 was, now = _shown(row_old, columns), _shown(row_new, columns)
                 if was != now:
-                    changes.append({"sheet": row_new.get("sheet"), "cell": row_new.get(cell_column),
-                                    "field": label, "id": item, "before": was, "after": now})  # fmt: skip
+                    changes.append(
+                        {
+                            "sheet": row_new.get("sheet"),
+                            "cell": row_new.get(cell_column),
+                            "field": label,
+                            "id": item,
+                            "before": was,
+                            "after": now,
+                        }
+                    )
     return changes
 
 
@@ -138,9 +122,17 @@ def diff_partner_values(before: Iterable[dict], after: Iterable[dict]) -> list[d
     changes: list[dict] = []
 
     def change(row: dict, field: str, was: str | None, now: str | None, difference: float | None) -> dict:
-        return {"sheet": row.get("sheet"), "cell": row.get("cell"), "field": field, "id": row["area_code"],
-                "area_code": row["area_code"], "financial_year": row["financial_year"],
-                "before": was, "after": now, "difference": difference}  # fmt: skip
+        return {
+            "sheet": row.get("sheet"),
+            "cell": row.get("cell"),
+            "field": field,
+            "id": row["area_code"],
+            "area_code": row["area_code"],
+            "financial_year": row["financial_year"],
+            "before": was,
+            "after": now,
+            "difference": difference,
+        }
 
     for key in sorted(set(old) | set(new)):
         area, year, measure = key
@@ -149,8 +141,10 @@ def diff_partner_values(before: Iterable[dict], after: Iterable[dict]) -> list[d
         row_old, row_new = old.get(key), new.get(key)
         if row_new is None:
             assert row_old is not None
-            changes.append(change(row_old, "row removed", figure(row_old["value"], row_old.get("marker")), None, None)
-                           | {"measure": measure})  # fmt: skip
+            changes.append(
+                change(row_old, "row removed", figure(row_old["value"], row_old.get("marker")), None, None)
+                | {"measure": measure}
+            )
             continue
         now = figure(row_new["value"], row_new.get("marker"))
         if row_old is None:
@@ -168,11 +162,6 @@ def diff_partner_values(before: Iterable[dict], after: Iterable[dict]) -> list[d
 # --- look-ups of the version being replaced (read before the intake transaction) ---
 
 
-def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def current_returns(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
     """The current accepted return (latest arrival) of every area and year: one query for a whole
     intake run, which keeps it up to date as it accepts returns (see `change_report`)."""
@@ -186,9 +175,12 @@ def current_returns(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, st
     }
 
 
-def previous_return(connection: duckdb.DuckDBPyConnection, area_code: str, financial_year: str,
-                    current: dict[tuple[str, str], str] | None = None
-                    ) -> tuple[str | None, dict[str, list[dict]]]:  # fmt: skip
+def previous_return(
+    connection: duckdb.DuckDBPyConnection,
+    area_code: str,
+    financial_year: str,
+    current: dict[tuple[str, str], str] | None = None,
+) -> tuple[str | None, dict[str, list[dict]]]:
     """The current accepted return for the area and year (latest arrival) and its raw rows.
 
     `current` (from `current_returns`, kept up to date by the caller) saves the look-up of
@@ -208,20 +200,25 @@ def previous_return(connection: duckdb.DuckDBPyConnection, area_code: str, finan
         submission_id = found[0][0]
     order = {"return_local_outcomes": "row_number"}
     tables = {
-        table: _dicts(connection.execute(
-            f"SELECT * FROM raw.{table} WHERE submission_id = ? ORDER BY {order.get(table, '1')}", [submission_id]))
+        table: fetch_dicts(
+            connection,
+            f"SELECT * FROM raw.{table} WHERE submission_id = ? ORDER BY {order.get(table, '1')}",
+            [submission_id],
+        )
         for table in RETURN_FIELDS
-    }  # fmt: skip
+    }
     return submission_id, tables
 
 
-def previous_partner_values(connection: duckdb.DuckDBPyConnection, source: str,
-                            keys: set[tuple[str, str, str]]) -> list[dict]:  # fmt: skip
+def previous_partner_values(
+    connection: duckdb.DuckDBPyConnection, source: str, keys: set[tuple[str, str, str]]
+) -> list[dict]:
     """The current (latest accepted) value of `source` for each year x measure among `keys`."""
     pairs = sorted({(year, measure) for _, year, measure in keys})
     if not pairs:
         return []
-    return _dicts(connection.execute(
+    return fetch_dicts(
+        connection,
         """
         SELECT pv.*
         FROM raw.partner_values AS pv
@@ -232,12 +229,18 @@ def previous_partner_values(connection: duckdb.DuckDBPyConnection, source: str,
                                    ORDER BY submissions.arrival_seq DESC) = 1
         """,
         [source, [f"{year}|{measure}" for year, measure in pairs]],
-    ))  # fmt: skip
+    )
 
 
-def change_report(connection: duckdb.DuckDBPyConnection, kind: str, source: str | None, area_code: str | None,
-                  financial_year: str | None, tables: dict[str, list[dict]],
-                  current: dict[tuple[str, str], str] | None = None) -> tuple[dict, list[dict]]:  # fmt: skip
+def change_report(
+    connection: duckdb.DuckDBPyConnection,
+    kind: str,
+    source: str | None,
+    area_code: str | None,
+    financial_year: str | None,
+    tables: dict[str, list[dict]],
+    current: dict[tuple[str, str], str] | None = None,
+) -> tuple[dict, list[dict]]:
     """For an accepted submission about to be committed: receipt keys and raw.change_reports rows.
 
     Returns ({}, []) when the submission replaces nothing (a first return, new partner data).
@@ -250,9 +253,20 @@ def change_report(connection: duckdb.DuckDBPyConnection, kind: str, source: str 
         if replaces is None:
             return {}, []
         changes = diff_returns(before, tables)
-        rows = [{"replaces_submission_id": replaces, "sheet": c["sheet"], "cell": c["cell"], "field": c["field"],
-                 "item_id": c["id"], "area_code": area_code, "financial_year": financial_year,
-                 "before_value": c["before"], "after_value": c["after"]} for c in changes]  # fmt: skip
+        rows = [
+            {
+                "replaces_submission_id": replaces,
+                "sheet": c["sheet"],
+                "cell": c["cell"],
+                "field": c["field"],
+                "item_id": c["id"],
+                "area_code": area_code,
+                "financial_year": financial_year,
+                "before_value": c["before"],
+                "after_value": c["after"],
+            }
+            for c in changes
+        ]
         return {"replaces_submission_id": replaces, "changes": changes}, rows
     new_values = tables.get("partner_values", [])
     before = previous_partner_values(connection, source or "", {_partner_key(v) for v in new_values})
@@ -260,11 +274,21 @@ def change_report(connection: duckdb.DuckDBPyConnection, kind: str, source: str 
         return {}, []
     replaced = {_partner_key(row): row["submission_id"] for row in before}
     changes = diff_partner_values(before, new_values)
-    rows = [{"replaces_submission_id": replaced.get((c["area_code"], c["financial_year"], c["measure"])),
-             "sheet": c["sheet"], "cell": c["cell"], "field": c["field"], "item_id": c["measure"],
-             "area_code": c["area_code"], "financial_year": c["financial_year"],
-             "before_value": c["before"], "after_value": c["after"], "difference": c["difference"]}
-            for c in changes]  # fmt: skip
+    rows = [
+        {
+            "replaces_submission_id": replaced.get((c["area_code"], c["financial_year"], c["measure"])),
+            "sheet": c["sheet"],
+            "cell": c["cell"],
+            "field": c["field"],
+            "item_id": c["measure"],
+            "area_code": c["area_code"],
+            "financial_year": c["financial_year"],
+            "before_value": c["before"],
+            "after_value": c["after"],
+            "difference": c["difference"],
+        }
+        for c in changes
+    ]
     replaces = sorted({row["submission_id"] for row in before})
     return {"replaces_submission_id": ", ".join(replaces), "changes": changes}, rows
 
@@ -274,7 +298,9 @@ def render_changes(receipt: dict, limit: int = 40) -> list[str]:
     if "changes" not in receipt:
         return []
     changes = receipt["changes"]
-    title = "Changes against the previous return" if receipt.get("kind") == "return" else "Changes against earlier values"
+    title = (
+        "Changes against the previous return" if receipt.get("kind") == "return" else "Changes against earlier values"
+    )
     lines = [f"{title} ({receipt.get('replaces_submission_id')}): {len(changes) or 'none, the content is the same'}"]
     for c in changes[:limit]:
         where = " ".join(filter(None, [c.get("sheet") and f"'{c['sheet']}'", c.get("cell")]))

@@ -12,8 +12,8 @@ import os
 import re
 from pathlib import Path
 
-from cj_pipeline.lib.intake.changes import render_changes
 from cj_pipeline.lib.core.problems import ERROR, WARNING
+from cj_pipeline.lib.intake.changes import render_changes
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -129,7 +129,9 @@ def listing_fingerprint(listing: Mapping[str, Observation]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def new_arrivals(listing: Mapping[str, Observation], known_events: Iterable[tuple[str, int, int]]) -> dict[str, Observation]:
+def new_arrivals(
+    listing: Mapping[str, Observation], known_events: Iterable[tuple[str, int, int]]
+) -> dict[str, Observation]:
     """Files in `listing` (paths relative to the data dir) with no recorded file event of the
     same (path, size, mtime): what intake would still have to process."""
     known = set(known_events)
@@ -156,19 +158,18 @@ def recorded_file_events(warehouse_path: Path) -> set[tuple[str, int, int]]:
     before the first run. Raises WarehouseUnavailable while a run holds the file."""
     import duckdb
 
+    from cj_pipeline.lib.core.db import connect
+
     if not Path(warehouse_path).exists():
         return set()
     try:
-        connection = duckdb.connect(str(warehouse_path), read_only=True)
+        with connect(Path(warehouse_path), read_only=True) as connection:
+            exists = connection.execute(
+                "select 1 from information_schema.tables where table_schema = 'raw' and table_name = 'file_events'"
+            ).fetchall()
+            if not exists:
+                return set()
+            rows = connection.execute("select relative_path, size_bytes, mtime_ns from raw.file_events").fetchall()
     except duckdb.IOException as error:
         raise WarehouseUnavailable(str(error)) from error
-    try:
-        exists = connection.execute(
-            "select 1 from information_schema.tables where table_schema = 'raw' and table_name = 'file_events'"
-        ).fetchall()
-        if not exists:
-            return set()
-        rows = connection.execute("select relative_path, size_bytes, mtime_ns from raw.file_events").fetchall()
-        return {(path, int(size), int(mtime)) for path, size, mtime in rows}
-    finally:
-        connection.close()
+    return {(path, int(size), int(mtime)) for path, size, mtime in rows}

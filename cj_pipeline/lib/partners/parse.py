@@ -120,10 +120,14 @@ class _SheetReader:
             return None
         if isinstance(raw, str) and raw.strip().lower() in LEGACY_MARKERS:
             self.issue(
-                WARNING, "legacy_marker",
+                WARNING,
+                "legacy_marker",
                 f"'{raw.strip()}' is an old symbol; read as {cell.marker}.",
-                "Use the GSS markers ([c], [x], [z]) in future files.", row, col, raw,
-            )  # fmt: skip
+                "Use the GSS markers ([c], [x], [z]) in future files.",
+                row,
+                col,
+                raw,
+            )
         return cell
 
     def add(self, area, year, measure, raw, row, col) -> None:
@@ -137,17 +141,29 @@ class _SheetReader:
         key = (area, year, measure)
         if key in self.result.seen:
             self.issue(
-                ERROR, "duplicate_value",
+                ERROR,
+                "duplicate_value",
                 f"{measure} for {area} in {year} appears twice (also at {self.result.seen[key]}).",
                 "Keep one row per area and year; check for an area listed under two names "
                 "(e.g. 'Fife' and its old code S12000015).",
-                row, col, raw,
-            )  # fmt: skip
+                row,
+                col,
+                raw,
+            )
             return
         self.result.seen[key] = f"{self.sheet.name}!{ref}"
         self.result.values.append(
-            PartnerValue(self.result.source, area, year, measure, cell.value, cell.marker,
-                         self.sheet.name, ref, None if raw is None else str(raw))  # fmt: skip
+            PartnerValue(
+                self.result.source,
+                area,
+                year,
+                measure,
+                cell.value,
+                cell.marker,
+                self.sheet.name,
+                ref,
+                None if raw is None else str(raw),
+            )
         )
 
     def area_or_none(self, row: list[object], row_index: int, value_cols: list[int]) -> str | None:
@@ -165,11 +181,14 @@ class _SheetReader:
             return None
         if self.scotland_only and area != SCOTLAND_CODE:
             self.issue(
-                ERROR, "scotland_only",
+                ERROR,
+                "scotland_only",
                 f"'{raw}' is a local area, but {self.result.source} figures are for Scotland only.",
                 "Give only the Scotland row (Scotland or S92000003); the survey has no local figures.",
-                row_index, self.area_col, raw,
-            )  # fmt: skip
+                row_index,
+                self.area_col,
+                raw,
+            )
             return None
         return area
 
@@ -178,11 +197,14 @@ class _SheetReader:
         for col, raw in enumerate(row):
             if raw is not None and col not in labelled:
                 self.issue(
-                    ERROR, "value_without_header",
+                    ERROR,
+                    "value_without_header",
                     f"The value '{raw}' is in a column with no header, so it is not known what it measures.",
                     "Give the column a header (a measure id or a year such as 2024-25) or remove the value.",
-                    row_index, col, raw,
-                )  # fmt: skip
+                    row_index,
+                    col,
+                    raw,
+                )
 
     def read_year(self, raw, row_index, year_col, mid_year_allowed: bool) -> str | None:
         text = "" if raw is None else str(raw).strip()
@@ -223,16 +245,18 @@ class _SheetReader:
         self.result.empty_cells += len(self.empty)
         if self.empty:
             self.issue(
-                WARNING, "empty_cells",
+                WARNING,
+                "empty_cells",
                 f"{len(self.empty)} empty cell(s) read as missing; no value recorded: {_listed(self.empty)}.",
                 "Use a marker instead of a blank: [x] not available, [c] confidential, [z] not applicable.",
-            )  # fmt: skip
+            )
         if self.note_rows:
             self.issue(
-                WARNING, "note_rows_ignored",
+                WARNING,
+                "note_rows_ignored",
                 f"{len(self.note_rows)} row(s) with no values and no area were read as notes: {_listed(self.note_rows)}.",
                 "No action needed if these are notes; if one is an area, check its name.",
-            )  # fmt: skip
+            )
 
 
 def _as_year(value: object) -> str | None:
@@ -254,8 +278,9 @@ def _read_sheet(result: PartnerParse, sheet: Sheet, units: dict[str, str], stem:
     if year_col is None and "year" in header:
         year_col, mid_year_allowed = header.index("year"), result.source in MID_YEAR_SOURCES
     units_by_key = {m.casefold(): m for m in units}
-    others = {i: sheet.rows[header_index][i] for i, h in enumerate(header)
-              if h and i not in (reader.area_col, year_col)}  # fmt: skip
+    others = {
+        i: sheet.rows[header_index][i] for i, h in enumerate(header) if h and i not in (reader.area_col, year_col)
+    }
     labelled = {i for i, h in enumerate(header) if h}
     if year_col is not None:
         measure_cols: dict[int, str] = {}
@@ -263,11 +288,14 @@ def _read_sheet(result: PartnerParse, sheet: Sheet, units: dict[str, str], stem:
             measure = units_by_key.get(header_key(name))
             if measure is None:
                 reader.issue(
-                    ERROR, "unknown_measure",
+                    ERROR,
+                    "unknown_measure",
                     f"Column '{name}' is not a {result.source} measure.",
                     f"Name measure columns by their ids: {', '.join(units)}.",
-                    header_index, col, name,
-                )  # fmt: skip
+                    header_index,
+                    col,
+                    name,
+                )
             else:
                 measure_cols[col] = measure
         reader.read_long(year_col, mid_year_allowed, measure_cols, labelled)
@@ -278,24 +306,30 @@ def _read_sheet(result: PartnerParse, sheet: Sheet, units: dict[str, str], stem:
     measure = units_by_key.get(header_key(measure_name))
     if measure is None:
         reader.issue(
-            ERROR, "unknown_measure",
+            ERROR,
+            "unknown_measure",
             f"The table has no 'Financial year' column, so it is read as years across the top, but "
             f"the {'file name' if is_csv else 'sheet name'} '{measure_name}' is not a {result.source} measure.",
             f"Either add a 'Financial year' column, or name the {'file' if is_csv else 'sheet'} "
             f"after the measure id: {', '.join(units)}.",
-            header_index, reader.area_col, measure_name,
-        )  # fmt: skip
+            header_index,
+            reader.area_col,
+            measure_name,
+        )
         return True
     year_cols: dict[int, str] = {}
     for col, name in others.items():
         year = _as_year(name)
         if year is None:
             reader.issue(
-                ERROR, "unknown_column",
+                ERROR,
+                "unknown_column",
                 f"Column '{name}' is neither a financial year nor a known column.",
                 "In a table with years across the top, every column after Area must be a year such as 2024-25.",
-                header_index, col, name,
-            )  # fmt: skip
+                header_index,
+                col,
+                name,
+            )
         else:
             year_cols[col] = year
     reader.read_wide(year_cols, measure, labelled)
@@ -309,10 +343,14 @@ def parse_partner_file(opened: OpenedFile, source: str, file_name: str) -> Partn
     units = measure_units(source)
     if not units:
         result.issues.append(
-            Issue(ERROR, "unknown_source", f"'{source}' is not a partner source we know (file {file_name}).",
-                  f"Put partner files in raw/partners/<source>/ with source one of: {', '.join(known_sources())}.",
-                  value=source)
-        )  # fmt: skip
+            Issue(
+                ERROR,
+                "unknown_source",
+                f"'{source}' is not a partner source we know (file {file_name}).",
+                f"Put partner files in raw/partners/<source>/ with source one of: {', '.join(known_sources())}.",
+                value=source,
+            )
+        )
         return result
     if not opened.ok:
         return result
@@ -325,17 +363,30 @@ def parse_partner_file(opened: OpenedFile, source: str, file_name: str) -> Partn
             result.tables_read.append(sheet.name)
         elif any(cell is not None for row in sheet.rows for cell in row):
             result.issues.append(
-                Issue(WARNING, "sheet_ignored", f"Sheet '{sheet.name}' has no header row with an Area column; ignored.",
-                      "If it holds data, add a header row starting with Area.", sheet.name)
-            )  # fmt: skip
+                Issue(
+                    WARNING,
+                    "sheet_ignored",
+                    f"Sheet '{sheet.name}' has no header row with an Area column; ignored.",
+                    "If it holds data, add a header row starting with Area.",
+                    sheet.name,
+                )
+            )
     if not result.tables_read:
         result.issues.append(
-            Issue(ERROR, "no_table", f"No table with an 'Area' header column was found in {file_name}.",
-                  "Put the header row (Area, Financial year, measures... or Area, years...) above the data.")
-        )  # fmt: skip
+            Issue(
+                ERROR,
+                "no_table",
+                f"No table with an 'Area' header column was found in {file_name}.",
+                "Put the header row (Area, Financial year, measures... or Area, years...) above the data.",
+            )
+        )
     elif not result.values and not any(i.severity == ERROR for i in result.issues):
         result.issues.append(
-            Issue(ERROR, "no_values", f"The table in {file_name} has a header but no values.",
-                  "Send the file with its data rows.")
-        )  # fmt: skip
+            Issue(
+                ERROR,
+                "no_values",
+                f"The table in {file_name} has a header but no values.",
+                "Send the file with its data rows.",
+            )
+        )
     return result

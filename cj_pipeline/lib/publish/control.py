@@ -39,9 +39,9 @@ import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, read_seed
 from cj_pipeline.lib.publish import disclosure
 from cj_pipeline.lib.publish.disclosure import Relation
-from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, read_seed
 
 SUPPRESSED = disclosure.SUPPRESSED
 HL_PARTS = ("disposals_custody", "disposals_community", "disposals_financial", "disposals_other")
@@ -265,12 +265,12 @@ TREND_DERIVED = (
 )
 
 
-def control_trends(trends: list[dict], published_values: list[dict], years: list[str], policy: Policy, catalogue) -> list[dict]:
+def control_trends(
+    trends: list[dict], published_values: list[dict], years: list[str], policy: Policy, catalogue
+) -> list[dict]:
     """Trend rows with the published value; anything computed from a [c] value is [c]."""
     hidden = {
-        (r["area_code"], r["indicator_id"], r["financial_year"])
-        for r in published_values
-        if r["marker"] == SUPPRESSED
+        (r["area_code"], r["indicator_id"], r["financial_year"]) for r in published_values if r["marker"] == SUPPRESSED
     }
     by_key = {(r["area_code"], r["financial_year"], r["indicator_id"]): r for r in published_values}
     index = {year: i for i, year in enumerate(years)}
@@ -295,7 +295,6 @@ def control_trends(trends: list[dict], published_values: list[dict], years: list
             "rolling_mean_3yr": window,
             "previous_value": [prev],
         }
-        any_hidden = False
         for column in TREND_DERIVED:
             if column not in row:
                 continue
@@ -303,7 +302,6 @@ def control_trends(trends: list[dict], published_values: list[dict], years: list
             if any((area, ind, y) in hidden for y in depends):
                 new[column] = None
                 new[column + "_marker"] = SUPPRESSED
-                any_hidden = True
             else:
                 unit = "percent" if column.endswith("_pct") else info.unit
                 new[column] = policy.round(row[column], unit)
@@ -311,11 +309,12 @@ def control_trends(trends: list[dict], published_values: list[dict], years: list
         if "series_start_value" in row:
             if start and (area, ind, start) in hidden:
                 new["series_start_value"] = None
-                any_hidden = True
             else:
                 new["series_start_value"] = policy.round(row["series_start_value"], info.unit)
-        if "direction" in row and (area, ind, year) in hidden or (
-            "direction" in row and new.get("change_on_previous_year_marker") == SUPPRESSED
+        if (
+            "direction" in row
+            and (area, ind, year) in hidden
+            or ("direction" in row and new.get("change_on_previous_year_marker") == SUPPRESSED)
         ):
             new["direction"] = SUPPRESSED
         for column in ("direction_threshold",):
@@ -326,7 +325,12 @@ def control_trends(trends: list[dict], published_values: list[dict], years: list
 
 
 def control_benchmark(
-    benchmark: list[dict], published_values: list[dict], decision: Decision, catalogue, groups_of: Mapping[str, str], policy: Policy
+    benchmark: list[dict],
+    published_values: list[dict],
+    decision: Decision,
+    catalogue,
+    groups_of: Mapping[str, str],
+    policy: Policy,
 ) -> list[dict]:
     by_key = {(r["area_code"], r["financial_year"], r["indicator_id"]): r for r in published_values}
     out = []
@@ -361,7 +365,11 @@ def control_benchmark(
             other_hidden = new["scotland_value"] is None if column.endswith("scotland") else new["group_value"] is None
             if value_hidden or other_hidden:
                 new[column] = None
-                new[column + "_marker"] = SUPPRESSED if (new["marker"] == SUPPRESSED or group_hidden or (scot and scot["marker"] == SUPPRESSED)) else "[x]"
+                new[column + "_marker"] = (
+                    SUPPRESSED
+                    if (new["marker"] == SUPPRESSED or group_hidden or (scot and scot["marker"] == SUPPRESSED))
+                    else "[x]"
+                )
             else:
                 new[column] = policy.round(row[column], info.unit)
                 new[column + "_marker"] = None

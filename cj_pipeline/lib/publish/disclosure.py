@@ -41,11 +41,7 @@ def _members(relation: Relation) -> tuple[Hashable, ...]:
 
 def _complement_choice(values, relation: Relation, suppressed: set) -> Hashable | None:
     """The cell to suppress alongside a lone suppressed member of `relation`."""
-    candidates = [
-        key
-        for key in relation.parts
-        if key not in suppressed and values.get(key) not in (None, 0)
-    ]
+    candidates = [key for key in relation.parts if key not in suppressed and values.get(key) not in (None, 0)]
     if candidates:
         return min(candidates, key=lambda key: (values[key], str(key)))
     if relation.total not in suppressed and values.get(relation.total) is not None:

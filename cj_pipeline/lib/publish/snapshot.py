@@ -164,8 +164,13 @@ def migrate_legacy(published_dir: Path) -> None:
     root = versions_dir(published_dir)
     root.mkdir(parents=True, exist_ok=True)
     version = f"legacy-{uuid.uuid4().hex[:8]}"
-    stamp = {"release_id": None, "financial_year": None, "version": version, "created_at": 0.0,
-             "files": sorted(str(p.relative_to(link)) for p in link.rglob("*") if p.is_file())}  # fmt: skip
+    stamp = {
+        "release_id": None,
+        "financial_year": None,
+        "version": version,
+        "created_at": 0.0,
+        "files": sorted(str(p.relative_to(link)) for p in link.rglob("*") if p.is_file()),
+    }
     (link / STAMP).write_text(json.dumps(stamp, indent=2), encoding="utf-8")
     os.rename(link, root / version)  # a kill here leaves no link: repair_link restores it
     replace_symlink(link, f"{VERSIONS_DIR}/{version}")

@@ -97,7 +97,9 @@ def _write_table(book, table: Table, title_format, bold) -> None:
                 else:
                     sheet.write_number(r, col, value)
             elif value is None:
-                sheet.write_string(r, col, "[z]" if column.marker_key is None else (row.get(column.marker_key) or "[x]"))
+                sheet.write_string(
+                    r, col, "[z]" if column.marker_key is None else (row.get(column.marker_key) or "[x]")
+                )
             elif isinstance(value, bool):
                 sheet.write_string(r, col, "Yes" if value else "No")
             else:

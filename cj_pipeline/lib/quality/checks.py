@@ -15,8 +15,16 @@ from collections.abc import Callable
 
 import duckdb
 
+from cj_pipeline.lib.core.db import fetch_dicts
+from cj_pipeline.lib.core.seeds import (
+    SCOTLAND_CODE,
+    area_names,
+    financial_years,
+    indicators,
+    local_authorities,
+    read_seed,
+)
 from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
-from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, area_names, financial_years, indicators, local_authorities, read_seed
 
 # Year-on-year jumps (warning): a value that moves by more than half of the previous
 # year's value, when the previous base (the count itself, or the numerator of a ratio)
@@ -37,12 +45,6 @@ def _year_filter(column: str, financial_year: str | None) -> tuple[str, list]:
     return f"{column} = ?", [financial_year]
 
 
-def _rows(connection: Connection, sql: str, params: list) -> list[dict]:
-    cursor = connection.execute(sql, params)
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
-
-
 def _outcome_from_query(
     connection: Connection,
     sql: str,
@@ -55,7 +57,7 @@ def _outcome_from_query(
     failed_summary: str,
 ) -> CheckOutcome:
     """The shape most checks share: every row the query returns is a problem, described by `detail`."""
-    details = [detail(row) for row in _rows(connection, sql, params)]
+    details = [detail(row) for row in fetch_dicts(connection, sql, params)]
     return outcome(
         name, blocking=blocking, details=details, passed_summary=passed_summary, failed_summary=failed_summary
     )
@@ -76,7 +78,7 @@ def _percent_indicators(include_attrition: bool = False) -> list[str]:
 def missing_returns(connection: Connection, financial_year: str | None = None) -> CheckOutcome:
     """Every local authority has an accepted return for the year (fct_evidence_completeness)."""
     where, params = _year_filter("financial_year", financial_year)
-    rows = _rows(
+    rows = fetch_dicts(
         connection,
         f"""select area_code, financial_year, return_status from marts.fct_evidence_completeness
             where return_status in ('missing', 'rejected') and {where}
@@ -184,16 +186,17 @@ def partner_coverage(connection: Connection, financial_year: str | None = None) 
                     )
     by_source: dict[str, int] = {}
     for detail in details:
-        by_source[f"{detail['source']} {detail['financial_year']}"] = by_source.get(
-            f"{detail['source']} {detail['financial_year']}", 0
-        ) + 1
+        by_source[f"{detail['source']} {detail['financial_year']}"] = (
+            by_source.get(f"{detail['source']} {detail['financial_year']}", 0) + 1
+        )
     shown = ", ".join(f"{key} ({count})" for key, count in list(by_source.items())[:10])
     return outcome(
         "partner_coverage",
         blocking=True,
         details=details,
         passed_summary="Every partner measure has a value or marker for every area and year.",
-        failed_summary="{n} partner value(s) neither received nor marked: " + shown
+        failed_summary="{n} partner value(s) neither received nor marked: "
+        + shown
         + (" ..." if len(by_source) > 10 else "."),
     )
 
@@ -317,8 +320,13 @@ def year_on_year_jumps(connection: Connection, financial_year: str | None = None
     previous = {year: years[i - 1] for i, year in enumerate(years) if i > 0}
     pairs = [(y, p) for y, p in previous.items() if financial_year is None or y == financial_year]
     if not pairs:
-        return outcome("year_on_year_jumps", blocking=False, details=[],
-                       passed_summary="No previous year to compare with.", failed_summary="")  # fmt: skip
+        return outcome(
+            "year_on_year_jumps",
+            blocking=False,
+            details=[],
+            passed_summary="No previous year to compare with.",
+            failed_summary="",
+        )
 
     def detail(row: dict) -> dict:
         return {

@@ -13,9 +13,15 @@ import duckdb
 import polars as pl
 
 from cj_pipeline.lib.core.cells import ALL_MARKERS
+from cj_pipeline.lib.core.seeds import (
+    SCOTLAND_CODE,
+    area_names,
+    evidence_catalogue,
+    local_authorities,
+    local_measure_catalogue,
+    read_seed,
+)
 from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
-from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, area_names, evidence_catalogue, local_authorities
-from cj_pipeline.lib.core.seeds import local_measure_catalogue, read_seed
 
 EVIDENCE_STATUSES = ("In place", "Partially in place", "Not in place", "Not known")
 YEAR_PATTERN = r"^\d{4}-\d{2}$"
@@ -31,11 +37,13 @@ def _schemas() -> dict[str, object]:
     local_areas = [a["area_code"] for a in local_authorities()]
     sources = sorted({row["source"] for row in read_seed("partner_measures")})
     measures = sorted({row["measure"] for row in read_seed("partner_measures")})
+
     def isin(values, what: str):
         return pa.Check.isin(values, error=f"is one of the {what}")
 
-    marker = pa.Column(pl.Utf8, pa.Check.str_matches(MARKER_PATTERN, error="is a marker such as [c], [x] or [p] [r]"),
-                       nullable=True)  # fmt: skip
+    marker = pa.Column(
+        pl.Utf8, pa.Check.str_matches(MARKER_PATTERN, error="is a marker such as [c], [x] or [p] [r]"), nullable=True
+    )
     count = pa.Column(pl.Float64, pa.Check.ge(0, error="is not negative"), nullable=True)
     year = pa.Column(pl.Utf8, pa.Check.str_matches(YEAR_PATTERN, error="is a financial year such as 2024-25"))
     return {
@@ -56,7 +64,9 @@ def _schemas() -> dict[str, object]:
             {
                 "area_code": pa.Column(pl.Utf8, isin(local_areas, "32 local authority codes")),
                 "financial_year": year,
-                "measure_id": pa.Column(pl.Utf8, isin([m["measure_id"] for m in local_measure_catalogue()], "local measure IDs")),
+                "measure_id": pa.Column(
+                    pl.Utf8, isin([m["measure_id"] for m in local_measure_catalogue()], "local measure IDs")
+                ),
                 "numerator": count,
                 "numerator_marker": marker,
                 "denominator": count,
@@ -69,7 +79,9 @@ def _schemas() -> dict[str, object]:
             {
                 "area_code": pa.Column(pl.Utf8, isin(local_areas, "32 local authority codes")),
                 "financial_year": year,
-                "evidence_id": pa.Column(pl.Utf8, isin([e["evidence_id"] for e in evidence_catalogue()], "evidence IDs")),
+                "evidence_id": pa.Column(
+                    pl.Utf8, isin([e["evidence_id"] for e in evidence_catalogue()], "evidence IDs")
+                ),
                 "status": pa.Column(pl.Utf8, isin(list(EVIDENCE_STATUSES), "evidence statuses"), nullable=True),
                 "sheet": pa.Column(pl.Utf8),
             },
@@ -88,8 +100,19 @@ def _schemas() -> dict[str, object]:
 
 CONTRACT_TABLES = ("partner_values", "return_measures", "return_evidence", "return_cover")
 # Columns that say where a row came from, copied into each failure's details.
-_WHERE = ("submission_id", "area_code", "financial_year", "source", "measure", "measure_id", "evidence_id",
-          "sheet", "cell", "numerator_cell", "denominator_cell")  # fmt: skip
+_WHERE = (
+    "submission_id",
+    "area_code",
+    "financial_year",
+    "source",
+    "measure",
+    "measure_id",
+    "evidence_id",
+    "sheet",
+    "cell",
+    "numerator_cell",
+    "denominator_cell",
+)
 
 
 def _read(connection: duckdb.DuckDBPyConnection, table: str, financial_year: str | None) -> pl.DataFrame:
@@ -131,8 +154,12 @@ def validate_rows(table: str, frame: pl.DataFrame) -> CheckOutcome:
                     **where,
                     "problem": f"raw.{table} column {case.get('column')!s}: value {case.get('failure_case')!r} "
                     f"should be a value that {case.get('check')}"
-                    + (f" ({area} {where.get('financial_year', '')}, sheet {where.get('sheet')} "
-                       f"cell {where.get('cell') or where.get('numerator_cell') or '?'})" if where else "")
+                    + (
+                        f" ({area} {where.get('financial_year', '')}, sheet {where.get('sheet')} "
+                        f"cell {where.get('cell') or where.get('numerator_cell') or '?'})"
+                        if where
+                        else ""
+                    )
                     + ".",
                 }
             )

@@ -12,8 +12,8 @@ import logging
 import duckdb
 
 from cj_pipeline.lib.core.cells import STANDALONE_MARKERS
-from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
 from cj_pipeline.lib.core.seeds import area_names, indicators, local_authorities
+from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
 
 RETURN_STATUSES = ["received", "missing", "rejected"]
 # Columns naming the row of a failing value in the details.
@@ -37,7 +37,9 @@ def prepare_indicator_values(frame):
     frame = frame.copy()
     replacing = frame["marker"].fillna("").map(lambda text: any(m in text.split() for m in STANDALONE_MARKERS))
     frame["value_and_marker_agree"] = frame["value"].isna() == replacing
-    percent_ids = {r["indicator_id"] for r in indicators() if r["unit"] == "percent" and not r["indicator_id"].startswith("ATT_")}
+    percent_ids = {
+        r["indicator_id"] for r in indicators() if r["unit"] == "percent" and not r["indicator_id"].startswith("ATT_")
+    }
     frame["percentage_value"] = frame["value"].where(frame["indicator_id"].isin(percent_ids)).astype("float64")
     frame["value_and_marker_agree"] = frame["value_and_marker_agree"].astype(bool)
     return pd.DataFrame(frame)
@@ -65,7 +67,9 @@ def _suites():
         ],
         "fct_evidence_completeness": [
             *(gxe.ExpectColumnValuesToNotBeNull(column=c) for c in ("area_code", "financial_year", "return_status")),
-            gxe.ExpectColumnValuesToBeInSet(column="area_code", value_set=[a["area_code"] for a in local_authorities()]),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="area_code", value_set=[a["area_code"] for a in local_authorities()]
+            ),
             gxe.ExpectColumnValuesToBeInSet(column="return_status", value_set=RETURN_STATUSES),
             gxe.ExpectColumnPairValuesAToBeGreaterThanB(
                 column_A="items_expected", column_B="items_complete", or_equal=True
@@ -116,7 +120,10 @@ def validate_frame(mart: str, frame) -> CheckOutcome:
             area = names.get(str(where.get("area_code")), where.get("area_code"))
             explain = _EXPLAIN.get(config.type, "fails " + config.type)
             if column == "value_and_marker_agree":
-                column, explain = "value/marker", "disagree (a value is empty without [c], [x], [z] or [low], or has one)"
+                column, explain = (
+                    "value/marker",
+                    "disagree (a value is empty without [c], [x], [z] or [low], or has one)",
+                )
             details.append(
                 {
                     "table": f"marts.{mart}",
@@ -130,8 +137,14 @@ def validate_frame(mart: str, frame) -> CheckOutcome:
                 }
             )
         if not indexes:
-            details.append({"table": f"marts.{mart}", "expectation": config.type, "column": column,
-                            "problem": f"marts.{mart}: {column} {_EXPLAIN.get(config.type, 'fails ' + config.type)}."})  # fmt: skip
+            details.append(
+                {
+                    "table": f"marts.{mart}",
+                    "expectation": config.type,
+                    "column": column,
+                    "problem": f"marts.{mart}: {column} {_EXPLAIN.get(config.type, 'fails ' + config.type)}.",
+                }
+            )
     return outcome(
         f"expectations_{mart}",
         blocking=True,

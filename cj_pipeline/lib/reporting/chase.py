@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from cj_pipeline.lib.core.db import connect
+
 NO_RETURN = "no return"
 REJECTED = "rejected"
 MISSING_EVIDENCE = "missing evidence"
@@ -114,12 +116,22 @@ def classify(return_status: str, missing_items: str) -> str:
     return COMPLETE
 
 
-def chase_rows(connection: duckdb.DuckDBPyConnection, financial_year: str, include_complete: bool = False
-               ) -> list[ChaseRow]:  # fmt: skip
+def chase_rows(
+    connection: duckdb.DuckDBPyConnection, financial_year: str, include_complete: bool = False
+) -> list[ChaseRow]:
     """One row per local authority still to chase for the year (all 32 with include_complete)."""
     rows = []
-    for area_code, area_name, return_status, missing_items, rejected_at, rejected_file, rejected_errors, \
-            returned_at, email in connection.execute(_QUERY, {"year": financial_year}).fetchall():  # fmt: skip
+    for (
+        area_code,
+        area_name,
+        return_status,
+        missing_items,
+        rejected_at,
+        rejected_file,
+        rejected_errors,
+        returned_at,
+        email,
+    ) in connection.execute(_QUERY, {"year": financial_year}).fetchall():
         status = classify(return_status, missing_items)
         if status == NO_RETURN:
             missing, since = "No return received", NEVER
@@ -134,11 +146,8 @@ def chase_rows(connection: duckdb.DuckDBPyConnection, financial_year: str, inclu
 
 
 def chase_list(warehouse_path: Path, financial_year: str, include_complete: bool = False) -> list[ChaseRow]:
-    connection = duckdb.connect(str(warehouse_path), read_only=True)
-    try:
+    with connect(warehouse_path, read_only=True) as connection:
         return chase_rows(connection, financial_year, include_complete)
-    finally:
-        connection.close()
 
 
 def status_counts(rows: list[ChaseRow]) -> dict[str, int]:
@@ -159,10 +168,15 @@ def write_csv(rows: list[ChaseRow], path: Path) -> Path:
 
 def markdown_table(rows: list[ChaseRow]) -> str:
     """The chase list as a markdown table (Dagster metadata)."""
+
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
     lines = ["| area | status | missing | since | contact |", "|---|---|---|---|---|"]
-    lines += [f"| {cell(r.area_name)} ({r.area_code}) | {r.status} | {cell(r.missing)} | {r.since} | "
-              f"{cell(r.contact_email)} |" for r in rows if r.status != COMPLETE]  # fmt: skip
+    lines += [
+        f"| {cell(r.area_name)} ({r.area_code}) | {r.status} | {cell(r.missing)} | {r.since} | "
+        f"{cell(r.contact_email)} |"
+        for r in rows
+        if r.status != COMPLETE
+    ]
     return "\n".join(lines) if len(lines) > 2 else "Nothing to chase: every area's return is in and complete."

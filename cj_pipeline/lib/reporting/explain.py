@@ -12,20 +12,33 @@ import datetime as dt
 import difflib
 from pathlib import Path
 
-import duckdb
-
 from cj_pipeline.lib.core.areas import normalise_area
-from cj_pipeline.lib.intake.changes import figure
+from cj_pipeline.lib.core.db import connect, fetch_dicts
 from cj_pipeline.lib.core.problems import CellProblem
 from cj_pipeline.lib.core.years import normalise_year
+from cj_pipeline.lib.intake.changes import figure
 
 LINEAGE = "marts.fct_indicator_lineage"
 
 INPUT_COLUMNS = (
-    "input_role", "measure", "input_value", "input_marker", "input_source", "file_name", "sha256",
-    "source_sheet", "source_cell", "source_text", "received_at", "submission_id", "supersedes_earlier",
-    "superseded_submission_id", "superseded_value", "superseded_marker", "derivation",
-)  # fmt: skip
+    "input_role",
+    "measure",
+    "input_value",
+    "input_marker",
+    "input_source",
+    "file_name",
+    "sha256",
+    "source_sheet",
+    "source_cell",
+    "source_text",
+    "received_at",
+    "submission_id",
+    "supersedes_earlier",
+    "superseded_submission_id",
+    "superseded_value",
+    "superseded_marker",
+    "derivation",
+)
 
 
 class ExplainError(Exception):
@@ -45,23 +58,19 @@ def explain(warehouse_path: Path, area: str, year: str, indicator: str) -> dict:
         raise ExplainError(f"{problem.message} {problem.guidance}") from problem
     if not Path(warehouse_path).exists():
         raise ExplainError(f"No warehouse at {warehouse_path}: run `cj-pipeline run` first.")
-    connection = duckdb.connect(str(warehouse_path), read_only=True)
-    try:
+    with connect(Path(warehouse_path), read_only=True) as connection:
         known = [r[0] for r in connection.execute(f"SELECT DISTINCT indicator_id FROM {LINEAGE}").fetchall()]
         indicator_id = next((i for i in known if i.casefold() == indicator.strip().casefold()), None)
         if indicator_id is None:
             close = difflib.get_close_matches(indicator.strip().upper(), known, n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise ExplainError(f"'{indicator}' is not an indicator id.{hint}")
-        cursor = connection.execute(
+        rows = fetch_dicts(
+            connection,
             f"SELECT * FROM {LINEAGE} WHERE area_code = ? AND financial_year = ? AND indicator_id = ? "
             "ORDER BY input_role DESC",  # numerator first
             [area_code, financial_year, indicator_id],
         )
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        connection.close()
     if not rows:
         raise ExplainError(f"No {indicator_id} figure for {area_code} in {financial_year}.")
     first = rows[0]

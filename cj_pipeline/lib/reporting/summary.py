@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cj_pipeline.lib.warehouse.schema import connect
+from cj_pipeline.lib.core.db import connect
 
 SCOTLAND_NO1_SQL = """
 select

@@ -4,7 +4,7 @@ Tolerant where the spec says so: sheets are found by name in any case, the
 header row is found by its column names (title and guidance rows above it,
 column order and extra columns do not matter), Cover labels may sit in any
 column with their value to the right. Nothing here judges the values: the
-rules in `lib/rules/` do that, each naming the sheet and cell it read.
+rules in `returns/rules/` do that, each naming the sheet and cell it read.
 
 The CSV variant (columns area, financial_year, section, id, field, value) is
 turned into the same structure, so one set of rules serves both.
@@ -16,32 +16,16 @@ from dataclasses import dataclass, field
 
 from cj_pipeline.lib.core.problems import Issue, a1, column_letter
 from cj_pipeline.lib.core.workbook import OpenedFile, Sheet, find_header_row, header_key
-from cj_pipeline.lib.returns.template import (
-    ASSESSMENT_COLUMNS,
+from cj_pipeline.lib.returns.layout import (
+    AREA_LABEL,
+    COVER,
     COVER_LABELS,
-    EVIDENCE_COLUMNS,
-    LOCAL_OUTCOME_COLUMNS,
-    MEASURE_COLUMNS,
+    CSV_COLUMNS,
+    ID_COLUMNS,
+    REQUIRED_SHEETS,
+    SECTION_COLUMNS,
+    YEAR_LABEL,
 )
-
-COVER = "Cover"
-EVIDENCE = "Local evidence"
-MEASURES = "Local measures"
-ASSESSMENT = "Outcome assessment"
-LOCAL_OUTCOMES = "Local outcomes"
-
-# Sheet -> the columns its header row must hold (the template's own names).
-SECTION_COLUMNS: dict[str, tuple[str, ...]] = {
-    EVIDENCE: EVIDENCE_COLUMNS,
-    MEASURES: MEASURE_COLUMNS,
-    ASSESSMENT: ASSESSMENT_COLUMNS,
-    LOCAL_OUTCOMES: LOCAL_OUTCOME_COLUMNS,
-}
-# Sheet -> its ID column (the row's key); Local outcomes rows have none.
-ID_COLUMNS = {EVIDENCE: "Evidence ID", MEASURES: "Measure ID", ASSESSMENT: "Outcome ID"}
-REQUIRED_SHEETS = (COVER, EVIDENCE, MEASURES, ASSESSMENT, LOCAL_OUTCOMES)
-CSV_COLUMNS = ("area", "financial_year", "section", "id", "field", "value")
-AREA_LABEL, YEAR_LABEL = COVER_LABELS[0], COVER_LABELS[1]
 
 
 @dataclass(frozen=True)
@@ -196,9 +180,7 @@ def read_csv_return(opened: OpenedFile, file_name: str) -> ReturnFile:
         section = sections.get(section_key)
         if section is None:
             continue
-        column = next(
-            (c for c in SECTION_COLUMNS[section.name] if header_key(c) == header_key(field_name.value)), None
-        )
+        column = next((c for c in SECTION_COLUMNS[section.name] if header_key(c) == header_key(field_name.value)), None)
         if column is None:
             continue
         key = (section.name, ident.text)

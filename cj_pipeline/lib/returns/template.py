@@ -12,30 +12,27 @@ from pathlib import Path
 import xlsxwriter
 
 from cj_pipeline.lib.core.seeds import area_names, evidence_catalogue, local_measure_catalogue, outcomes
-
-TEMPLATE_VERSION = "1"
-
-COVER_LABELS = (
-    "Local authority",
-    "Financial year",
-    "Completed by",
-    "Email",
-    "Date completed",
-    "Template version",
+from cj_pipeline.lib.returns.layout import (
+    ASSESSMENT,
+    ASSESSMENT_COLUMNS,
+    ASSESSMENTS,
+    COVER,
+    COVER_EDITABLE,
+    COVER_LABELS,
+    EVIDENCE,
+    EVIDENCE_COLUMNS,
+    EVIDENCE_STATUSES,
+    GUIDANCE,
+    HEADER_ROW,
+    LOCAL_OUTCOME_COLUMNS,
+    LOCAL_OUTCOME_INPUT_ROWS,
+    LOCAL_OUTCOME_TYPES,
+    LOCAL_OUTCOMES,
+    MEASURE_COLUMNS,
+    MEASURES,
+    NATIONAL_OUTCOME_IDS,
+    TEMPLATE_VERSION,
 )
-EVIDENCE_COLUMNS = ("Evidence ID", "Outcome", "Evidence", "Status", "Commentary")
-MEASURE_COLUMNS = ("Measure ID", "Measure", "Numerator", "Denominator", "Note")
-ASSESSMENT_COLUMNS = ("Outcome ID", "Outcome", "Assessment", "Actions taken", "Progress")
-LOCAL_OUTCOME_COLUMNS = ("Local outcome", "Metric", "Type", "Value", "Unit", "Commentary")
-
-EVIDENCE_STATUSES = ("In place", "Partially in place", "Not in place", "Not known")
-ASSESSMENTS = ("Achieved", "Not achieved", "Not assessed")
-LOCAL_OUTCOME_TYPES = ("Local outcome", "Balancing measure", "Priority action")
-NATIONAL_OUTCOME_IDS = tuple(f"NO{n}" for n in range(1, 10))
-
-# Header rows sit below a title and a guidance line, as councils' own sheets do.
-HEADER_ROW = 3  # 0-based: row 4 in Excel
-LOCAL_OUTCOME_INPUT_ROWS = 30
 
 
 @dataclass
@@ -138,7 +135,7 @@ def _write_cover(workbook, formats, area_name, financial_year, content) -> None:
     sheet = _sheet(
         workbook,
         formats,
-        "Cover",
+        COVER,
         "Community justice annual return",
         "Check the area and year, then fill in the yellow cells on every sheet.",
     )
@@ -155,7 +152,7 @@ def _write_cover(workbook, formats, area_name, financial_year, content) -> None:
     for offset, (label, value) in enumerate(zip(COVER_LABELS, values, strict=True)):
         row = HEADER_ROW + offset
         sheet.write(row, 0, label, formats["header"])
-        editable = label in ("Completed by", "Email", "Date completed")
+        editable = label in COVER_EDITABLE
         sheet.write(row, 1, value, formats["input" if editable else "locked"])
 
 
@@ -163,7 +160,7 @@ def _write_evidence(workbook, formats, outcome_names, content) -> None:
     sheet = _sheet(
         workbook,
         formats,
-        "Local evidence",
+        EVIDENCE,
         "Local supporting evidence",
         "Choose a Status for every statement and say what is in place in Commentary.",
     )
@@ -184,7 +181,7 @@ def _write_measures(workbook, formats, content) -> None:
     sheet = _sheet(
         workbook,
         formats,
-        "Local measures",
+        MEASURES,
         "Local supporting measures",
         "Give the numerator and denominator as whole numbers; leave blank if not known.",
     )
@@ -208,10 +205,9 @@ def _write_assessments(workbook, formats, outcome_names, content) -> None:
     sheet = _sheet(
         workbook,
         formats,
-        "Outcome assessment",
+        ASSESSMENT,
         "Section 23 assessment of the national outcomes",
-        "For each outcome choose an Assessment, describe the actions taken, "
-        "and the progress made where not achieved.",
+        "For each outcome choose an Assessment, describe the actions taken, and the progress made where not achieved.",
     )
     _header(sheet, formats, ASSESSMENT_COLUMNS, (11, 60, 16, 50, 50))
     for offset, outcome_id in enumerate(NATIONAL_OUTCOME_IDS):
@@ -229,7 +225,7 @@ def _write_local_outcomes(workbook, formats, content) -> None:
     sheet = _sheet(
         workbook,
         formats,
-        "Local outcomes",
+        LOCAL_OUTCOMES,
         "Local outcomes, balancing measures and priority actions",
         "Add one row per local outcome or balancing measure from your improvement plan.",
     )
@@ -262,7 +258,7 @@ GUIDANCE_LINES = (
 
 
 def _write_guidance(workbook, formats) -> None:
-    sheet = workbook.add_worksheet("Guidance")
+    sheet = workbook.add_worksheet(GUIDANCE)
     sheet.set_column(0, 0, 120)
     for row, line in enumerate(GUIDANCE_LINES):
         sheet.write(row, 0, line, formats["title"] if row == 0 else None)

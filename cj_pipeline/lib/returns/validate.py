@@ -12,27 +12,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.core.areas import normalise_area
 from cj_pipeline.lib.core.cells import NumericCell, parse_numeric
 from cj_pipeline.lib.core.problems import ERROR, CellProblem, Issue
-from cj_pipeline.lib.returns.reader import (
+from cj_pipeline.lib.core.workbook import open_table_file
+from cj_pipeline.lib.core.years import normalise_year
+from cj_pipeline.lib.intake import archive
+from cj_pipeline.lib.returns.layout import (
     AREA_LABEL,
     ASSESSMENT,
+    ASSESSMENTS,
     COVER,
     EVIDENCE,
+    EVIDENCE_STATUSES,
+    LOCAL_OUTCOME_TYPES,
     LOCAL_OUTCOMES,
     MEASURES,
     YEAR_LABEL,
-    Cell,
-    ReturnFile,
-    read_return,
 )
+from cj_pipeline.lib.returns.reader import Cell, ReturnFile, read_return
 from cj_pipeline.lib.returns.rules import STAGES, rules_in_stage
 from cj_pipeline.lib.returns.rules._helpers import canonical_choice
-from cj_pipeline.lib.core.workbook import open_table_file
-from cj_pipeline.lib.returns.template import ASSESSMENTS, EVIDENCE_STATUSES, LOCAL_OUTCOME_TYPES
-from cj_pipeline.lib.core.years import normalise_year
 from cj_pipeline.settings import Settings, get_settings
 
 ACCEPTED = "accepted"
@@ -68,8 +68,7 @@ def _folder_issue(expected_area: str, area_code: str | None, cell: Cell) -> list
             ERROR,
             "wrong_area_folder",
             f"The Cover says '{cell.text}' ({area_code}) but the file was put in the folder for {expected_area}.",
-            f"Put the return in the folder of the area it is for (raw/uploads/{area_code}/), "
-            "or correct the Cover.",
+            f"Put the return in the folder of the area it is for (raw/uploads/{area_code}/), or correct the Cover.",
             sheet=COVER,
             cell=cell.ref,
             value=cell.text,
@@ -77,7 +76,9 @@ def _folder_issue(expected_area: str, area_code: str | None, cell: Cell) -> list
     ]
 
 
-def validate_bytes(data: bytes, file_name: str, settings: Settings, expected_area: str | None = None) -> ReturnValidation:
+def validate_bytes(
+    data: bytes, file_name: str, settings: Settings, expected_area: str | None = None
+) -> ReturnValidation:
     """Check one return given its bytes; never raises for a bad file."""
     opened = open_table_file(data, file_name, settings)
     if not opened.ok:
@@ -107,9 +108,15 @@ def validate_file(path: str | Path, settings: Settings | None = None) -> dict:
         data = b""
         result = ReturnValidation(
             REJECTED,
-            [Issue(ERROR, "unreadable_file", f"The file could not be read ({exc.strerror or type(exc).__name__}).",
-                   "Check the path and that the file is not open elsewhere, then try again.")],
-        )  # fmt: skip
+            [
+                Issue(
+                    ERROR,
+                    "unreadable_file",
+                    f"The file could not be read ({exc.strerror or type(exc).__name__}).",
+                    "Check the path and that the file is not open elsewhere, then try again.",
+                )
+            ],
+        )
     else:
         result = validate_bytes(data, path.name, settings)
     return {
@@ -135,18 +142,20 @@ def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
     assert parsed is not None and result.accepted, "rows come only from accepted returns"
     keys = {"area_code": area, "financial_year": year}
     cover_cell = parsed.cover_cell(AREA_LABEL)
-    cover = [{
-        **keys,
-        "area_text": cover_cell.text,
-        "year_text": parsed.cover_cell(YEAR_LABEL).text,
-        "completed_by": parsed.cover_cell("Completed by").text or None,
-        "email": parsed.cover_cell("Email").text or None,
-        "date_completed": parsed.cover_cell("Date completed").text or None,
-        "template_version": parsed.cover_cell("Template version").text or None,
-        "file_format": parsed.file_format,
-        "sheet": cover_cell.sheet,
-        "cell": cover_cell.ref,
-    }]  # fmt: skip
+    cover = [
+        {
+            **keys,
+            "area_text": cover_cell.text,
+            "year_text": parsed.cover_cell(YEAR_LABEL).text,
+            "completed_by": parsed.cover_cell("Completed by").text or None,
+            "email": parsed.cover_cell("Email").text or None,
+            "date_completed": parsed.cover_cell("Date completed").text or None,
+            "template_version": parsed.cover_cell("Template version").text or None,
+            "file_format": parsed.file_format,
+            "sheet": cover_cell.sheet,
+            "cell": cover_cell.ref,
+        }
+    ]
     evidence = [
         {
             **keys,
@@ -162,16 +171,22 @@ def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
     measures = []
     for r in parsed.sections[MEASURES].records:
         num, den = _number(r["Numerator"]), _number(r["Denominator"])
-        measures.append({
-            **keys,
-            "measure_id": r["Measure ID"].text.upper(),
-            "numerator": num.value, "numerator_marker": num.marker, "numerator_text": r["Numerator"].text or None,
-            "denominator": den.value, "denominator_marker": den.marker,
-            "denominator_text": r["Denominator"].text or None,
-            "note": r["Note"].text or None,
-            "sheet": r["Numerator"].sheet, "numerator_cell": r["Numerator"].ref,
-            "denominator_cell": r["Denominator"].ref,
-        })  # fmt: skip
+        measures.append(
+            {
+                **keys,
+                "measure_id": r["Measure ID"].text.upper(),
+                "numerator": num.value,
+                "numerator_marker": num.marker,
+                "numerator_text": r["Numerator"].text or None,
+                "denominator": den.value,
+                "denominator_marker": den.marker,
+                "denominator_text": r["Denominator"].text or None,
+                "note": r["Note"].text or None,
+                "sheet": r["Numerator"].sheet,
+                "numerator_cell": r["Numerator"].ref,
+                "denominator_cell": r["Denominator"].ref,
+            }
+        )
     assessments = [
         {
             **keys,
@@ -187,15 +202,22 @@ def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
     local = []
     for row_number, r in enumerate(parsed.sections[LOCAL_OUTCOMES].records, start=1):
         value = _number(r["Value"])
-        local.append({
-            **keys,
-            "row_number": row_number,
-            "local_outcome": r["Local outcome"].text or None, "metric": r["Metric"].text or None,
-            "outcome_type": canonical_choice(r["Type"], LOCAL_OUTCOME_TYPES),
-            "value": value.value, "value_marker": value.marker, "value_text": r["Value"].text or None,
-            "unit": r["Unit"].text or None, "commentary": r["Commentary"].text or None,
-            "sheet": r["Type"].sheet, "cell": r["Type"].ref,
-        })  # fmt: skip
+        local.append(
+            {
+                **keys,
+                "row_number": row_number,
+                "local_outcome": r["Local outcome"].text or None,
+                "metric": r["Metric"].text or None,
+                "outcome_type": canonical_choice(r["Type"], LOCAL_OUTCOME_TYPES),
+                "value": value.value,
+                "value_marker": value.marker,
+                "value_text": r["Value"].text or None,
+                "unit": r["Unit"].text or None,
+                "commentary": r["Commentary"].text or None,
+                "sheet": r["Type"].sheet,
+                "cell": r["Type"].ref,
+            }
+        )
     return {
         "return_cover": cover,
         "return_evidence": evidence,

@@ -7,9 +7,10 @@ After every successful dbt build the pipeline records, next to the warehouse
   seen (the raw tables are append-only, so later rows are not in the models yet).
 The record moves on only when dbt succeeds: after a failed or killed build the next run
 rebuilds what that run had ingested (and everything if the project had changed).
-`plan_build` turns the record and what is waiting into a plan: a full build, or a refresh
-of the kinds of file that are new. Plain functions: the Dagster jobs are chosen in
-defs/warehouse/assets.py.
+`plan_build` turns the record and what is waiting into a plan naming the Dagster job to
+run: the full build, the refresh after the kinds of file that are new, or intake alone.
+The CLI runner, the sensors and the schedule all ask it; `defs/jobs.py` defines the jobs
+under the names given here.
 """
 
 from __future__ import annotations
@@ -22,10 +23,21 @@ from pathlib import Path
 
 import duckdb
 
-from cj_pipeline.lib.intake.batch import PARTNER, RETURN
+from cj_pipeline.lib.core.db import connect
+from cj_pipeline.lib.core.kinds import FILE_KINDS, PARTNER, RETURN
+from cj_pipeline.lib.intake.stable_files import WarehouseUnavailable, new_arrivals, recorded_file_events, waiting_files
 from cj_pipeline.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 
-FILE_KINDS = (RETURN, PARTNER)
+# The jobs a plan can name (defined in defs/jobs.py). `build_warehouse` builds everything;
+# a refresh ingests and rebuilds only what depends on the raw tables its kinds write;
+# `intake_files` ingests and runs no dbt.
+BUILD_JOB_NAME = "build_warehouse"
+REFRESH_JOB_NAMES = {
+    frozenset({RETURN}): "refresh_after_returns",
+    frozenset({PARTNER}): "refresh_after_partners",
+    frozenset({RETURN, PARTNER}): "refresh_after_intake",
+}
+INTAKE_JOB_NAME = "intake_files"
 
 STATE_FILE = "dbt_build_state.json"
 # What decides the relations dbt builds: the project's own files and the seeds.
@@ -79,7 +91,7 @@ def raw_positions(warehouse_path: Path) -> dict[str, int]:
     Raises duckdb.IOException while a run holds the warehouse for writing."""
     if not warehouse_path.exists():
         return {}
-    with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+    with connect(warehouse_path, read_only=True) as connection:
         exists = connection.execute(
             "select 1 from information_schema.tables where table_schema = 'raw' and table_name = 'submissions'"
         ).fetchall()
@@ -91,32 +103,55 @@ def raw_positions(warehouse_path: Path) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class BuildPlan:
-    full: bool  # build everything (else refresh `kinds`; no kinds means intake only)
+    job_name: str
     reason: str
-    kinds: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()  # the kinds of file a refresh rebuilds after
+
+    @property
+    def full(self) -> bool:
+        return self.job_name == BUILD_JOB_NAME
 
 
-def plan_build(settings: Settings, waiting_kinds: Iterable[str], full: bool = False) -> BuildPlan:
-    """What to build now: everything when the warehouse's relations cannot be trusted (no
-    record of a successful full dbt build, or the dbt project or seeds changed since),
-    otherwise a refresh for the kinds of file waiting or ingested but not yet built (none:
-    intake only)."""
+def refresh_job_name(kinds: Iterable[str]) -> str:
+    """The job that refreshes the warehouse after these kinds of file (intake only if none)."""
+    kinds = frozenset(kinds)
+    return REFRESH_JOB_NAMES[kinds] if kinds else INTAKE_JOB_NAME
+
+
+def waiting_kinds(settings: Settings) -> set[str]:
+    """Kinds of file waiting in raw/ that intake has not processed yet (every waiting file
+    counts while a run holds the warehouse)."""
+    listing = waiting_files(settings.uploads_dir, settings.partners_dir, settings.data_dir)
+    try:
+        listing = new_arrivals(listing, recorded_file_events(settings.warehouse_path))
+    except WarehouseUnavailable:
+        pass
+    uploads = settings.uploads_dir.relative_to(settings.data_dir).as_posix() + "/"
+    return {RETURN if path.startswith(uploads) else PARTNER for path in listing}
+
+
+def plan_build(settings: Settings, waiting: Iterable[str] | None = None, full: bool = False) -> BuildPlan:
+    """The job to run now, and why: the full build when the warehouse's relations cannot be
+    trusted (no record of a successful full dbt build, or the dbt project or seeds changed
+    since) or when `full`; otherwise the refresh for the kinds of file `waiting` (None: look
+    in raw/ now) or ingested but not yet built; otherwise intake alone."""
     if full:
-        return BuildPlan(True, "a full build was asked for")
+        return BuildPlan(BUILD_JOB_NAME, "a full build was asked for")
     state = read_build_state(settings)
     if not settings.warehouse_path.exists() or state is None or state.fingerprint is None:
-        return BuildPlan(True, "no record of a complete dbt build of this warehouse")
+        return BuildPlan(BUILD_JOB_NAME, "no record of a complete dbt build of this warehouse")
     if state.fingerprint != dbt_project_fingerprint():
-        return BuildPlan(True, "the dbt project or seeds changed since the last full build")
+        return BuildPlan(BUILD_JOB_NAME, "the dbt project or seeds changed since the last full build")
+    waiting = set(waiting_kinds(settings) if waiting is None else waiting)
     try:
         positions, busy = raw_positions(settings.warehouse_path), ""
     except duckdb.IOException:  # a run holds the file: it builds what it ingested itself
         positions, busy = {}, " (warehouse busy: ingested-but-unbuilt rows not checked)"
     unbuilt = {kind for kind, seq in positions.items() if kind in FILE_KINDS and seq > state.built_through.get(kind, 0)}
-    kinds = frozenset(unbuilt | set(waiting_kinds))
+    kinds = frozenset(unbuilt | waiting)
     if not kinds:
-        return BuildPlan(False, "nothing new: no file waiting and every submission is built" + busy)
-    parts = [f"{', '.join(sorted(set(waiting_kinds)))} file(s) waiting"] if waiting_kinds else []
+        return BuildPlan(INTAKE_JOB_NAME, "nothing new: no file waiting and every submission is built" + busy)
+    parts = [f"{', '.join(sorted(waiting))} file(s) waiting"] if waiting else []
     if unbuilt:
         parts.append(f"{', '.join(sorted(unbuilt))} submission(s) ingested but not built yet")
-    return BuildPlan(False, "; ".join(parts) + busy, kinds)
+    return BuildPlan(refresh_job_name(kinds), "; ".join(parts) + busy, kinds)

@@ -6,12 +6,12 @@ value is current (supersession) is decided in dbt staging from arrival order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Sequence
 
 import duckdb
 import pyarrow as pa
+
+from cj_pipeline.lib.returns.layout import RETURN_RAW_TABLES
 
 # Table name -> column definitions. New raw tables are added here and nowhere else.
 RAW_TABLES: dict[str, str] = {
@@ -67,76 +67,7 @@ RAW_TABLES: dict[str, str] = {
         cell VARCHAR NOT NULL,
         raw_value VARCHAR
     """,
-    # Local area returns (return-spec section 2), accepted returns only; every row
-    # keeps the sheet and cell it was read from.
-    "return_cover": """
-        submission_id VARCHAR NOT NULL,
-        area_code VARCHAR NOT NULL,
-        financial_year VARCHAR NOT NULL,
-        area_text VARCHAR,
-        year_text VARCHAR,
-        completed_by VARCHAR,
-        email VARCHAR,
-        date_completed VARCHAR,
-        template_version VARCHAR,
-        file_format VARCHAR NOT NULL,
-        sheet VARCHAR NOT NULL,
-        cell VARCHAR
-    """,
-    "return_evidence": """
-        submission_id VARCHAR NOT NULL,
-        area_code VARCHAR NOT NULL,
-        financial_year VARCHAR NOT NULL,
-        evidence_id VARCHAR NOT NULL,
-        outcome_id VARCHAR,
-        status VARCHAR,
-        commentary VARCHAR,
-        sheet VARCHAR NOT NULL,
-        cell VARCHAR
-    """,
-    "return_measures": """
-        submission_id VARCHAR NOT NULL,
-        area_code VARCHAR NOT NULL,
-        financial_year VARCHAR NOT NULL,
-        measure_id VARCHAR NOT NULL,
-        numerator DOUBLE,
-        numerator_marker VARCHAR,
-        numerator_text VARCHAR,
-        denominator DOUBLE,
-        denominator_marker VARCHAR,
-        denominator_text VARCHAR,
-        note VARCHAR,
-        sheet VARCHAR NOT NULL,
-        numerator_cell VARCHAR,
-        denominator_cell VARCHAR
-    """,
-    "return_assessments": """
-        submission_id VARCHAR NOT NULL,
-        area_code VARCHAR NOT NULL,
-        financial_year VARCHAR NOT NULL,
-        outcome_id VARCHAR NOT NULL,
-        assessment VARCHAR,
-        actions_taken VARCHAR,
-        progress VARCHAR,
-        sheet VARCHAR NOT NULL,
-        cell VARCHAR
-    """,
-    "return_local_outcomes": """
-        submission_id VARCHAR NOT NULL,
-        area_code VARCHAR NOT NULL,
-        financial_year VARCHAR NOT NULL,
-        row_number INTEGER NOT NULL,
-        local_outcome VARCHAR,
-        metric VARCHAR,
-        outcome_type VARCHAR,
-        value DOUBLE,
-        value_marker VARCHAR,
-        value_text VARCHAR,
-        unit VARCHAR,
-        commentary VARCHAR,
-        sheet VARCHAR NOT NULL,
-        cell VARCHAR
-    """,
+    **RETURN_RAW_TABLES,
     # What an accepted submission changed against the version it replaces (lib/changes.py):
     # a corrected return cell by cell, a partner file's revised values.
     "change_reports": """
@@ -164,17 +95,6 @@ RAW_TABLES: dict[str, str] = {
         outcome VARCHAR NOT NULL
     """,
 }
-
-
-@contextmanager
-def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection that is always closed: dbt needs the file lock next."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path), read_only=read_only)
-    try:
-        yield connection
-    finally:
-        connection.close()
 
 
 def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:

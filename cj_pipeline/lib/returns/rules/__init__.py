@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from cj_pipeline.lib.returns.rules.structure import (
-    hidden_sheet,
-    required_columns,
-    required_sheets,
+from cj_pipeline.lib.returns.rules.assessment import (
+    assessment_actions,
+    assessment_outcomes,
+    assessment_progress,
+    assessment_value,
 )
 from cj_pipeline.lib.returns.rules.cover import (
     cover_area,
@@ -31,6 +32,9 @@ from cj_pipeline.lib.returns.rules.evidence import (
     evidence_status,
     evidence_status_blank,
 )
+from cj_pipeline.lib.returns.rules.local_outcomes import (
+    local_outcome_type,
+)
 from cj_pipeline.lib.returns.rules.measures import (
     measure_ids,
     measure_legacy_marker,
@@ -38,14 +42,10 @@ from cj_pipeline.lib.returns.rules.measures import (
     measure_numerator_le_denominator,
     measure_numeric,
 )
-from cj_pipeline.lib.returns.rules.assessment import (
-    assessment_actions,
-    assessment_outcomes,
-    assessment_progress,
-    assessment_value,
-)
-from cj_pipeline.lib.returns.rules.local_outcomes import (
-    local_outcome_type,
+from cj_pipeline.lib.returns.rules.structure import (
+    hidden_sheet,
+    required_columns,
+    required_sheets,
 )
 
 STAGES = ("structure", "content")

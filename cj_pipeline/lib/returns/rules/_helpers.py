@@ -7,8 +7,8 @@ from functools import cache
 
 from cj_pipeline.lib.core.cells import NumericCell, parse_numeric
 from cj_pipeline.lib.core.problems import CellProblem, Issue
-from cj_pipeline.lib.returns.reader import Cell, ReturnFile, Section
 from cj_pipeline.lib.core.workbook import header_key
+from cj_pipeline.lib.returns.reader import Cell, ReturnFile, Section
 
 
 def issue(severity: str, code: str, cell: Cell | None, message: str, guidance: str, sheet: str | None = None) -> Issue:
@@ -85,7 +85,13 @@ def each_id_once(
     for expected_id in expected:
         if counts[expected_id] == 0:
             issues.append(
-                issue(severity, missing_code, None, missing_text.format(id=expected_id),
-                      guidance + " Put back the missing row.", sheet=section.sheet)
-            )  # fmt: skip
+                issue(
+                    severity,
+                    missing_code,
+                    None,
+                    missing_text.format(id=expected_id),
+                    guidance + " Put back the missing row.",
+                    sheet=section.sheet,
+                )
+            )
     return issues

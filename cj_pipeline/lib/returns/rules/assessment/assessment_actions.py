@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
-from cj_pipeline.lib.returns.reader import ASSESSMENT, ReturnFile
+from cj_pipeline.lib.returns.layout import ASSESSMENT
+from cj_pipeline.lib.returns.reader import ReturnFile
 from cj_pipeline.lib.returns.rules._helpers import issue, readable_records
 
 CODE = "actions_missing"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
-from cj_pipeline.lib.returns.reader import ASSESSMENT, ReturnFile
+from cj_pipeline.lib.returns.layout import ASSESSMENT, NATIONAL_OUTCOME_IDS
+from cj_pipeline.lib.returns.reader import ReturnFile
 from cj_pipeline.lib.returns.rules._helpers import each_id_once
-from cj_pipeline.lib.returns.template import NATIONAL_OUTCOME_IDS
 
 CODE = "outcome_row_missing"
 CODES = ("outcome_row_missing", "outcome_row_duplicated", "unknown_outcome_id")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
-from cj_pipeline.lib.returns.reader import ASSESSMENT, ReturnFile
+from cj_pipeline.lib.returns.layout import ASSESSMENT, ASSESSMENTS
+from cj_pipeline.lib.returns.reader import ReturnFile
 from cj_pipeline.lib.returns.rules._helpers import canonical_choice, issue, readable_records
-from cj_pipeline.lib.returns.template import ASSESSMENTS
 
 CODE = "progress_missing"
 SEVERITY = ERROR

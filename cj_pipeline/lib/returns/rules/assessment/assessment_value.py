@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
-from cj_pipeline.lib.returns.reader import ASSESSMENT, ReturnFile
+from cj_pipeline.lib.returns.layout import ASSESSMENT, ASSESSMENTS
+from cj_pipeline.lib.returns.reader import ReturnFile
 from cj_pipeline.lib.returns.rules._helpers import canonical_choice, issue, readable_records
-from cj_pipeline.lib.returns.template import ASSESSMENTS
 
 CODE = "invalid_assessment"
 SEVERITY = ERROR
@@ -27,6 +27,8 @@ def check(ret: ReturnFile) -> list[Issue]:
                 else f"No Assessment is given for {outcome}."
             )
             issues.append(
-                issue(SEVERITY, CODE, cell, message, "Choose one of: " + ", ".join(ASSESSMENTS) + " (use the dropdown).")
+                issue(
+                    SEVERITY, CODE, cell, message, "Choose one of: " + ", ".join(ASSESSMENTS) + " (use the dropdown)."
+                )
             )
     return issues

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from cj_pipeline.lib.core.areas import normalise_area
 from cj_pipeline.lib.core.problems import ERROR, CellProblem, Issue
-from cj_pipeline.lib.returns.reader import AREA_LABEL, ReturnFile
-from cj_pipeline.lib.returns.rules._helpers import issue
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
+from cj_pipeline.lib.returns.layout import AREA_LABEL
+from cj_pipeline.lib.returns.reader import ReturnFile
+from cj_pipeline.lib.returns.rules._helpers import issue
 
 CODE = "unknown_area"
 CODES = ("unknown_area", "missing_area")

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from cj_pipeline.lib.core.areas import normalise_area
 from cj_pipeline.lib.core.problems import WARNING, CellProblem, Issue
-from cj_pipeline.lib.returns.reader import AREA_LABEL, YEAR_LABEL, ReturnFile
-from cj_pipeline.lib.returns.rules._helpers import issue
 from cj_pipeline.lib.core.seeds import read_seed
 from cj_pipeline.lib.core.years import normalise_year
+from cj_pipeline.lib.returns.layout import AREA_LABEL, YEAR_LABEL
+from cj_pipeline.lib.returns.reader import ReturnFile
+from cj_pipeline.lib.returns.rules._helpers import issue
 
 CODE = "file_name_mismatch"
 SEVERITY = WARNING

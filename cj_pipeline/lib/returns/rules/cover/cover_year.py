@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from cj_pipeline.lib.core.problems import ERROR, CellProblem, Issue
-from cj_pipeline.lib.returns.reader import YEAR_LABEL, ReturnFile
-from cj_pipeline.lib.returns.rules._helpers import issue
 from cj_pipeline.lib.core.years import normalise_year
+from cj_pipeline.lib.returns.layout import YEAR_LABEL
+from cj_pipeline.lib.returns.reader import ReturnFile
+from cj_pipeline.lib.returns.rules._helpers import issue
 
 CODE = "impossible_year"
 CODES = ("impossible_year", "invalid_year")

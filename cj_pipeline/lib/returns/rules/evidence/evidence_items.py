@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import cache
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
-from cj_pipeline.lib.returns.reader import EVIDENCE, ReturnFile
-from cj_pipeline.lib.returns.rules._helpers import each_id_once
 from cj_pipeline.lib.core.seeds import evidence_catalogue
+from cj_pipeline.lib.returns.layout import EVIDENCE
+from cj_pipeline.lib.returns.reader import ReturnFile
+from cj_pipeline.lib.returns.rules._helpers import each_id_once
 
 CODE = "evidence_item_missing"
 CODES = ("evidence_item_missing", "evidence_item_duplicated", "evidence_item_unknown")

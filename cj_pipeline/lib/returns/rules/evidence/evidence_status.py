@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
-from cj_pipeline.lib.returns.reader import EVIDENCE, ReturnFile
+from cj_pipeline.lib.returns.layout import EVIDENCE, EVIDENCE_STATUSES
+from cj_pipeline.lib.returns.reader import ReturnFile
 from cj_pipeline.lib.returns.rules._helpers import canonical_choice, issue, readable_records
-from cj_pipeline.lib.returns.template import EVIDENCE_STATUSES
 
 CODE = "invalid_evidence_status"
 SEVERITY = ERROR

@@ -7,7 +7,8 @@ to show what is still missing; 'Not known' is the way to say it explicitly.
 from __future__ import annotations
 
 from cj_pipeline.lib.core.problems import WARNING, Issue
-from cj_pipeline.lib.returns.reader import EVIDENCE, ReturnFile
+from cj_pipeline.lib.returns.layout import EVIDENCE
+from cj_pipeline.lib.returns.reader import ReturnFile
 from cj_pipeline.lib.returns.rules._helpers import issue, readable_records
 
 CODE = "evidence_status_blank"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
-from cj_pipeline.lib.returns.reader import LOCAL_OUTCOMES, ReturnFile
+from cj_pipeline.lib.returns.layout import LOCAL_OUTCOME_TYPES, LOCAL_OUTCOMES
+from cj_pipeline.lib.returns.reader import ReturnFile
 from cj_pipeline.lib.returns.rules._helpers import canonical_choice, issue, readable_records
-from cj_pipeline.lib.returns.template import LOCAL_OUTCOME_TYPES
 
 CODE = "invalid_local_outcome_type"
 SEVERITY = ERROR

@@ -6,9 +6,10 @@ from collections import Counter
 from functools import cache
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
-from cj_pipeline.lib.returns.reader import MEASURES, ReturnFile
-from cj_pipeline.lib.returns.rules._helpers import issue, readable_records
 from cj_pipeline.lib.core.seeds import local_measure_catalogue
+from cj_pipeline.lib.returns.layout import MEASURES
+from cj_pipeline.lib.returns.reader import ReturnFile
+from cj_pipeline.lib.returns.rules._helpers import issue, readable_records
 
 CODE = "unknown_measure_id"
 CODES = ("unknown_measure_id", "duplicate_measure_id")
@@ -33,12 +34,19 @@ def check(ret: ReturnFile) -> list[Issue]:
         cell = record["Measure ID"]
         key = cell.text.upper()
         if key not in expected:
-            message = f"'{cell.text}' is not a Measure ID in the catalogue." if key else "A row has values but no Measure ID."
+            message = (
+                f"'{cell.text}' is not a Measure ID in the catalogue." if key else "A row has values but no Measure ID."
+            )
             issues.append(issue(SEVERITY, CODE, cell, message, _GUIDANCE))
         elif counts[key] > 1 and key not in reported:
             reported.add(key)
             issues.append(
-                issue(SEVERITY, "duplicate_measure_id", cell,
-                      f"Measure ID '{cell.text}' appears {counts[key]} times; give it once.", _GUIDANCE)
-            )  # fmt: skip
+                issue(
+                    SEVERITY,
+                    "duplicate_measure_id",
+                    cell,
+                    f"Measure ID '{cell.text}' appears {counts[key]} times; give it once.",
+                    _GUIDANCE,
+                )
+            )
     return issues

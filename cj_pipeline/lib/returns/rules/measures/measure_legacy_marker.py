@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from cj_pipeline.lib.core.cells import LEGACY_MARKERS
 from cj_pipeline.lib.core.problems import WARNING, Issue
-from cj_pipeline.lib.returns.reader import MEASURES, ReturnFile
+from cj_pipeline.lib.returns.layout import MEASURES
+from cj_pipeline.lib.returns.reader import ReturnFile
 from cj_pipeline.lib.returns.rules._helpers import issue, readable_records
 
 CODE = "legacy_marker"
@@ -24,8 +25,12 @@ def check(ret: ReturnFile) -> list[Issue]:
             marker = LEGACY_MARKERS.get(cell.text.lower()) if isinstance(cell.value, str) else None
             if marker:
                 issues.append(
-                    issue(SEVERITY, CODE, cell,
-                          f"{column} of {record['Measure ID'].text}: '{cell.text}' is an old symbol, read as {marker}.",
-                          f"Use {marker} instead next time: [c] confidential, [x] not available, [z] not applicable.")
-                )  # fmt: skip
+                    issue(
+                        SEVERITY,
+                        CODE,
+                        cell,
+                        f"{column} of {record['Measure ID'].text}: '{cell.text}' is an old symbol, read as {marker}.",
+                        f"Use {marker} instead next time: [c] confidential, [x] not available, [z] not applicable.",
+                    )
+                )
     return issues

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
-from cj_pipeline.lib.returns.reader import MEASURES, ReturnFile
+from cj_pipeline.lib.returns.layout import MEASURES
+from cj_pipeline.lib.returns.reader import ReturnFile
 from cj_pipeline.lib.returns.rules._helpers import issue, numeric, readable_records
 
 CODE = "negative_count"
@@ -20,8 +21,12 @@ def check(ret: ReturnFile) -> list[Issue]:
             parsed = numeric(cell)
             if getattr(parsed, "value", None) is not None and parsed.value < 0:
                 issues.append(
-                    issue(SEVERITY, CODE, cell,
-                          f"{column} of {record['Measure ID'].text}: '{cell.text}' is negative; a count cannot be below zero.",
-                          "Enter the number of people (0 or more).")
-                )  # fmt: skip
+                    issue(
+                        SEVERITY,
+                        CODE,
+                        cell,
+                        f"{column} of {record['Measure ID'].text}: '{cell.text}' is negative; a count cannot be below zero.",
+                        "Enter the number of people (0 or more).",
+                    )
+                )
     return issues

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from cj_pipeline.lib.core.cells import NumericCell
 from cj_pipeline.lib.core.problems import ERROR, Issue
-from cj_pipeline.lib.returns.reader import MEASURES, ReturnFile
+from cj_pipeline.lib.returns.layout import MEASURES
+from cj_pipeline.lib.returns.reader import ReturnFile
 from cj_pipeline.lib.returns.rules._helpers import issue, numeric, readable_records
 
 CODE = "numerator_exceeds_denominator"

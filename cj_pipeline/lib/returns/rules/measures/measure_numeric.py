@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from cj_pipeline.lib.core.problems import ERROR, CellProblem, Issue
-from cj_pipeline.lib.returns.reader import MEASURES, ReturnFile
+from cj_pipeline.lib.returns.layout import MEASURES
+from cj_pipeline.lib.returns.reader import ReturnFile
 from cj_pipeline.lib.returns.rules._helpers import issue, numeric, readable_records
 
 CODE = "not_a_number"
@@ -27,8 +28,12 @@ def check(ret: ReturnFile) -> list[Issue]:
                 issues.append(issue(SEVERITY, parsed.code, cell, f"{label}: {parsed.message}", parsed.guidance))
             elif parsed.value is not None and parsed.value != int(parsed.value):
                 issues.append(
-                    issue(SEVERITY, "fractional_count", cell,
-                          f"{label}: '{cell.text}' is not a whole number; a count must be whole.",
-                          "Enter a whole number of people or admissions.")
-                )  # fmt: skip
+                    issue(
+                        SEVERITY,
+                        "fractional_count",
+                        cell,
+                        f"{label}: '{cell.text}' is not a whole number; a count must be whole.",
+                        "Enter a whole number of people or admissions.",
+                    )
+                )
     return issues

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
-from cj_pipeline.lib.returns.reader import CSV_COLUMNS, SECTION_COLUMNS, ReturnFile
+from cj_pipeline.lib.returns.layout import CSV_COLUMNS, SECTION_COLUMNS
+from cj_pipeline.lib.returns.reader import ReturnFile
 
 CODE = "missing_columns"
 SEVERITY = ERROR

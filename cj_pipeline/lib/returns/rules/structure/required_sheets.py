@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
-from cj_pipeline.lib.returns.reader import REQUIRED_SHEETS, ReturnFile
+from cj_pipeline.lib.returns.layout import REQUIRED_SHEETS
+from cj_pipeline.lib.returns.reader import ReturnFile
 
 CODE = "missing_sheet"
 SEVERITY = ERROR
