@@ -30,7 +30,8 @@ import openpyxl
 
 from cj_pipeline.lib.demo import sample_data
 from cj_pipeline.lib.demo.sample_data import DEFAULT_YEARS, generate_sample_data
-from cj_pipeline.lib.intake.batch import discover_partner_files, discover_upload_files, ingest_pending
+from cj_pipeline.lib.intake.discovery import discover_partner_files, discover_upload_files
+from cj_pipeline.lib.intake.run import ingest_pending
 from cj_pipeline.lib.intake.stable_files import StableState, list_candidate_files, track_stable_files
 from cj_pipeline.lib.returns.validate import validate_file
 from cj_pipeline.settings import get_settings

@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 from cj_pipeline.lib.intake import archive
-from cj_pipeline.lib.intake.batch import discover_upload_files, ingest_pending
+from cj_pipeline.lib.intake.discovery import discover_upload_files
+from cj_pipeline.lib.intake.run import ingest_pending
 from cj_pipeline.lib.intake.stable_files import StableState, list_candidate_files, track_stable_files
 from cj_pipeline.lib.returns.validate import validate_file
 from cj_pipeline.settings import get_settings

@@ -30,7 +30,8 @@ from cj_pipeline.settings import get_settings
 pytestmark = pytest.mark.slow
 
 INTAKE = (
-    "import sys; from cj_pipeline.lib.intake.batch import discover_upload_files, ingest_pending; "
+    "import sys; from cj_pipeline.lib.intake.discovery import discover_upload_files; "
+    "from cj_pipeline.lib.intake.run import ingest_pending; "
     "from cj_pipeline.settings import get_settings; s = get_settings(sys.argv[1]); "
     "ingest_pending(s, discover_upload_files(s))"
 )

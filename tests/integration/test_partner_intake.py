@@ -20,7 +20,8 @@ import pytest
 
 from cj_pipeline.lib.core.seeds import local_authorities
 from cj_pipeline.lib.intake import archive
-from cj_pipeline.lib.intake.batch import discover_partner_files, ingest_pending
+from cj_pipeline.lib.intake.discovery import discover_partner_files
+from cj_pipeline.lib.intake.run import ingest_pending
 from cj_pipeline.settings import DBT_PROJECT_DIR, get_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "partners"

@@ -6,7 +6,8 @@ from pathlib import Path
 import duckdb
 
 from cj_pipeline.lib.core.kinds import RETURN
-from cj_pipeline.lib.intake.batch import discover_upload_files, ingest_pending
+from cj_pipeline.lib.intake.discovery import discover_upload_files
+from cj_pipeline.lib.intake.run import ingest_pending
 from cj_pipeline.settings import get_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -14,7 +14,8 @@ from cj_pipeline.defs.keys import raw
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.kinds import FILE_KINDS, PARTNER, RETURN
-from cj_pipeline.lib.intake.batch import discover_partner_files, discover_upload_files, ingest_pending
+from cj_pipeline.lib.intake.discovery import discover_partner_files, discover_upload_files
+from cj_pipeline.lib.intake.run import ingest_pending
 from cj_pipeline.lib.warehouse.schema import RAW_TABLES
 
 # Raw tables written by publication, not intake: intake must not claim to materialise them.
