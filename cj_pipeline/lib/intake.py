@@ -27,7 +27,7 @@ import duckdb
 
 from cj_pipeline.lib import archive, changes, receipts
 from cj_pipeline.lib.areas import normalise_area
-from cj_pipeline.lib.partners import parse_partner_file
+from cj_pipeline.lib.partners.parse import parse_partner_file
 from cj_pipeline.lib.problems import ERROR, WARNING, CellProblem, Issue
 from cj_pipeline.lib.seeds import SCOTLAND_CODE
 from cj_pipeline.lib.tables import open_table_file

@@ -36,7 +36,7 @@ def test_marts_exist_and_hang_off_intake_through_staging():
 
 
 def test_every_partner_source_has_a_staging_asset():
-    from cj_pipeline.lib.partners import known_sources
+    from cj_pipeline.lib.partners.parse import known_sources
 
     keys = set(_graph().get_all_asset_keys())
     for source in known_sources():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cj_pipeline.lib.partners import parse_partner_file
+from cj_pipeline.lib.partners.parse import parse_partner_file
 from cj_pipeline.lib.tables import OpenedFile, Sheet, open_table_file
 from cj_pipeline.settings import get_settings
 
