@@ -458,7 +458,7 @@ def test_preview_rows_and_issues():
     assert rows[0] == {"recipe": "test_recipe", "area_code": SCOTLAND_CODE, "financial_year": "2022-23",
                        "measure": "recorded_crimes", "value": 300.0, "marker": None, "sheet": "Table_1",
                        "cell": "D4", "raw_value": "300.0"}  # fmt: skip
-    assert preview_issues(run(crime_book(), CRIME_RECIPE.replace("Table_1", "Table_9"))) [0]["code"] == "sheet_not_found"
+    assert preview_issues(run(crime_book(), CRIME_RECIPE.replace("Table_1", "Table_9")))[0]["code"] == "sheet_not_found"
 
 
 # -- a recipe that no longer matches its table, or a table that is wrong -----------
@@ -530,7 +530,6 @@ def test_non_area_rows_not_named_in_skip_are_errors():
 
 
 def test_row_not_found_lists_the_rows():
-    text = CRIME_RECIPE  # unused; a row-chosen recipe below
     rows = [["Main penalty", "2022-23"], ["Custodial sentences", 5]]
     text = """
         files = ["*.xlsx"]
