@@ -66,7 +66,7 @@ def _refuse(code: str, message: str, guidance: str) -> OpenedFile:
     return OpenedFile(issues=[Issue(ERROR, code, message, guidance)])
 
 
-def _clean(value: object) -> object:
+def clean_cell(value: object) -> object:
     """Empty strings are empty cells."""
     if isinstance(value, str):
         return value if value.strip() else None
@@ -305,9 +305,9 @@ def _stream_members(
                 if bad := _bad_formula_cell(text, sheet):
                     return bad
                 if max(max_row, rows) > settings.max_rows:
-                    return _too_many_rows(sheet, max(max_row, rows), settings, where or None)
+                    return too_many_rows(sheet, max(max_row, rows), settings, where or None)
                 if max(max_row * max_col, cells) > settings.max_cells:
-                    return _too_many_cells(sheet, max_row, max_col, settings)
+                    return too_many_cells(sheet, max_row, max_col, settings)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError):
             return _refuse(
                 "corrupt_workbook",
@@ -357,7 +357,7 @@ def _bad_formula_cell(text: bytes, sheet: str) -> OpenedFile | None:
     return None
 
 
-def _too_many_rows(sheet: str, rows: int, settings: Settings, cell: str | None = None) -> OpenedFile:
+def too_many_rows(sheet: str, rows: int, settings: Settings, cell: str | None = None) -> OpenedFile:
     return OpenedFile(
         issues=[
             Issue(
@@ -373,7 +373,7 @@ def _too_many_rows(sheet: str, rows: int, settings: Settings, cell: str | None =
     )
 
 
-def _too_many_cells(sheet: str, rows: int, columns: int, settings: Settings) -> OpenedFile:
+def too_many_cells(sheet: str, rows: int, columns: int, settings: Settings) -> OpenedFile:
     return OpenedFile(
         issues=[
             Issue(
@@ -389,7 +389,7 @@ def _too_many_cells(sheet: str, rows: int, columns: int, settings: Settings) -> 
     )
 
 
-def _long_text(sheet: str, rows: list[list[object]]) -> OpenedFile | None:
+def long_text_refusal(sheet: str, rows: list[list[object]]) -> OpenedFile | None:
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
@@ -447,11 +447,11 @@ def _read_xlsx(data: bytes, settings: Settings) -> OpenedFile:
         for meta in metadata:
             sheet = workbook.get_sheet_by_name(meta.name)
             if sheet.height > settings.max_rows:
-                return _too_many_rows(meta.name, sheet.height, settings)
+                return too_many_rows(meta.name, sheet.height, settings)
             if sheet.height * sheet.width > settings.max_cells:
-                return _too_many_cells(meta.name, sheet.height, sheet.width, settings)
-            rows = [[_clean(cell) for cell in row] for row in sheet.to_python(skip_empty_area=False)]
-            if too_long := _long_text(meta.name, rows):
+                return too_many_cells(meta.name, sheet.height, sheet.width, settings)
+            rows = [[clean_cell(cell) for cell in row] for row in sheet.to_python(skip_empty_area=False)]
+            if too_long := long_text_refusal(meta.name, rows):
                 return too_long
             sheets.append(Sheet(meta.name, rows, visible=str(meta.visible).endswith("Visible")))
         workbook.close()

@@ -1,1 +1,9 @@
-"""partners."""
+"""National partner tables: reading the files partners publish into tidy values.
+
+`parse` reads the two layouts of our own data contract (long, and wide by
+year). `recipe` loads the declarative table recipes under data/recipes/, and
+`extract` applies them to partner workbooks exactly as published (front
+matter, titles, split headers, markers held only as number formats, legacy
+.xls), so nobody reshapes a partner's file by hand and every value keeps its
+lineage to the publication's own sheet and cell.
+"""

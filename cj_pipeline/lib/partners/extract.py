@@ -1,0 +1,394 @@
+"""Apply table recipes to a partner file exactly as published: tidy values with lineage.
+
+`extract(data, file_name, source, recipes)` chooses the recipes whose `files`
+globs match the file, opens it safely (.xlsx, .xls, .csv), finds each recipe's
+table and reads every value as (area, financial year, measure) with the sheet
+and cell it came from. Policy, as for our own layouts: a file is taken whole or
+not at all. Any error (a recipe that no longer matches, an unknown area, an
+unreadable value, a duplicate) makes `accepted` false, and callers store
+nothing; the values are kept only so a preview can show them next to the
+problems. Warnings (empty cells, note rows) never block.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from cj_pipeline.lib.core.problems import ERROR, WARNING, CellProblem, Issue, a1
+from cj_pipeline.lib.core.seeds import read_seed
+from cj_pipeline.lib.partners.labels import (
+    AreaReader,
+    clean_label,
+    strip_footnote_digits,
+    year_from_label,
+    years_in_text,
+)
+from cj_pipeline.lib.partners.locate import Located, Mismatch, choose_sheet, locate, mismatch
+from cj_pipeline.lib.partners.recipe import MeasureSpec, Recipe
+from cj_pipeline.lib.partners.values import Reading, read_cell, scaled, summed
+from cj_pipeline.lib.partners.workbook_cells import open_partner_file
+from cj_pipeline.settings import Settings, get_settings
+
+_LISTED = 10  # cell references a warning lists before "and N more"
+
+
+@dataclass(frozen=True)
+class ExtractedValue:
+    source: str
+    area_code: str
+    financial_year: str
+    measure: str
+    value: float | None
+    marker: str | None
+    sheet: str
+    cell: str  # A1, or first:last for a sum over columns
+    raw_value: str | None
+    recipe: str
+
+
+@dataclass
+class Extraction:
+    source: str
+    file_name: str
+    values: list[ExtractedValue] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    recipes_used: list[str] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return bool(self.values) and not any(issue.severity == ERROR for issue in self.issues)
+
+
+@dataclass(frozen=True)
+class _ValueColumn:
+    cols: tuple[int, ...]  # one column, or several summed
+    area: str | None = None
+    year: str | None = None
+    measure: MeasureSpec | None = None
+
+
+def _listed(cells: list[str]) -> str:
+    return ", ".join(cells[:_LISTED]) + (f" and {len(cells) - _LISTED} more" if len(cells) > _LISTED else "")
+
+
+def _cell(row: list[object], col: int) -> object:
+    return row[col] if col < len(row) else None
+
+
+class _TableReader:
+    """Reads the values of one located table under one recipe."""
+
+    def __init__(self, recipe: Recipe, table: Located, formats: dict, file_name: str, out: Extraction):
+        self.recipe, self.table, self.formats, self.out = recipe, table, formats, out
+        self.file_name = file_name
+        self.sheet = table.sheet.name
+        self.units = {r["measure"]: r["unit"] for r in read_seed("partner_measures") if r["source"] == recipe.source}
+        self.areas = AreaReader(list(recipe.areas.scotland), list(recipe.areas.skip), recipe.areas.footnote_digits)
+        self.seen: dict[tuple[str, str, str], str] = {}
+        self.empty: list[str] = []
+        self.note_rows: list[str] = []
+
+    # -- problems -------------------------------------------------------------
+    def problem(self, severity: str, code: str, message: str, guidance: str, row=None, col=None, value=None):
+        cell = a1(row, col) if row is not None and col is not None else None
+        self.out.issues.append(Issue(severity, code, f"{self.recipe.label}: {message}", guidance, self.sheet, cell,
+                                     None if value is None else str(value)))  # fmt: skip
+
+    def cell_problem(self, problem: CellProblem, row: int, col: int, raw: object) -> None:
+        issue = problem.at(self.sheet, a1(row, col), raw)
+        self.out.issues.append(replace(issue, message=f"{self.recipe.label}: {issue.message}"))
+
+    # -- fixed keys -----------------------------------------------------------
+    def fixed_area(self) -> str | None:
+        if self.recipe.areas.fixed is None:
+            return None
+        return self.areas.code(self.recipe.areas.fixed)
+
+    def fixed_year(self) -> str | None:
+        spec = self.recipe.years
+        if spec.fixed:
+            year = year_from_label(spec.fixed, spec.calendar)
+            if year is None:
+                raise mismatch(self.recipe, "invalid_year", f"fixed = '{spec.fixed}' in [years] is not a year.",
+                               "Write the financial year as 2024-25.")  # fmt: skip
+            return year
+        if not (spec.from_title or spec.from_file_name):
+            return None
+        text, where = (self.table.title, "title") if spec.from_title else (Path(self.file_name).stem, "file name")
+        years = years_in_text(text, spec.calendar)
+        if len(years) != 1:
+            found = f"it names {', '.join(years)}" if years else "it names no year"
+            rule = "" if spec.calendar else ' (a calendar year such as mid-2022 needs calendar = "mid_year")'
+            raise mismatch(self.recipe, "year_not_found",
+                           f"the year must be the only year in the {where} of {self.sheet}, but {found}{rule}: '{text}'.",
+                           "Check the recipe reads the right table, or give the year with [years] fixed.",
+                           self.sheet)  # fmt: skip
+        return years[0]
+
+    # -- columns --------------------------------------------------------------
+    def key_columns(self) -> dict[str, int]:
+        spec, table = self.recipe, self.table
+        named = {"area": spec.areas.column, "year": spec.years.column, "row label": spec.table.row_label_column}
+        columns = {what: table.column(spec, label, what) for what, label in named.items() if label}
+        for label in spec.filters:
+            columns[f"filter:{label}"] = table.column(spec, label, "filter")
+        return columns
+
+    def ignored(self, label: str) -> bool:
+        return any(fnmatch.fnmatch(label, pattern.casefold()) for pattern in self.recipe.table.ignore_columns)
+
+    def across_columns(self, used: set[int]) -> list[_ValueColumn]:
+        """Value columns when years or areas run across the header."""
+        spec, found = self.recipe, []
+        measure = spec.measures[0] if len(spec.measures) == 1 and not spec.measures[0].row else None
+        for col, label in enumerate(self.table.labels):
+            if col in used or not label or self.ignored(label):
+                continue
+            if spec.years.across:
+                year = year_from_label(label, spec.years.calendar)
+                if year is not None:
+                    found.append(_ValueColumn((col,), year=year, measure=measure))
+                    continue
+            else:
+                try:
+                    area = self.areas.code(self.table.shown[col])
+                except CellProblem:
+                    area = None
+                if area == AreaReader.SKIP:
+                    continue
+                if area is not None:
+                    found.append(_ValueColumn((col,), area=area, measure=measure))
+                    continue
+            what = "a year" if spec.years.across else "an area"
+            self.problem(ERROR, "unexpected_column",
+                         f"column '{self.table.shown[col]}' of {self.sheet} is neither {what} nor a column the recipe uses.",
+                         "If the publisher added a column the recipe should not read, add its label to ignore_columns "
+                         "in [table]; if it is a year or area, check its spelling.",
+                         self.table.anchor, col, self.table.shown[col])  # fmt: skip
+        if not found:
+            raise mismatch(spec, "no_value_columns", f"no {'year' if spec.years.across else 'area'} columns in the "
+                           f"header of {self.sheet}: {', '.join(repr(s) for s in self.table.shown if s)}.",
+                           "Check the recipe reads the right table.", self.sheet)  # fmt: skip
+        return found
+
+    def measure_columns(self) -> list[_ValueColumn]:
+        found = []
+        for measure in self.recipe.measures:
+            if measure.column:
+                cols = (self.table.column(self.recipe, measure.column, f"measure {measure.id}"),)
+            elif measure.columns:
+                cols = tuple(self.table.column(self.recipe, c, f"measure {measure.id}") for c in measure.columns)
+            else:
+                first, last = (self.table.column(self.recipe, c, f"measure {measure.id}") for c in measure.column_range)
+                if last < first:
+                    raise mismatch(self.recipe, "column_range_reversed",
+                                   f"column_range of {measure.id} runs from '{measure.column_range[0]}' to "
+                                   f"'{measure.column_range[1]}', which comes before it in {self.sheet}.",
+                                   "Give the first column, then the last.", self.sheet)  # fmt: skip
+                cols = tuple(range(first, last + 1))
+            found.append(_ValueColumn(cols, measure=measure))
+        return found
+
+    # -- rows -----------------------------------------------------------------
+    def row_measure(self, row: list[object], label_col: int | None) -> MeasureSpec | None | bool:
+        """The measure a row is chosen for; False when rows are not chosen by label."""
+        if label_col is None:
+            return False
+        label = clean_label(_cell(row, label_col))
+        for measure in self.recipe.measures:
+            wanted = clean_label(measure.row)
+            if label == wanted or strip_footnote_digits(label) == strip_footnote_digits(wanted):
+                return measure
+        return None
+
+    def passes_filters(self, row: list[object], columns: dict[str, int]) -> bool:
+        return all(clean_label(_cell(row, columns[f"filter:{label}"])) in accepted
+                   for label, accepted in self.recipe.filters.items())  # fmt: skip
+
+    def row_key(self, row, index, col, has_values, read) -> str | None:
+        """An area or year from the row's own column; None (noted or reported) when it is not one."""
+        raw = _cell(row, col)
+        try:
+            key = read(raw)
+        except CellProblem as problem:
+            if not has_values:
+                if raw is not None:
+                    self.note_rows.append(a1(index, col))
+                return None
+            self.cell_problem(problem, index, col, raw)
+            return None
+        return key
+
+    def read_year(self, raw: object) -> str:
+        year = year_from_label(raw, self.recipe.years.calendar)
+        if year is None:
+            raise CellProblem("invalid_year", f"'{raw}' is not a year the recipe can read.",
+                              "Years are read as 2024-25, 2024/25, 2024-2025 or, with calendar = \"mid_year\", 2024.")  # fmt: skip
+        return year
+
+    def reading(self, vc: _ValueColumn, measure: MeasureSpec, row: list[object], index: int) -> Reading | None:
+        parts = []
+        for col in vc.cols:
+            raw = _cell(row, col)
+            try:
+                parts.append(read_cell(raw, self.formats.get((index, col)), self.recipe.markers, self.recipe.label))
+            except CellProblem as problem:
+                self.cell_problem(problem, index, col, raw)
+                return None
+        try:
+            return scaled(parts[0] if len(parts) == 1 else summed(parts), measure.scale, self.units[measure.id])
+        except CellProblem as problem:
+            self.cell_problem(problem, index, vc.cols[0], _cell(row, vc.cols[0]))
+            return None
+
+    def add(self, area: str, year: str, measure: MeasureSpec, vc: _ValueColumn, row: list[object], index: int):
+        reading = self.reading(vc, measure, row, index)
+        ref = a1(index, vc.cols[0]) + (f":{a1(index, vc.cols[-1])}" if len(vc.cols) > 1 else "")
+        if reading is None:
+            return
+        if reading.is_missing:
+            self.empty.append(ref)
+            return
+        key = (area, year, measure.id)
+        if key in self.seen:
+            self.problem(ERROR, "duplicate_value",
+                         f"{measure.id} for {area} in {year} is read twice, at {self.seen[key]} and {ref}.",
+                         "Add a filter (or skip the repeated rows) so the recipe reads one value per area and year.",
+                         index, vc.cols[0])  # fmt: skip
+            return
+        self.seen[key] = ref
+        raw = _cell(row, vc.cols[0]) if len(vc.cols) == 1 else f"sum of {ref}"
+        self.out.values.append(ExtractedValue(self.recipe.source, area, year, measure.id, reading.value,
+                                              reading.marker, self.sheet, ref, None if raw is None else str(raw),
+                                              self.recipe.name))  # fmt: skip
+
+    def read_rows(self, columns: dict[str, int], value_cols: list[_ValueColumn], area: str | None, year: str | None):
+        label_col = columns.get("row label")
+        matched_filter, measures_found = False, set()
+        value_indexes = [c for vc in value_cols for c in vc.cols]
+        for index in range(self.table.data_start, self.table.data_end):
+            row = self.table.sheet.rows[index]
+            if not any(cell is not None for cell in row) or not self.passes_filters(row, columns):
+                continue
+            matched_filter = True
+            chosen = self.row_measure(row, label_col)
+            if chosen is None:
+                continue  # a row the recipe does not read (a subtotal, a footnote)
+            has_values = any(_cell(row, c) is not None for c in value_indexes)
+            # "" when the key comes from the value column instead (areas or years across)
+            row_area = area or (
+                "" if "area" not in columns else self.row_key(row, index, columns["area"], has_values, self.areas.code)
+            )
+            row_year = year or (
+                "" if "year" not in columns else self.row_key(row, index, columns["year"], has_values, self.read_year)
+            )
+            if row_area in (None, AreaReader.SKIP) or row_year is None:
+                continue
+            if chosen:
+                measures_found.add(chosen.id)
+            for vc in value_cols:
+                measure = chosen or vc.measure
+                self.add(vc.area or row_area, vc.year or row_year, measure, vc, row, index)
+        self.check_rows_found(matched_filter, measures_found, label_col)
+
+    def check_rows_found(self, matched_filter: bool, measures_found: set[str], label_col: int | None) -> None:
+        if self.recipe.filters and not matched_filter:
+            wanted = "; ".join(f"{c} = {' or '.join(v)}" for c, v in self.recipe.filters.items())
+            raise mismatch(self.recipe, "filter_matched_nothing", f"no row of {self.sheet} has {wanted}.",
+                           "Check the filter values against the table (they are compared ignoring case).", self.sheet)  # fmt: skip
+        if label_col is None:
+            return
+        missing = [m.row for m in self.recipe.measures if m.id not in measures_found]
+        if missing:
+            labels = [str(r[label_col]).strip() for r in self.table.sheet.rows[self.table.data_start:self.table.data_end]
+                      if _cell(r, label_col) is not None]  # fmt: skip
+            raise mismatch(self.recipe, "row_not_found",
+                           f"row {', '.join(repr(m) for m in missing)} not found in column "
+                           f"'{self.recipe.table.row_label_column}' of {self.sheet}; the rows are: {'; '.join(labels[:40])}.",
+                           "If the publisher renamed the row, update 'row' of the measure in the recipe.", self.sheet)  # fmt: skip
+
+    def report(self) -> None:
+        if self.empty:
+            self.problem(WARNING, "empty_cells", f"{len(self.empty)} empty cell(s) read as missing: {_listed(self.empty)}.",
+                         "No action needed if the publication leaves these blank.")  # fmt: skip
+        if self.note_rows:
+            self.problem(WARNING, "note_rows_ignored",
+                         f"{len(self.note_rows)} row(s) with no values were read as notes: {_listed(self.note_rows)}.",
+                         "No action needed if these are notes or links.")  # fmt: skip
+
+    def run(self) -> None:
+        area, year = self.fixed_area(), self.fixed_year()
+        columns = self.key_columns()
+        if any(m.by_column for m in self.recipe.measures):
+            value_cols = self.measure_columns()
+        else:
+            value_cols = self.across_columns(set(columns.values()))
+        self.read_rows(columns, value_cols, area, year)
+        self.report()
+
+
+def recipes_for_file(recipes: list[Recipe], source: str, file_name: str) -> list[Recipe]:
+    """The recipes of `source` whose `files` globs match the file's name (case-insensitive)."""
+    name = Path(file_name).name.casefold()
+    return [r for r in recipes if r.source == source and any(fnmatch.fnmatch(name, g.casefold()) for g in r.files)]
+
+
+def _no_recipe(source: str, file_name: str, recipes: list[Recipe]) -> Issue:
+    mine = [r for r in recipes if r.source == source]
+    listed = "; ".join(f"{r.name} (files {', '.join(r.files)})" for r in mine)
+    return Issue(
+        ERROR, "no_recipe",
+        f"No recipe for {source} reads a file named '{Path(file_name).name}'. "
+        + (f"The {source} recipes are: {listed}." if mine else f"There are no recipes for {source}."),
+        f"Write a recipe in data/recipes/{source}/ (see docs/partners.md) or add this file's name to the "
+        "'files' of the recipe that should read it; check it with cj-pipeline partners preview.",
+        value=Path(file_name).name,
+    )  # fmt: skip
+
+
+def extract(
+    data: bytes, file_name: str, source: str, recipes: list[Recipe], settings: Settings | None = None
+) -> Extraction:
+    """Values and problems of one partner file under the recipes that apply to it."""
+    out = Extraction(source, Path(file_name).name)
+    chosen = recipes_for_file(recipes, source, file_name)
+    if not chosen:
+        out.issues.append(_no_recipe(source, file_name, recipes))
+        return out
+    settings = settings or get_settings()
+    raised = max([settings.max_rows] + [r.max_rows for r in chosen if r.max_rows])
+    workbook = open_partner_file(data, file_name, replace(settings, max_rows=raised))
+    out.issues += workbook.opened.issues
+    if not workbook.opened.ok:
+        return out
+    for recipe in chosen:
+        try:
+            sheet = choose_sheet(recipe, workbook.opened.sheets)
+            table = locate(recipe, sheet)
+            formats = workbook.formats(sheet.name) if recipe.table.number_formats else {}
+            _TableReader(recipe, table, formats, file_name, out).run()
+        except Mismatch as problem:
+            out.issues.append(problem.issue)
+        except CellProblem as problem:  # a fixed area the recipe names wrongly
+            out.issues.append(Issue(ERROR, problem.code, f"{recipe.label}: {problem.message}", problem.guidance))
+        out.recipes_used.append(recipe.name)
+    if not out.values and not any(i.severity == ERROR for i in out.issues):
+        out.issues.append(Issue(ERROR, "no_values", f"The recipes found their tables in {out.file_name} but no values.",
+                                "Check the filters and rows the recipes choose."))  # fmt: skip
+    return out
+
+
+def preview_rows(extraction: Extraction) -> list[dict[str, object]]:
+    """One plain dict per value, in reading order, for `cj-pipeline partners preview`."""
+    return [
+        {"recipe": v.recipe, "area_code": v.area_code, "financial_year": v.financial_year, "measure": v.measure,
+         "value": v.value, "marker": v.marker, "sheet": v.sheet, "cell": v.cell, "raw_value": v.raw_value}
+        for v in extraction.values
+    ]  # fmt: skip
+
+
+def preview_issues(extraction: Extraction) -> list[dict[str, str | None]]:
+    """Every problem as a plain dict (severity, code, message, guidance, sheet, cell, value)."""
+    return [issue.to_dict() for issue in extraction.issues]

@@ -1,0 +1,285 @@
+"""Table recipes: one small TOML file per published table, saying how to read it.
+
+A recipe lives at data/recipes/<source>/<name>.toml; the folder is the partner
+source and the file stem is the recipe's name. Every key is documented in
+docs/partners.md. Loading is strict: an unknown key, a wrong type or a layout
+that does not add up (two places for the year, no place for the area) is a
+RecipeError naming the file and the key, so a typo never silently changes what
+is read.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cj_pipeline.lib.core.cells import ALL_MARKERS
+from cj_pipeline.lib.core.seeds import read_seed
+from cj_pipeline.lib.partners.labels import CALENDAR_RULES, DEFAULT_MARKERS, ZERO, clean_label
+from cj_pipeline.settings import PROJECT_ROOT
+
+RECIPES_DIR = PROJECT_ROOT / "data" / "recipes"
+
+
+class RecipeError(ValueError):
+    """A recipe file that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class HeaderSpec:
+    labels: tuple[str, ...]  # labels that must all be in the header row (anchor row)
+    search_rows: int = 30  # how far down the sheet to look for it
+    rows_above: int = 0  # header rows above the anchor row that continue its labels
+    rows_below: int = 0  # ... and below it
+    occurrence: int = 1  # 2 = the second table stacked in the same sheet
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    sheet: tuple[str, ...] = ()  # sheet names to look for (any of them)
+    title: str | None = None  # or: a glob the sheet's title matches
+    skip_sheets: tuple[str, ...] = ()  # more front-matter sheets never searched by title
+    row_label_column: str | None = None  # the column whose labels choose measure rows
+    end_labels: tuple[str, ...] = ()  # a row holding one of these ends the table
+    ignore_columns: tuple[str, ...] = ()  # globs of header labels that are neither used nor years/areas
+    number_formats: bool = True  # read markers shown only through a cell's number format
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    column: str | None = None  # areas down the rows, in this column
+    across: bool = False  # areas across the columns (the header labels)
+    fixed: str | None = None  # every value is for this one area
+    scotland: tuple[str, ...] = ()  # more labels that mean Scotland ("All")
+    skip: tuple[str, ...] = ()  # labels of rows or columns that are not areas
+    footnote_digits: bool = False  # labels may carry glued footnote digits ("Unknown3")
+
+
+@dataclass(frozen=True)
+class YearSpec:
+    column: str | None = None  # years down the rows, in this column
+    across: bool = False  # years across the columns
+    from_title: bool = False  # the only year named in the sheet title
+    from_file_name: bool = False  # the only year named in the file name
+    fixed: str | None = None  # the year stated in the recipe
+    calendar: str | None = None  # rule for calendar-year labels: "mid_year" (N -> N to N+1)
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    id: str
+    column: str | None = None  # the value is in this column
+    columns: tuple[str, ...] = ()  # ... or the sum of these columns
+    column_range: tuple[str, str] | None = None  # ... or the sum from one column to another, inclusive
+    row: str | None = None  # ... or in the row with this label (in table.row_label_column)
+    scale: float = 1.0  # multiply the published value (0.57 -> 57 with scale = 100)
+
+    @property
+    def by_column(self) -> bool:
+        return bool(self.column or self.columns or self.column_range)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    source: str
+    path: Path
+    files: tuple[str, ...]  # globs of the file names this recipe reads
+    table: TableSpec
+    header: HeaderSpec
+    areas: AreaSpec
+    years: YearSpec
+    measures: tuple[MeasureSpec, ...]
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    markers: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MARKERS))
+    max_rows: int | None = None  # raise the row limit for this (long) table
+    description: str = ""
+    publication: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"recipe '{self.source}/{self.name}'"
+
+
+def _checked(section: dict, allowed: dict[str, type | tuple[type, ...]], where: str, path: Path) -> dict:
+    """Section keys, each of an allowed type; unknown keys are an error naming key and file."""
+    if not isinstance(section, dict):
+        raise RecipeError(f"{path}: {where} must be a table of keys.")
+    for key, value in section.items():
+        if key not in allowed:
+            raise RecipeError(f"{path}: unknown key '{key}' in {where}; allowed keys there are: {', '.join(allowed)}.")
+        if not isinstance(value, allowed[key]) or (isinstance(value, bool) and allowed[key] in (int, float)):
+            expected = allowed[key] if isinstance(allowed[key], tuple) else (allowed[key],)
+            names = " or ".join({str: "text", bool: "true/false", int: "a whole number", float: "a number",
+                                 list: "a list", dict: "a table"}[t] for t in expected)  # fmt: skip
+            raise RecipeError(f"{path}: '{key}' in {where} must be {names}, not {value!r}.")
+    return section
+
+
+def _texts(value: str | list | None, key: str, where: str, path: Path) -> tuple[str, ...]:
+    values = [value] if isinstance(value, str) else list(value or [])
+    if not all(isinstance(v, str) and v.strip() for v in values):
+        raise RecipeError(f"{path}: '{key}' in {where} must be text or a list of texts.")
+    return tuple(values)
+
+
+def _one_of(path: Path, where: str, options: dict[str, object]) -> None:
+    chosen = [key for key, value in options.items() if value]
+    if len(chosen) != 1:
+        found = f"it gives {', '.join(chosen)}" if chosen else "it gives none"
+        raise RecipeError(f"{path}: {where} needs exactly one of {', '.join(options)}; {found}.")
+
+
+def _header(raw: dict, path: Path) -> HeaderSpec:
+    section = _checked(raw, {"labels": (str, list), "search_rows": int, "rows_above": int, "rows_below": int,
+                             "occurrence": int}, "[header]", path)  # fmt: skip
+    labels = _texts(section.get("labels"), "labels", "[header]", path)
+    if not labels:
+        raise RecipeError(f"{path}: [header] needs 'labels', the header labels that identify the table.")
+    spec = HeaderSpec(labels, section.get("search_rows", 30), section.get("rows_above", 0),
+                      section.get("rows_below", 0), section.get("occurrence", 1))  # fmt: skip
+    if spec.search_rows < 1 or spec.occurrence < 1 or min(spec.rows_above, spec.rows_below) < 0:
+        raise RecipeError(f"{path}: [header] search_rows and occurrence must be 1 or more, rows_above/below 0 or more.")
+    return spec
+
+
+def _table(raw: dict, path: Path) -> TableSpec:
+    section = _checked(raw, {"sheet": (str, list), "title": str, "skip_sheets": list, "row_label_column": str,
+                             "end_labels": list, "ignore_columns": list, "number_formats": bool},
+                       "[table]", path)  # fmt: skip
+    spec = TableSpec(
+        sheet=_texts(section.get("sheet"), "sheet", "[table]", path),
+        title=section.get("title"),
+        skip_sheets=_texts(section.get("skip_sheets"), "skip_sheets", "[table]", path),
+        row_label_column=section.get("row_label_column"),
+        end_labels=_texts(section.get("end_labels"), "end_labels", "[table]", path),
+        ignore_columns=_texts(section.get("ignore_columns"), "ignore_columns", "[table]", path),
+        number_formats=section.get("number_formats", True),
+    )
+    _one_of(path, "[table]", {"sheet": spec.sheet, "title": spec.title})
+    return spec
+
+
+def _areas(raw: dict, path: Path) -> AreaSpec:
+    section = _checked(raw, {"column": str, "across": bool, "fixed": str, "scotland": (str, list),
+                             "skip": (str, list), "footnote_digits": bool}, "[areas]", path)  # fmt: skip
+    spec = AreaSpec(section.get("column"), section.get("across", False), section.get("fixed"),
+                    _texts(section.get("scotland"), "scotland", "[areas]", path),
+                    _texts(section.get("skip"), "skip", "[areas]", path),
+                    section.get("footnote_digits", False))  # fmt: skip
+    _one_of(path, "[areas]", {"column": spec.column, "across": spec.across, "fixed": spec.fixed})
+    return spec
+
+
+def _years(raw: dict, path: Path) -> YearSpec:
+    section = _checked(raw, {"column": str, "across": bool, "from_title": bool, "from_file_name": bool,
+                             "fixed": str, "calendar": str}, "[years]", path)  # fmt: skip
+    spec = YearSpec(**section)
+    _one_of(path, "[years]", {"column": spec.column, "across": spec.across, "from_title": spec.from_title,
+                              "from_file_name": spec.from_file_name, "fixed": spec.fixed})  # fmt: skip
+    if spec.calendar is not None and spec.calendar not in CALENDAR_RULES:
+        raise RecipeError(
+            f"{path}: calendar = '{spec.calendar}' in [years] is not a known rule: {', '.join(CALENDAR_RULES)}."
+        )
+    return spec
+
+
+def _measure(raw: dict, index: int, known: dict[str, str], source: str, path: Path) -> MeasureSpec:
+    where = f"[[measures]] number {index}"
+    section = _checked(raw, {"id": str, "column": str, "columns": list, "column_range": list, "row": str,
+                             "scale": (int, float)}, where, path)  # fmt: skip
+    measure_id = section.get("id")
+    if not measure_id:
+        raise RecipeError(f"{path}: {where} needs an 'id', the measure id.")
+    if measure_id not in known:
+        raise RecipeError(f"{path}: measure '{measure_id}' is not a {source} measure in data/seeds/partner_measures.csv"
+                          f" (known: {', '.join(known) or 'none'}).")  # fmt: skip
+    column_range = _texts(section.get("column_range"), "column_range", where, path)
+    if column_range and len(column_range) != 2:
+        raise RecipeError(f"{path}: column_range in {where} must be two labels, the first and last column.")
+    spec = MeasureSpec(measure_id, section.get("column"), _texts(section.get("columns"), "columns", where, path),
+                       tuple(column_range) or None, section.get("row"), float(section.get("scale", 1.0)))  # fmt: skip
+    places = {"column": spec.column, "columns": spec.columns, "column_range": spec.column_range, "row": spec.row}
+    if sum(bool(v) for v in places.values()) > 1:
+        _one_of(path, where, places)
+    return spec
+
+
+def _markers(raw: dict, path: Path) -> dict[str, str]:
+    markers = dict(DEFAULT_MARKERS)
+    for spelling, meaning in _checked(raw, {key: str for key in raw}, "[markers]", path).items():
+        if meaning not in ALL_MARKERS and meaning != ZERO:
+            raise RecipeError(f"{path}: [markers] maps '{spelling}' to '{meaning}', which is not a GSS marker "
+                              f"({', '.join(sorted(ALL_MARKERS))}) or \"{ZERO}\" (a true zero).")  # fmt: skip
+        markers[" ".join(spelling.split()).casefold()] = meaning
+    return markers
+
+
+def _check_layout(recipe: Recipe) -> None:
+    """The three keys of a value (area, year, measure): exactly one comes from the columns."""
+    path, measures = recipe.path, recipe.measures
+    by_column = [m for m in measures if m.by_column]
+    by_row = [m for m in measures if m.row]
+    across = [name for name, on in (("areas.across", recipe.areas.across), ("years.across", recipe.years.across),
+                                    ("measures by column", bool(by_column))) if on]  # fmt: skip
+    if len(across) != 1:
+        raise RecipeError(f"{path}: exactly one of areas.across, years.across or measures given by column must "
+                          f"say what the value columns are; this recipe has {', '.join(across) or 'none'}.")  # fmt: skip
+    if by_column and len(by_column) != len(measures):
+        raise RecipeError(f"{path}: when one measure is given by column, every measure must be.")
+    if not by_column and len(measures) > 1 and len(by_row) != len(measures):
+        raise RecipeError(f"{path}: with several measures and values across the columns, each measure needs a 'row'.")
+    if by_row and not recipe.table.row_label_column:
+        raise RecipeError(f"{path}: measures chosen by 'row' need row_label_column in [table].")
+    ids = [m.id for m in measures]
+    if len(set(ids)) != len(ids):
+        raise RecipeError(f"{path}: a measure id appears twice in [[measures]].")
+
+
+def parse_recipe(document: dict, name: str, source: str, path: Path) -> Recipe:
+    """A Recipe from a parsed TOML document (validated)."""
+    top = _checked(document, {"description": str, "publication": str, "files": (str, list), "max_rows": int,
+                              "table": dict, "header": dict, "filters": dict, "areas": dict, "years": dict,
+                              "markers": dict, "measures": list}, "the top level", path)  # fmt: skip
+    for required in ("files", "table", "header", "areas", "years", "measures"):
+        if required not in top:
+            raise RecipeError(f"{path}: the recipe needs [{required}]" if required != "files"
+                              else f"{path}: the recipe needs 'files', globs of the file names it reads.")  # fmt: skip
+    known = {row["measure"]: row["unit"] for row in read_seed("partner_measures") if row["source"] == source}
+    filters = {
+        column: tuple(clean_label(v) for v in _texts(values, column, "[filters]", path))
+        for column, values in _checked(
+            top.get("filters", {}), {k: (str, list) for k in top.get("filters", {})}, "[filters]", path
+        ).items()  # fmt: skip
+    }
+    if not top["measures"]:
+        raise RecipeError(f"{path}: [[measures]] is empty; name at least one measure.")
+    recipe = Recipe(
+        name=name, source=source, path=path,
+        files=_texts(top["files"], "files", "the top level", path),
+        table=_table(top["table"], path), header=_header(top["header"], path),
+        areas=_areas(top["areas"], path), years=_years(top["years"], path),
+        measures=tuple(_measure(m, i, known, source, path) for i, m in enumerate(top["measures"], 1)),
+        filters=filters, markers=_markers(top.get("markers", {}), path),
+        max_rows=top.get("max_rows"), description=top.get("description", ""),
+        publication=top.get("publication", ""),
+    )  # fmt: skip
+    _check_layout(recipe)
+    return recipe
+
+
+def load_recipe(path: Path, source: str | None = None) -> Recipe:
+    """Read and validate one recipe file; its source is its folder's name unless given."""
+    path = Path(path)
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RecipeError(f"{path}: not valid TOML ({exc}).") from exc
+    return parse_recipe(document, path.stem, source or path.parent.name, path)
+
+
+def load_recipes(source: str, recipes_dir: Path = RECIPES_DIR) -> list[Recipe]:
+    """Every recipe for one partner source, in file-name order (none when the folder is absent)."""
+    folder = Path(recipes_dir) / source
+    return [load_recipe(path, source) for path in sorted(folder.glob("*.toml"))] if folder.is_dir() else []

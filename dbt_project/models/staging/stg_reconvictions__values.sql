@@ -1,0 +1,1 @@
+{{ stage_partner_values('reconvictions') }}

@@ -1,0 +1,1 @@
+{{ stage_partner_values('recorded_crime') }}
