@@ -18,7 +18,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
-# dagster-dbt needs target/manifest.json at import time (environment-notes.md).
+# dagster-dbt needs target/manifest.json at import time (docs/environment-notes.md).
 $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 	cd $(CURDIR) && $(BIN)/dagster-dbt project prepare-and-package --file cj_pipeline/defs/warehouse/project.py
 	touch $@

@@ -1,4 +1,4 @@
-"""`cj-pipeline`: the command line (return-spec section 6). Thin: parses and calls lib/."""
+"""`cj-pipeline`: the command line (docs/data-contract.md section 6). Thin: parses and calls lib/."""
 
 from __future__ import annotations
 

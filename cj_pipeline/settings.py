@@ -26,7 +26,7 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 
 @dataclass(frozen=True)
 class Settings:
-    """Where everything lives for one data directory (return-spec section 4)."""
+    """Where everything lives for one data directory (docs/data-contract.md section 4)."""
 
     data_dir: Path
     max_file_bytes: int = 20 * 1024 * 1024

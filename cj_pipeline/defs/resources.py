@@ -5,7 +5,7 @@ import dagster as dg
 from cj_pipeline.settings import Settings, get_settings
 
 # Every asset that writes the warehouse runs in this pool (limit 1 in dagster.yaml):
-# DuckDB allows one writer (architecture decision "DuckDB has one writer").
+# DuckDB allows one writer (docs/architecture.md, "DuckDB has one writer").
 WAREHOUSE_POOL = "cj_warehouse"
 
 

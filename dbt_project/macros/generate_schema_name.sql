@@ -1,5 +1,5 @@
 {#- Use the folder's schema as is (marts, staging, ...), not <target>_<schema>:
-    return-spec section 5 names the tables marts.fct_... exactly. -#}
+    docs/data-contract.md section 5 names the tables marts.fct_... exactly. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}

@@ -1,4 +1,4 @@
-{#- Marker arithmetic, in one place (GSS shorthand, domain.md).
+{#- Marker arithmetic, in one place (GSS shorthand, docs/domain.md).
 
     A marker that replaces a number ([c], [x], [z], [low]) makes a derived value
     NULL and carries the strongest reason: suppressed beats missing beats not

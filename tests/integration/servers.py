@@ -33,7 +33,7 @@ def dagster_env(dagster_home: Path, data_dir: Path) -> dict[str, str]:
 
 def start_in_own_group(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     """Own process group: SIGINT then stops dagster dev and its children in seconds
-    (environment-notes: a plain background job may ignore SIGTERM for minutes)."""
+    (docs/environment-notes.md: a plain background job may ignore SIGTERM for minutes)."""
     handle = open(log, "wb")
     return subprocess.Popen(
         args, cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True

@@ -101,7 +101,7 @@ def test_publish_killed_between_folder_swap_and_snapshot_switch_is_rolled_forwar
     """The one window a random kill rarely hits, made to happen: the release folder is new,
     the snapshot still the old one. The next publish repairs that before it starts; an old
     real snapshot folder (layout before versioned snapshots) is migrated on the way."""
-    from cj_pipeline.lib.publish import publish_release, release, snapshot
+    from cj_pipeline.lib.publish import commit, publish_release, snapshot
 
     settings, _ = warehouse_copy
     published = settings.published_dir
@@ -126,7 +126,7 @@ def test_publish_killed_between_folder_swap_and_snapshot_switch_is_rolled_forwar
     assert (published / ".publish-intent.json").exists()
     with duckdb.connect(str(real / "cj_analytics.duckdb"), read_only=True) as con:  # still the old, whole
         assert con.execute("select release_id from published.release_info").fetchall() == [("rel-A",)]
-    done = release.recover(published)
+    done = commit.recover(published)
     assert done["rolled_forward"] == "rel-B"
     seen = crash.check_published(published, "rel-A")
     assert seen["release"] == seen["snapshot"] == "rel-B"

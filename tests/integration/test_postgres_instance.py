@@ -41,7 +41,7 @@ def postgres_server():
     if bindir is None:
         pytest.skip("PostgreSQL server binaries not found (pg_config --bindir has no initdb/pg_ctl)")
     # initdb refuses to run as root: run the server as the postgres system user, in a
-    # directory that user owns (environment-notes).
+    # directory that user owns (docs/environment-notes.md).
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     root = Path(tempfile.mkdtemp(prefix="cj_pg_"))
     root.chmod(0o755)

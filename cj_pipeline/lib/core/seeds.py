@@ -36,7 +36,7 @@ def financial_years() -> list[str]:
 
 
 def partner_measures() -> dict[str, list[str]]:
-    """Source -> its measure ids, in seed order (return-spec section 3)."""
+    """Source -> its measure ids, in seed order (docs/data-contract.md section 3)."""
     by_source: dict[str, list[str]] = {}
     for row in read_seed("partner_measures"):
         by_source.setdefault(row["source"], []).append(row["measure"])

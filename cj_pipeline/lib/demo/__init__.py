@@ -1,1 +1,4 @@
-"""demo."""
+"""Sample data for the demo and tests: a generated set of returns and partner tables,
+written with the real template writer so sample and template cannot drift. May import
+`core`, `returns` and `partners`.
+"""

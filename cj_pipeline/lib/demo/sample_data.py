@@ -1,7 +1,7 @@
 """Deterministic sample data: partner files for every source and a return per area.
 
 Used by `cj-pipeline demo` and the tests. Figures are scaled to the published
-Scotland figures in domain.md (diversion 2022-23 about 4,400 / 2,700 / 2,000,
+Scotland figures in docs/domain.md (diversion 2022-23 about 4,400 / 2,700 / 2,000,
 CPO completion about 71%, DTTO about 280 terminated with 51% completed, CPOs
 about 38 per 10,000 adults) with a pandemic dip in 2020-21 and 2021-22.
 
@@ -196,7 +196,7 @@ def _format_cell(value: float | None, marker: str | None, thousands: bool = Fals
     return number
 
 
-# Names as partners really write them (domain.md); all must resolve to the right code.
+# Names as partners really write them (docs/domain.md); all must resolve to the right code.
 ALIASED_NAMES = {
     "S12000013": "Western Isles",
     "S12000036": "Edinburgh, City of",

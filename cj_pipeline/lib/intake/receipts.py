@@ -1,6 +1,6 @@
 """Receipts: what happened to each received file, as JSON and as plain text.
 
-The JSON follows return-spec section 6 ({file, sha256, status, area_code,
+The JSON follows docs/data-contract.md section 6 ({file, sha256, status, area_code,
 financial_year, issues[...]}) plus what the CJS team needs to trace it.
 """
 

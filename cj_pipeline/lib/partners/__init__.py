@@ -5,5 +5,6 @@ year). `recipe` loads the declarative table recipes under data/recipes/, and
 `extract` applies them to partner workbooks exactly as published (front
 matter, titles, split headers, markers held only as number formats, legacy
 .xls), so nobody reshapes a partner's file by hand and every value keeps its
-lineage to the publication's own sheet and cell.
+lineage to the publication's own sheet and cell. May import `core` only (never intake,
+warehouse or publish: intake calls in, not the other way).
 """

@@ -1,4 +1,4 @@
-"""Read a national partner table (return-spec section 3) into tidy values.
+"""Read a national partner table (docs/data-contract.md section 3) into tidy values.
 
 Two layouts: long (Area, Financial year | Year, one column per measure) and
 wide by year (Area, one column per year; the measure is the sheet name or the

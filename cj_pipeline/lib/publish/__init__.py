@@ -1,8 +1,8 @@
-"""Publication outputs (issue 7 part B): what leaves is safe and readable.
-
-`publish_release(settings, financial_year, release_notes) -> Path` reads the
-warehouse read-only (the caller holds the writer lock), applies disclosure
-control and rounding, and writes published/<FY>/ atomically.
+"""Publication of one financial year: release orchestration (publish/release.py), the
+crash-safe commit protocol (commit.py, atomic.py), disclosure control (disclosure.py,
+control.py), the people's spreadsheet (release_workbook.py over workbook.py), report packs
+(packs.py), the analysts' snapshot (snapshot.py) and output neutralisation (safety.py).
+May import `core`, `warehouse` and `quality`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ __all__ = ["publish_release"]
 
 
 def publish_release(settings: Settings, financial_year: str, release_notes: dict) -> Path:
+    """Read the warehouse read-only (the caller holds the writer lock), apply disclosure
+    control and rounding, and write published/<FY>/ atomically."""
     from cj_pipeline.lib.publish.release import build_release
 
     return build_release(settings, financial_year, release_notes)

@@ -64,9 +64,6 @@ class Policy:
         scale = 10**places
         return math.floor(value * scale + 0.5) / scale
 
-    def rows(self) -> list[dict]:
-        return [dict(row) for row in read_seed("disclosure_policy")]
-
 
 def load_policy() -> Policy:
     """The policy from data/seeds/disclosure_policy.csv (documented there and in the README)."""

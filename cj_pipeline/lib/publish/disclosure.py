@@ -1,6 +1,6 @@
 """Disclosure control for publication (the warehouse keeps true values).
 
-Primary suppression: a count of 1 to 4 is published as [c] (domain.md).
+Primary suppression: a count of 1 to 4 is published as [c] (docs/domain.md).
 Secondary suppression: a published table holds additive relations (Scotland =
 sum of areas; a total = sum of its groups). If exactly one member of a relation
 is suppressed it can be recovered by subtraction, so another member is

@@ -157,7 +157,7 @@ def _funnel_chart(values: pl.DataFrame, area: str, year: str) -> tuple[alt.TopLe
 
 
 def _sources_footnote(lineage_rows: list[dict]) -> str:
-    """Per figure: the file, sheet and cell each input was read from (issue 10 lineage)."""
+    """Per figure: the file, sheet and cell each input was read from (lineage)."""
     if not lineage_rows:
         return "<p>[x] No lineage recorded for this year.</p>"
     rows = []

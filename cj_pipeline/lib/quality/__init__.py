@@ -1,7 +1,7 @@
-"""Quality checks, plain functions with no Dagster: the SQL checks on the marts
-(`checks`), pandera contracts on the raw rows (`contracts`) and Great Expectations suites on
-the marts (`expectations`). Each returns `CheckOutcome`s; `cj_pipeline.lib.quality.gate` combines
-them into the publication gate and `cj_pipeline.defs.quality` shows them as asset checks."""
+"""The checks that gate publication: pandera row contracts, Great Expectations dataset
+expectations, SQL checks over the marts, and the gate that combines them for one year and
+writes the audit. May import `core` and `warehouse`.
+"""
 
 from cj_pipeline.lib.quality.outcome import CheckOutcome
 

@@ -2,7 +2,7 @@
 
 GX is imported lazily (about 4 s): only when these suites run. An ephemeral context, a
 pandas dataframe asset and `ValidationDefinition(...).run(batch_parameters={"dataframe": df})`
-(environment-notes). GX does not take polars, so frames are pandas.
+(docs/environment-notes.md). GX does not take polars, so frames are pandas.
 """
 
 from __future__ import annotations

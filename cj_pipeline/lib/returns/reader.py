@@ -1,4 +1,4 @@
-"""Read a local area return (return-spec section 2) into a plain structure.
+"""Read a local area return (docs/data-contract.md section 2) into a plain structure.
 
 Tolerant where the spec says so: sheets are found by name in any case, the
 header row is found by its column names (title and guidance rows above it,

@@ -1,4 +1,4 @@
-"""Write the version 1 template return (return-spec section 2) with xlsxwriter.
+"""Write the version 1 template return (docs/data-contract.md section 2) with xlsxwriter.
 
 The same writer makes the blank template areas download and, given content,
 the filled sample returns the demo and tests use, so the two cannot drift.

@@ -99,7 +99,7 @@ def validate_bytes(
 
 
 def validate_file(path: str | Path, settings: Settings | None = None) -> dict:
-    """The JSON receipt (return-spec section 6) for one file, without storing it."""
+    """The JSON receipt (docs/data-contract.md section 6) for one file, without storing it."""
     path = Path(path)
     settings = settings or get_settings()
     try:

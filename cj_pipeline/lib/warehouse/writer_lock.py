@@ -1,6 +1,6 @@
 """One writer at a time for the DuckDB warehouse, across processes (CLI runs).
 
-DuckDB refuses a second process while one holds the file (environment-notes), so two CLI
+DuckDB refuses a second process while one holds the file (docs/environment-notes.md), so two CLI
 runs started together would have the second fail half-way with a cryptic IO error. Runs
 launched by the Dagster daemon queue on the instance's concurrency pool instead; this
 lock covers in-process runs (`cj-pipeline run`), which may use an ephemeral instance.

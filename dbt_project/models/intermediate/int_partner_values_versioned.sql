@@ -1,5 +1,5 @@
 {#- Every partner value ever received, with which version is current.
-    A later file wins for each source x area x year x measure (return-spec
+    A later file wins for each source x area x year x measure (docs/data-contract.md
     section 3); earlier versions stay here with is_current = false. -#}
 {% set partner_sources = [
     'jsws', 'police_custody', 'phs_treatment', 'homelessness',

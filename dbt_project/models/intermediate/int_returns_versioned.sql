@@ -1,6 +1,6 @@
 {#- Every accepted local area return, with which one is current.
     A later accepted return for the same area and year supersedes the earlier
-    (return-spec section 2, architecture: raw is immutable); earlier ones stay
+    (docs/data-contract.md section 2, docs/architecture.md: raw is immutable); earlier ones stay
     here with is_current = false. The same bytes twice are one submission
     already, so duplicates never reach this model. -#}
 

@@ -1,5 +1,5 @@
 {#- Is each area's return in, and is it complete enough to publish?
-    (return-spec section 5). One row per local authority x financial year with
+    (docs/data-contract.md section 5). One row per local authority x financial year with
     any data. An item is complete when: an evidence Status is given and is not
     'Not known'; Actions taken is given (every outcome); Progress is given
     (outcomes assessed Not achieved). Only the current return counts. -#}

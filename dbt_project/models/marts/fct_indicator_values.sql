@@ -1,4 +1,4 @@
-{#- The published contract (return-spec section 5): one row per area and
+{#- The published contract (docs/data-contract.md section 5): one row per area and
     Scotland x year x indicator. value is NULL exactly when marker says why. -#}
 
 select

@@ -37,7 +37,7 @@ def readable_records(ret: ReturnFile, name: str) -> list[dict[str, Cell]]:
 
 
 def numeric(cell: Cell) -> NumericCell | CellProblem:
-    """The cell read as a number per return-spec section 1, or the problem it has."""
+    """The cell read as a number per docs/data-contract.md section 1, or the problem it has."""
     try:
         return parse_numeric(cell.value)
     except CellProblem as problem:

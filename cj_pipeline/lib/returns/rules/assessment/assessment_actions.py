@@ -1,4 +1,4 @@
-"""Actions taken is required for every national outcome (return-spec section 2)."""
+"""Actions taken is required for every national outcome (docs/data-contract.md section 2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Progress is required where an outcome was Not achieved (return-spec section 2)."""
+"""Progress is required where an outcome was Not achieved (docs/data-contract.md section 2)."""
 
 from __future__ import annotations
 

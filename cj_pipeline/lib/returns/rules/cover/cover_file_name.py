@@ -1,6 +1,6 @@
 """A file name that names another area or year than the Cover is probably a slip.
 
-The Cover decides (return-spec section 2: the file name is free), so this only warns.
+The Cover decides (docs/data-contract.md section 2: the file name is free), so this only warns.
 """
 
 from __future__ import annotations

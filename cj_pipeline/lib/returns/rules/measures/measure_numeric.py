@@ -1,4 +1,4 @@
-"""Numerator and Denominator are numeric cells (return-spec section 1) and whole numbers."""
+"""Numerator and Denominator are numeric cells (docs/data-contract.md section 1) and whole numbers."""
 
 from __future__ import annotations
 
