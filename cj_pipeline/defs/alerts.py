@@ -1,4 +1,4 @@
-"""Alerts: every failed run is written down where people look (`lib/notify.py`)."""
+"""Alerts: every failed run is written down where people look (`lib/reporting/notify.py`)."""
 
 import datetime as dt
 
@@ -13,7 +13,7 @@ MAX_MESSAGE_CHARS = 2000
 
 
 def build_notifier(settings: Settings) -> Notifier:
-    """The notifier in use. Add email or Teams here (see lib/notify.py), e.g. a
+    """The notifier in use. Add email or Teams here (see lib/reporting/notify.py), e.g. a
     FanOutNotifier of this one and a TeamsNotifier built from an environment variable."""
     return JsonLinesNotifier.for_data_dir(settings.data_dir)
 

@@ -24,7 +24,7 @@ PUBLISH_GROUP = "publish"
 # leaves them out: one run of it cannot pick a year.
 BY_YEAR_GROUP = "by_year"
 
-# Which raw tables intake writes for each kind of file (lib/intake.py): every file gets a
+# Which raw tables intake writes for each kind of file (lib/intake/run.py): every file gets a
 # file event, a submission and its issues (and a change report when it corrects one);
 # only its accepted rows go to the kind's own tables.
 SHARED_RAW_TABLES = ("file_events", "submissions", "issues", "change_reports")

@@ -1,4 +1,4 @@
-"""The notifier interface and the JSON-lines alert log (lib/notify.py)."""
+"""The notifier interface and the JSON-lines alert log (lib/reporting/notify.py)."""
 
 import json
 import threading

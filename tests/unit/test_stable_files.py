@@ -1,4 +1,4 @@
-"""The stable-file rule, candidate listing and arrival fingerprints (lib/stable_files.py)."""
+"""The stable-file rule, candidate listing and arrival fingerprints (lib/intake/stable_files.py)."""
 
 import os
 

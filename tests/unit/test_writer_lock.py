@@ -1,4 +1,4 @@
-"""One writer at a time: the warehouse file lock used by CLI runs (lib/writer_lock.py)."""
+"""One writer at a time: the warehouse file lock used by CLI runs (lib/warehouse/writer_lock.py)."""
 
 import subprocess
 import sys

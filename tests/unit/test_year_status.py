@@ -1,4 +1,4 @@
-"""Per-year figures of the indicator mart (lib/year_status.py)."""
+"""Per-year figures of the indicator mart (lib/reporting/year_status.py)."""
 
 import duckdb
 

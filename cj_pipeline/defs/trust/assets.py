@@ -1,7 +1,7 @@
 """Trust features in the graph: the chase list per financial year.
 
 `chase_list` shows, per year, which areas still owe a return or parts of one (the same
-rows as `cj-pipeline chase`; logic in lib/chase.py). Partitioned by year, so it sits in
+rows as `cj-pipeline chase`; logic in lib/reporting/chase.py). Partitioned by year, so it sits in
 the `by_year` group that the unpartitioned build job leaves out.
 """
 

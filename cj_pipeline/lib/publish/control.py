@@ -83,7 +83,7 @@ def load_policy() -> Policy:
             decimals[row["applies_to"]] = int(threshold)
     if (small_min, small_max) != (disclosure.SMALL_COUNT_MIN, disclosure.SMALL_COUNT_MAX):
         raise ValueError(
-            f"disclosure_policy small counts {small_min}-{small_max} differ from lib/disclosure.py "
+            f"disclosure_policy small counts {small_min}-{small_max} differ from lib/publish/disclosure.py "
             f"({disclosure.SMALL_COUNT_MIN}-{disclosure.SMALL_COUNT_MAX}); change both together"
         )
     return Policy(small_min, small_max, min_den, decimals)

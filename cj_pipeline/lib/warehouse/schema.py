@@ -68,7 +68,7 @@ RAW_TABLES: dict[str, str] = {
         raw_value VARCHAR
     """,
     **RETURN_RAW_TABLES,
-    # What an accepted submission changed against the version it replaces (lib/changes.py):
+    # What an accepted submission changed against the version it replaces (lib/intake/changes.py):
     # a corrected return cell by cell, a partner file's revised values.
     "change_reports": """
         submission_id VARCHAR NOT NULL,
@@ -83,7 +83,7 @@ RAW_TABLES: dict[str, str] = {
         after_value VARCHAR,
         difference DOUBLE
     """,
-    # One row per publication attempt (cj_pipeline/lib/gate.py): who, when, why, outcome.
+    # One row per publication attempt (cj_pipeline/lib/quality/gate.py): who, when, why, outcome.
     "publication_audit": """
         release_id VARCHAR NOT NULL,
         financial_year VARCHAR NOT NULL,
