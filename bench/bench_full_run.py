@@ -31,16 +31,19 @@ from cj_pipeline.settings import DBT_PROJECT_DIR, get_settings
 
 
 def _step_seconds(result) -> dict[str, float]:
-    stats = instance().get_run_step_stats(result.run_id) if os.environ.get("DAGSTER_HOME") else []
-    if stats:
-        return {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in stats}
-    starts, seconds = {}, {}
-    for event in result.all_events:
-        if event.event_type_value == "STEP_START":
-            starts[event.step_key] = event.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-            seconds[event.step_key] = event.timestamp - starts[event.step_key]
-    return seconds
+    """Seconds per step, from the persistent instance the run was recorded in (main() makes
+    sure there is one: an in-process result's events carry no timestamps)."""
+    stats = instance().get_run_step_stats(result.run_id)
+    return {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in stats}
+
+
+def _ensure_dagster_home() -> None:
+    """Runs must be recorded somewhere step timings can be read back: a scratch instance
+    when $DAGSTER_HOME is not set (the bench then runs standalone from a fresh clone)."""
+    if not os.environ.get("DAGSTER_HOME"):
+        home = Path(tempfile.mkdtemp(prefix="cj-bench-dagster-"))
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        os.environ["DAGSTER_HOME"] = str(home)
 
 
 def _compiled_models(warehouse: Path) -> list[tuple[str, str, str, str]]:
@@ -186,6 +189,7 @@ def resubmission_only() -> None:
 
 
 def main() -> None:
+    _ensure_dagster_home()
     if "--resubmission-only" in sys.argv:
         resubmission_only()
         return
