@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from cj_pipeline.lib.core.db import connect
+from cj_pipeline.lib.core.names import shown_name
 from cj_pipeline.lib.intake import receipts
 from cj_pipeline.lib.intake.batch import BATCH_FILES, Intake
 from cj_pipeline.lib.intake.discovery import ReceivedFile
@@ -36,7 +37,7 @@ class IntakeReport:
             "rejected": len(self.rejected),
             "duplicates": len(self.duplicates),
             "already_processed": self.skipped,
-            "rejected_files": ", ".join(r["file"] for r in self.rejected) or "none",
+            "rejected_files": ", ".join(shown_name(r["file"]) for r in self.rejected) or "none",
         }
 
 
@@ -45,7 +46,7 @@ def restore_missing_receipts(connection: duckdb.DuckDBPyConnection, settings: Se
     restored = 0
     for (receipt_json,) in connection.execute("SELECT receipt_json FROM raw.file_events").fetchall():
         receipt = json.loads(receipt_json)
-        stem = receipts.receipt_stem(receipt["received_at"], receipt["sha256"], receipt["file"])
+        stem = receipts.stem_of(receipt)
         if not (settings.receipts_dir / f"{stem}.json").exists():
             receipts.write_receipt(settings.receipts_dir, receipt)
             restored += 1
