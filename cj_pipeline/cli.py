@@ -173,6 +173,36 @@ def run(
 
 
 @app.command()
+def rebuild(data_dir: Path | None = DataDirOption) -> None:
+    """Rebuild the warehouse from the archive and its ledger alone (the source of truth).
+
+    Every submission ever received comes back, superseded ones included, whatever is left in
+    raw/. The current warehouse is set aside (renamed, never deleted); archive objects missing
+    or altered (sha256 against the ledger) are listed and recorded as an alert.
+    """
+    from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
+    from cj_pipeline.runner import run_rebuild
+
+    settings = get_settings(data_dir)
+    console.print(f"Rebuilding the warehouse of [bold]{settings.data_dir}[/] from its archive ...")
+    started = time.perf_counter()
+    try:
+        report, result = run_rebuild(settings)
+    except WarehouseBusyError as busy:
+        _fail(str(busy))
+    if report.set_aside:
+        console.print(f"The previous warehouse was set aside as {report.set_aside}")
+    console.print(f"Replayed {report.replayed} arrival(s): {report.submissions} submission(s).")
+    for problem in report.problems:
+        errors.print(f"[bold red]ARCHIVE[/] {escape(visible(problem.describe()))}")
+    if not result.success:
+        _fail("the build after the rebuild failed. See the log above.")
+    _print_summary(settings, time.perf_counter() - started)
+    if report.problems:
+        _fail(f"{len(report.problems)} archive object(s) missing or altered (alert recorded in alerts/alerts.jsonl).")
+
+
+@app.command()
 def demo(
     data_dir: Path = typer.Option(DEMO_DIR, "--data-dir", help="Scratch folder for the demo (recreated)."),
 ) -> None:
