@@ -38,7 +38,7 @@ from cj_pipeline.lib.core.seeds import read_seed
 from cj_pipeline.lib.publish import control, snapshot
 from cj_pipeline.lib.publish.atomic import exchange_dirs, fsync_dir, fsync_tree, write_json_atomic
 from cj_pipeline.lib.publish.packs import write_packs
-from cj_pipeline.lib.publish.safety import safe_cell_text
+from cj_pipeline.lib.publish.safety import md, safe_cell_text
 from cj_pipeline.lib.publish.workbook import Column, Table, write_workbook
 from cj_pipeline.settings import Settings
 
@@ -151,7 +151,7 @@ def controlled_tables(raw: dict, policy: control.Policy | None = None, primary_o
 def _neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     """Text columns for CSV: a leading = + - @ gets an apostrophe (safety.py)."""
     exprs = [
-        pl.col(c).map_elements(safe_cell_text, return_dtype=pl.String)
+        pl.col(c).map_elements(lambda text: safe_cell_text(text, "csv"), return_dtype=pl.String)
         for c, dtype in frame.schema.items()
         if dtype == pl.String
     ]
@@ -242,23 +242,27 @@ def _notes_markdown(year: str, notes: dict, policy: control.Policy, timings: dic
     lines = [
         f"# Release notes: community justice indicators {year}",
         "",
-        f"- Release id: {notes.get('release_id')}",
-        f"- Published at: {notes.get('published_at')}",
-        f"- Published by: {notes.get('published_by')}",
+        f"- Release id: {md(notes.get('release_id'))}",
+        f"- Published at: {md(notes.get('published_at'))}",
+        f"- Published by: {md(notes.get('published_by'))}",
         "",
     ]
     if notes.get("override_reason") or notes.get("overridden_checks"):
         lines += [
             "## Quality gate override",
             "",
-            f"Reason: {notes.get('override_reason') or '(none given)'}",
+            f"Reason: {md(notes.get('override_reason') or '(none given)')}",
             "",
             "Overridden checks:",
-            *[f"- {c}" for c in notes.get("overridden_checks") or []],
+            *[f"- {md(c)}" for c in notes.get("overridden_checks") or []],
             "",
         ]
     warnings = notes.get("warnings") or []
-    lines += ["## Warnings", ""] + ([f"- {w.get('check')}: {w.get('summary')}" for w in warnings] or ["- none"]) + [""]
+    lines += (
+        ["## Warnings", ""]
+        + ([f"- {md(w.get('check'))}: {md(w.get('summary'))}" for w in warnings] or ["- none"])
+        + [""]
+    )
     lines += [
         "## Disclosure control and rounding",
         "",
