@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cj_pipeline.lib.core.areas import normalise_area
+from cj_pipeline.lib.core.disk import disk_full_paragraph, is_disk_full
 from cj_pipeline.lib.core.problems import CellProblem
 from cj_pipeline.lib.core.years import normalise_year
 from cj_pipeline.lib.intake.receipts import visible
@@ -111,6 +112,16 @@ def _print_receipt(receipt: dict) -> None:
     console.print(f"{errors_found} error(s), {len(issues) - errors_found} warning(s).")
 
 
+def _failure_text(event) -> str:
+    """The error text of a failed step, its causes included (dbt and DuckDB wrap OSErrors)."""
+    error = event.step_failure_data.error if event.step_failure_data else None
+    parts = []
+    while error is not None:
+        parts.append(error.message or "")
+        error = error.cause or error.context
+    return "\n".join(parts)
+
+
 def _build(data_dir: Path | None, full: bool = False) -> tuple[object, float]:
     from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
     from cj_pipeline.runner import run_build
@@ -122,11 +133,18 @@ def _build(data_dir: Path | None, full: bool = False) -> tuple[object, float]:
         result = run_build(settings, full=full)
     except WarehouseBusyError as busy:
         _fail(str(busy))
+    except OSError as error:
+        if is_disk_full(error):
+            _fail(disk_full_paragraph(settings.data_dir, "the run"))
+        raise
     elapsed = time.perf_counter() - started
     run = result.dagster_run
     console.print(f"Ran [bold]{run.job_name}[/]: {escape(run.tags.get('cj/plan', ''))}.")
     if not result.success:
-        failed = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
+        failures = [event for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
+        if any(is_disk_full(_failure_text(event)) for event in failures):
+            _fail(disk_full_paragraph(settings.data_dir, "the run"))
+        failed = [event.step_key for event in failures]
         _fail(f"the run failed at step(s): {', '.join(failed) or 'unknown'}. See the log above.")
     return settings, elapsed
 
@@ -170,6 +188,40 @@ def run(
     """
     settings, elapsed = _build(data_dir, full=full)
     _print_summary(settings, elapsed)
+
+
+@app.command()
+def rebuild(data_dir: Path | None = DataDirOption) -> None:
+    """Rebuild the warehouse from the archive and its ledger alone (the source of truth).
+
+    Every submission ever received comes back, superseded ones included, whatever is left in
+    raw/. The current warehouse is set aside (renamed, never deleted); archive objects missing
+    or altered (sha256 against the ledger) are listed and recorded as an alert.
+    """
+    from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
+    from cj_pipeline.runner import run_rebuild
+
+    settings = get_settings(data_dir)
+    console.print(f"Rebuilding the warehouse of [bold]{settings.data_dir}[/] from its archive ...")
+    started = time.perf_counter()
+    try:
+        report, result = run_rebuild(settings)
+    except WarehouseBusyError as busy:
+        _fail(str(busy))
+    except OSError as error:
+        if is_disk_full(error):
+            _fail(disk_full_paragraph(settings.data_dir, "the rebuild"))
+        raise
+    if report.set_aside:
+        console.print(f"The previous warehouse was set aside as {report.set_aside}")
+    console.print(f"Replayed {report.replayed} arrival(s): {report.submissions} submission(s).")
+    for problem in report.problems:
+        errors.print(f"[bold red]ARCHIVE[/] {escape(visible(problem.describe()))}")
+    if not result.success:
+        _fail("the build after the rebuild failed. See the log above.")
+    _print_summary(settings, time.perf_counter() - started)
+    if report.problems:
+        _fail(f"{len(report.problems)} archive object(s) missing or altered (alert recorded in alerts/alerts.jsonl).")
 
 
 @app.command()
@@ -287,6 +339,14 @@ def publish(
         result = run_publish(settings, financial_year, override_reason)
     except WarehouseBusyError as busy:
         _fail(str(busy))
+    except OSError as error:
+        if is_disk_full(error):
+            _fail(disk_full_paragraph(settings.data_dir, "publication"))
+        raise
+    if not result.success and any(
+        is_disk_full(_failure_text(e)) for e in result.all_events if e.event_type_value == "STEP_FAILURE"
+    ):
+        _fail(disk_full_paragraph(settings.data_dir, "publication"))
     with connect(settings.warehouse_path, read_only=True) as connection:
         audit = connection.execute(
             "select release_id, outcome, override_reason, overridden_checks, warnings, published_by"

@@ -8,6 +8,7 @@ import dagster as dg
 
 from cj_pipeline.definitions import build_defs
 from cj_pipeline.defs.jobs import PUBLISH_JOB_NAME
+from cj_pipeline.lib.intake.rebuild import RebuildReport, rebuild_raw_from_archive, recover_warehouse, set_aside
 from cj_pipeline.lib.warehouse.build_plan import plan_build
 from cj_pipeline.lib.warehouse.writer_lock import lock_path_for, warehouse_writer_lock
 from cj_pipeline.settings import Settings
@@ -33,14 +34,32 @@ def run_build(settings: Settings, log_level: str = "INFO", full: bool = False) -
     settings.ensure_dirs()
     definitions = build_defs(str(settings.data_dir))
     with warehouse_writer_lock(lock_path_for(settings.warehouse_path), timeout=settings.writer_lock_timeout):
+        # A missing or unreadable warehouse is rebuilt from the archive first (the unreadable
+        # file set aside): the plan then sees no record of a dbt build and builds everything.
+        recovered = recover_warehouse(settings)
         plan = plan_build(settings, full=full)  # under the lock: no other CLI run changes the warehouse
+        reason = plan.reason
+        if recovered:
+            aside = f"; the unreadable file was set aside as {recovered.set_aside.name}" if recovered.set_aside else ""
+            reason = f"warehouse restored from the archive ({recovered.submissions} submissions){aside}; {reason}"
         job = definitions.resolve_job_def(plan.job_name)
         return job.execute_in_process(
             instance=instance(),
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            tags={"cj/plan": plan.reason},
+            tags={"cj/plan": reason},
         )
+
+
+def run_rebuild(settings: Settings, log_level: str = "INFO") -> tuple[RebuildReport, dg.ExecuteInProcessResult]:
+    """`cj-pipeline rebuild`: set the warehouse aside (never deleted), rebuild its raw layer
+    from the archive and ledger alone, then build every dbt model from it."""
+    settings.ensure_dirs()
+    with warehouse_writer_lock(lock_path_for(settings.warehouse_path), timeout=settings.writer_lock_timeout):
+        aside = set_aside(settings.warehouse_path) if settings.warehouse_path.exists() else None
+        report = rebuild_raw_from_archive(settings)
+        report.set_aside = aside
+    return report, run_build(settings, log_level=log_level, full=True)
 
 
 def run_publish(

@@ -239,13 +239,25 @@ def make_corpus(folder: Path, outside: Path, scratch: Path) -> list[Case]:
     )
 
     # --- a million rows, declared or used ---
+    # A <dimension> claiming a million rows (or the whole grid) on a small sheet is judged by the
+    # rows really there (issue 16 class 10): accepted, in bounded time and memory like every case.
     add(
         "dimension_million_rows.xlsx",
         _edit_sheet(
             valid, "Local evidence", lambda x: re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:A1000000"/>', x)
         ),
-        REJECTED,
-        "too_many_rows",
+        ACCEPTED,
+        None,
+    )
+    add(
+        "dimension_whole_grid_9_rows.xlsx",
+        _edit_sheet(
+            valid,
+            "Local measures",
+            lambda x: re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', x),
+        ),
+        ACCEPTED,
+        None,
     )
     add(
         "row_r_1000000.xlsx",

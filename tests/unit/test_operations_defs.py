@@ -84,12 +84,12 @@ def test_same_bytes_give_the_same_run_key_even_after_a_cursor_reset(tmp_path):
     source = tmp_path / "raw" / "partners" / "jsws"
     source.mkdir(parents=True)
     (source / "table.csv").write_bytes(b"area,value\n")
-    (tmp_path / "raw" / "partners" / "loose.csv").write_bytes(b"ignored")
+    (tmp_path / "raw" / "partners" / "loose.csv").write_bytes(b"taken, to be rejected with where to put it")
     keys = []
     for _ in range(2):
         cursor = _tick(partners_sensor, tmp_path, None).cursor
         result = _tick(partners_sensor, tmp_path, cursor)
-        assert [r.tags["cj/files"] for r in result.run_requests] == ["jsws/table.csv"]
+        assert [r.tags["cj/files"] for r in result.run_requests] == ["jsws/table.csv, loose.csv"]
         keys.append(result.run_requests[0].run_key)
     assert keys[0] == keys[1]
     (source / "table.csv").write_bytes(b"area,value\nS1,2\n")

@@ -14,7 +14,7 @@ from cj_pipeline.lib.returns.validate import validate_file
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ERROR_RULES = [rule for rule in RULES if rule.SEVERITY == ERROR]
 WARNING_RULES = [rule for rule in RULES if rule.SEVERITY == WARNING]
-CLEAN_PASS = ["complete.xlsx", "complete.csv", "messy_layout.xlsx"]
+CLEAN_PASS = ["complete.xlsx", "complete.csv", "messy_layout.xlsx", "csv_rows_same_place_other_spellings.csv"]
 
 
 def _codes(receipt, severity):
@@ -27,24 +27,32 @@ def _warning_fixture(rule) -> Path:
     return matches[0]
 
 
+def _fail_fixture(rule) -> Path:
+    """fail/<rule>.xlsx, or fail/<rule>.csv for a rule about the CSV variant."""
+    matches = [FIXTURES / "fail" / f"{rule_name(rule)}.{ext}" for ext in ("xlsx", "csv")]
+    found = [path for path in matches if path.exists()]
+    assert len(found) == 1, f"no (or two) fail fixtures for {rule_name(rule)}"
+    return found[0]
+
+
 def test_every_rule_is_complete_and_has_a_fixture():
     for rule in RULES:
         assert rule.SEVERITY in (ERROR, WARNING) and rule.STAGE in STAGES
         assert rule.CODE and rule.CHECKS and callable(rule.check)
         if rule.SEVERITY == ERROR:
-            assert (FIXTURES / "fail" / f"{rule_name(rule)}.xlsx").exists(), rule_name(rule)
+            _fail_fixture(rule)
         else:
             _warning_fixture(rule)
 
 
 def test_every_fail_fixture_belongs_to_a_registered_rule():
     names = {rule_name(rule) for rule in ERROR_RULES}
-    assert {path.stem for path in (FIXTURES / "fail").glob("*.xlsx")} == names
+    assert {path.stem for path in (FIXTURES / "fail").glob("*.*")} == names
 
 
 @pytest.mark.parametrize("rule", ERROR_RULES, ids=rule_name)
 def test_fail_fixture_fails_with_exactly_its_rule_code(rule):
-    receipt = validate_file(FIXTURES / "fail" / f"{rule_name(rule)}.xlsx")
+    receipt = validate_file(_fail_fixture(rule))
     assert receipt["status"] == "rejected"
     assert _codes(receipt, ERROR) == {rule.CODE}
     assert _codes(receipt, WARNING) == set()
@@ -106,3 +114,10 @@ def test_structural_error_stops_the_content_stage():
     receipt = validate_file(FIXTURES / "fail" / "required_sheets.xlsx")
     assert [issue["code"] for issue in receipt["issues"]] == ["missing_sheet"]
     assert receipt["issues"][0]["sheet"] == "Local measures"
+
+
+def test_csv_rows_of_another_area_or_year_are_named():
+    receipt = validate_file(FIXTURES / "fail" / "csv_rows_area_year.csv")
+    differing = [i for i in receipt["issues"] if i["code"] == "row_area_year_differs"]
+    assert {(i["cell"], i["value"]) for i in differing} == {("A50", "Angus"), ("A51", "Angus"), ("B59", "2022-23")}
+    assert all("Row " in i["message"] and "wrong" in i["message"] for i in differing)

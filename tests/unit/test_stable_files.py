@@ -62,10 +62,15 @@ def test_list_candidate_files_depths_and_skips(tmp_path):
     (tmp_path / ".hidden.xlsx").write_bytes(b"4")
     (tmp_path / "~$flat.xlsx").write_bytes(b"5")
     listing = list_candidate_files(tmp_path)
-    assert set(listing) == {"flat.xlsx", "S12000036/edinburgh.xlsx"}
+    # Every depth is listed: intake gives a file too deep a rejected receipt saying where to put it.
+    assert set(listing) == {"flat.xlsx", "S12000036/edinburgh.xlsx", "S12000036/deep/too_deep.xlsx"}
+    assert set(list_candidate_files(tmp_path, max_depth=2)) == {"flat.xlsx", "S12000036/edinburgh.xlsx"}
     stat = os.stat(tmp_path / "S12000036" / "edinburgh.xlsx")
     assert listing["S12000036/edinburgh.xlsx"] == (2, stat.st_mtime_ns)
-    assert set(list_candidate_files(tmp_path, min_depth=2)) == {"S12000036/edinburgh.xlsx"}
+    assert set(list_candidate_files(tmp_path, min_depth=2)) == {
+        "S12000036/edinburgh.xlsx",
+        "S12000036/deep/too_deep.xlsx",
+    }
     assert list_candidate_files(tmp_path / "missing") == {}
 
 
@@ -94,7 +99,12 @@ def test_waiting_files_are_keyed_relative_to_the_data_dir(tmp_path):
     (uploads / "S1" / "r.xlsx").write_bytes(b"x")
     (partners / "loose.csv").write_bytes(b"x")
     (partners / "jsws" / "t.csv").write_bytes(b"x")
-    assert set(waiting_files(uploads, partners, tmp_path)) == {"raw/uploads/S1/r.xlsx", "raw/partners/jsws/t.csv"}
+    # A loose partner file is waiting too (intake rejects it with where to put it).
+    assert set(waiting_files(uploads, partners, tmp_path)) == {
+        "raw/uploads/S1/r.xlsx",
+        "raw/partners/jsws/t.csv",
+        "raw/partners/loose.csv",
+    }
 
 
 def test_recorded_file_events_reads_the_warehouse(tmp_path):

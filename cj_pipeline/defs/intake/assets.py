@@ -14,6 +14,7 @@ from cj_pipeline.defs.keys import raw
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.kinds import FILE_KINDS, PARTNER, RETURN
+from cj_pipeline.lib.core.names import shown_name
 from cj_pipeline.lib.intake.discovery import discover_partner_files, discover_upload_files
 from cj_pipeline.lib.intake.run import ingest_pending
 from cj_pipeline.lib.warehouse.schema import RAW_TABLES
@@ -74,7 +75,7 @@ def received_files(context: dg.AssetExecutionContext, pipeline_settings: Pipelin
 
     def log_progress(received, receipt):
         outcome = "skipped (already processed)" if receipt is None else receipt["status"]
-        context.log.info(f"{received.relative_path}: {outcome}")
+        context.log.info(f"{shown_name(received.relative_path)}: {outcome}")  # a name cannot forge a log line
 
     before = _row_counts(settings)
     report = ingest_pending(settings, files, progress=log_progress)

@@ -19,6 +19,7 @@ import dagster as dg
 from cj_pipeline.defs.jobs import BUILD_JOB, REFRESH_JOBS
 from cj_pipeline.defs.resources import PipelineSettings
 from cj_pipeline.lib.core.kinds import PARTNER, RETURN
+from cj_pipeline.lib.core.names import shown_name
 from cj_pipeline.lib.intake.stable_files import (
     StableState,
     batch_run_key,
@@ -40,7 +41,7 @@ def evaluate_folder(
     """One tick for one folder: the stable files become one run request; the cursor moves on.
     With `settings` and `kind`, the request names the job that refreshes after that kind."""
     previous = StableState.from_cursor(context.cursor)
-    current = list_candidate_files(folder, min_depth=min_depth, max_depth=2)
+    current = list_candidate_files(folder, min_depth=min_depth)
     ready, state = track_stable_files(previous, current)
     hashed = []
     for path in ready:
@@ -54,12 +55,12 @@ def evaluate_folder(
         if changing:
             reason = (
                 f"{len(changing)} file(s) in {label} still new or changing (size or time differs "
-                f"from the last look), taken once unchanged over two ticks: {', '.join(changing[:5])}"
+                f"from the last look), taken once unchanged over two ticks: {', '.join(shown_name(p) for p in changing[:5])}"
             )
         else:
             reason = f"No new files in {label}."
         return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=state.to_cursor())
-    names = [path for path, _, _ in hashed]
+    names = [shown_name(path) for path, _, _ in hashed]  # a name cannot forge a log line or tag
     context.log.info(f"{label}: taking {len(names)} stable file(s): {', '.join(names)}")
     tags = {"cj/trigger": label, "cj/file_count": str(len(names)), "cj/files": ", ".join(names[:TAGGED_FILES])}
     job_name = None
@@ -84,9 +85,10 @@ def uploads_sensor(context: dg.SensorEvaluationContext, pipeline_settings: Pipel
 
 @dg.sensor(jobs=SENSOR_JOBS, minimum_interval_seconds=TICK_SECONDS)
 def partners_sensor(context: dg.SensorEvaluationContext, pipeline_settings: PipelineSettings):
-    """National partner tables in raw/partners/<source>/ (files loose in raw/partners/ are ignored)."""
+    """National partner tables in raw/partners/<source>/; files anywhere else under raw/partners/
+    are taken too, to be rejected with a receipt saying where to put them."""
     settings = pipeline_settings.resolve()
-    return evaluate_folder(context, settings.partners_dir, "raw/partners", min_depth=2, settings=settings, kind=PARTNER)
+    return evaluate_folder(context, settings.partners_dir, "raw/partners", min_depth=1, settings=settings, kind=PARTNER)
 
 
 def defs() -> dg.Definitions:

@@ -35,6 +35,19 @@ _GUIDANCE = (
 )
 
 
+# Upper bounds, so that no figure can break the arithmetic downstream (sums over 32 areas and
+# years, ratios, rounding at publication, integer conversion in the published xlsx):
+# - MAX_NUMBER, any numeric cell: 10^15. Beyond 2^53 (about 9 x 10^15) a float no longer holds
+#   every whole number exactly, and values like 1E+308 overflow to infinity when summed; no
+#   figure in a return or partner table is within a thousand-fold of it.
+# - MAX_COUNT, a count of people, cases or events in one return: 100,000,000, about 18 times
+#   Scotland's population (5.5 million, NRS mid-2023 estimate). A real count for one area and
+#   one year (even of recorded events, several per person) is far below it; a figure above it is
+#   a typing or export error (an extra block of zeros, an exponent), never data.
+MAX_NUMBER = 1e15
+MAX_COUNT = 100_000_000
+
+
 @dataclass(frozen=True)
 class NumericCell:
     value: float | None
@@ -61,7 +74,20 @@ def parse_number_text(text: str) -> float:
 
 
 def parse_numeric(raw: object) -> NumericCell:
-    """Parse a cell as read from xlsx or csv. Raises CellProblem naming the value."""
+    """Parse a cell as read from xlsx or csv. Raises CellProblem naming the value; a number
+    larger than MAX_NUMBER (either sign) is refused as too large to be a real figure."""
+    cell = _parse_numeric(raw)
+    if cell.value is not None and abs(cell.value) > MAX_NUMBER:
+        raise CellProblem(
+            "number_too_large",
+            f"'{raw}' is larger than any real figure could be (the limit is {MAX_NUMBER:,.0f}).",
+            "Check the cell for a typing or export error (an exponent such as 1E+308, extra zeros) "
+            "and enter the real figure.",
+        )
+    return cell
+
+
+def _parse_numeric(raw: object) -> NumericCell:
     if raw is None:
         return MISSING
     if isinstance(raw, bool):
@@ -103,8 +129,10 @@ def parse_numeric(raw: object) -> NumericCell:
 
 
 def parse_count(raw: object) -> NumericCell:
-    """A count: as parse_numeric, and never negative or fractional."""
+    """A count: as parse_numeric, never negative or fractional, never above MAX_COUNT."""
     cell = parse_numeric(raw)
+    if cell.value is not None and cell.value > MAX_COUNT:
+        raise implausible_count(raw)
     if cell.value is not None and cell.value < 0:
         raise CellProblem(
             "negative_count",
@@ -118,3 +146,13 @@ def parse_count(raw: object) -> NumericCell:
             "Enter a whole number of people or cases.",
         )
     return cell
+
+
+def implausible_count(raw: object) -> CellProblem:
+    return CellProblem(
+        "implausible_count",
+        f"'{raw}' is more than {MAX_COUNT:,}, about 18 times Scotland's population: not a real count "
+        "for one area and year.",
+        "Check the cell for a typing or export error (an exponent such as 1E+308, extra zeros) and "
+        "enter the real count.",
+    )

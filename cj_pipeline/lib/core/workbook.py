@@ -39,7 +39,6 @@ _CELL_TAG = re.compile(rb"<c\b")
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 _CELL_REF = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{1,3})(\d+)"')
 _REF_ATTR = re.compile(rb'\sr="([A-Z]{0,3})(\d+)"')
-_DIMENSION = re.compile(rb'<dimension\b[^>]*\sref="([^"]+)"')
 _ERROR_CELL = re.compile(rb'<c\b([^>]*\st="e"[^>]*)>\s*(?:<f\b[^>]*?(?:/>|>[^<]*</f>)\s*)?<v>([^<]{0,40})')
 _UNCALCULATED = re.compile(rb"<c\b([^>]*)>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)\s*</c>")
 _A1 = re.compile(r"\$?([A-Z]{1,3})?\$?(\d+)?$")
@@ -107,7 +106,12 @@ def _read_csv(data: bytes, name: str, settings: Settings) -> OpenedFile:
             f"Row {len(rows) + 1} of the CSV file could not be read ({exc}).",
             "Open the file in Excel, save it as 'CSV UTF-8 (Comma delimited)' and send it again.",
         )
-    return OpenedFile(sheets=[Sheet(name=Path(name).stem, rows=rows)])
+    sheet_name = Path(name).stem
+    # A text longer than a spreadsheet cell holds (possible in CSV, not in xlsx) is refused here,
+    # never cut when published to xlsx (lib/publish/safety.py).
+    if too_long := long_text_refusal(sheet_name, rows):
+        return too_long
+    return OpenedFile(sheets=[Sheet(name=sheet_name, rows=rows)])
 
 
 def _check_zip(data: bytes, settings: Settings) -> OpenedFile | None:
@@ -254,7 +258,7 @@ def _stream_members(
     Declared sizes can lie (a zip bomb), and calamine allocates a cell for every position
     up to the last row and column a sheet uses, so a few bytes saying row 1,000,000 or
     column XFD would take gigabytes. Here the real inflated size is counted and each
-    worksheet's <dimension>, row numbers and cell references are checked against
+    worksheet's rows, row numbers and cell references (not its <dimension> claim) are checked against
     CJ_MAX_ROWS and CJ_MAX_CELLS while streaming; nothing is held beyond one chunk
     (except `held`, the members of a small workbook already inflated by _inflate_small).
     """
@@ -283,13 +287,10 @@ def _stream_members(
                     text = text.replace(b"<" + prefix + b":", b"<").replace(b"</" + prefix + b":", b"</")
                 cut = text.rfind(b">") + 1
                 text, carry = text[:cut], text[cut:][-_CARRY_MAX:]
-                if max_row == 0 and (dimension := _DIMENSION.search(text)):
-                    for part in dimension.group(1).decode("ascii", "replace").upper().split(":"):
-                        ref = _A1.match(part)
-                        if ref and ref.group(2):
-                            max_row, where = max(max_row, int(ref.group(2))), part
-                        if ref and ref.group(1):
-                            max_col = max(max_col, _column_number(ref.group(1)))
+                # The <dimension> element is a claim, not content: Excel and other writers leave
+                # A1:XFD1048576 on a 9-row sheet, and calamine sizes a sheet by the cells really
+                # there. Rows and cells are counted from what the sheet holds (row and cell
+                # tags, their numbers and references), never from what it claims.
                 # findall keeps the scan in C: a sheet of 100,000 rows takes milliseconds.
                 rows += len(_ROW_TAG.findall(text))
                 row_numbers = _ROW_NUMBER.findall(text)

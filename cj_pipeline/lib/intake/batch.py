@@ -8,8 +8,15 @@ submission, rows, issues and file event; 5. write the batch's receipts (rewritte
 from the warehouse on the next run if a crash came between 4 and 5). A crash before
 4 leaves the batch's files without a file event, so the next run processes them
 again (their archive objects are already there; the ledger records the arrival again).
-A file event (path, size, mtime, sha256) is processed at most once; the same
-bytes under another name are a duplicate of the first submission.
+A file event (path, size, mtime, sha256) is processed at most once.
+
+What a submission is: an arrival is a new submission unless the same bytes arrived before
+in the same place (kind and folder: the area folder or flat upload folder for a return,
+the source folder for a partner table) AND were accepted there; only then is it a
+duplicate ("nothing changed"). So the same bytes in another area's folder are judged
+afresh (and refused as `wrong_area_folder`), and an earlier rejection never blocks a later
+arrival of the same bytes (moved to the right folder, or resent after a limit was raised).
+The archive still keeps one object per content (sha256); the submission id is the event id.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import duckdb
 from cj_pipeline.lib.core.kinds import RETURN
 from cj_pipeline.lib.core.problems import ERROR, WARNING, Issue
 from cj_pipeline.lib.intake import archive, changes, receipts
-from cj_pipeline.lib.intake.discovery import ReceivedFile
+from cj_pipeline.lib.intake.discovery import ReceivedFile, placement_issues
 from cj_pipeline.lib.intake.parsers import ParseOutcome, Parser
 from cj_pipeline.lib.intake.safe_read import read_safely
 from cj_pipeline.lib.warehouse.schema import insert_rows
@@ -40,15 +47,15 @@ def _event_id(relative_path: str, size: int, mtime_ns: int, sha256: str) -> str:
 
 
 def _receipt(
-    received: ReceivedFile,
-    sha256: str,
-    received_at: str,
+    arrival: Arrival,
     outcome: ParseOutcome,
     submission_id: str,
     duplicate_of: str | None,
 ) -> dict:
+    received, sha256, received_at = arrival.received, arrival.sha256, arrival.received_at
     return {
-        "file": received.path.name,
+        "event_id": arrival.event_id,
+        "file": received.name,
         "sha256": sha256,
         "status": outcome.status,
         "area_code": outcome.area_code,
@@ -159,24 +166,27 @@ class Intake:
             if paths
             else set()
         )
-        # (sha256, kind) -> the first submission of those bytes: the duplicate check.
-        self.submissions: dict[tuple[str, str], KnownSubmission] = {}
-        for sha256, kind, *row in connection.execute(
-            "SELECT sha256, kind, submission_id, status, area_code, financial_year FROM raw.submissions "
-            "ORDER BY arrival_seq"
+        # (sha256, kind, folder) -> the first ACCEPTED submission of those bytes in that place:
+        # the duplicate check (see the module docstring for why place and acceptance count).
+        self.accepted: dict[tuple[str, str, str], KnownSubmission] = {}
+        for sha256, kind, folder, *row in connection.execute(
+            "SELECT sha256, kind, folder, submission_id, status, area_code, financial_year FROM raw.submissions "
+            "WHERE status = 'accepted' ORDER BY arrival_seq"
         ).fetchall():
-            self.submissions.setdefault((sha256, kind), KnownSubmission(*row))
+            self.accepted.setdefault((sha256, kind, folder), KnownSubmission(*row))
+        self.only_missing_receipts = False  # a rebuild from the archive keeps the receipts there
         self.current_returns = changes.current_returns(connection)  # (area, year) -> accepted return
 
     def process(self, received: ReceivedFile) -> dict | None:
         """Archive and parse one file into the batch; returns its receipt, or None when this
         event was already processed. The receipt is written once the batch is committed."""
-        connection, settings = self.connection, self.settings
+        settings = self.settings
         try:
             stat = received.path.lstat()
         except FileNotFoundError:  # removed since it was listed: nothing was received
             return None
         data, read_issues = read_safely(settings, received)
+        refused = read_issues + placement_issues(received)  # judged without parsing
         sha256 = archive.sha256_bytes(data)
         event_id = _event_id(received.relative_path, stat.st_size, stat.st_mtime_ns, sha256)
         if event_id in self.seen_events:
@@ -189,17 +199,29 @@ class Intake:
             {
                 "event_id": event_id,
                 "sha256": sha256,
-                "original_name": received.path.name,
+                "original_name": received.name,
+                "relative_path": received.relative_path,
                 "folder": received.folder,
                 "size_bytes": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns,
                 "received_at": received_at,
                 "kind": received.kind,
                 "source": received.source,
+                "archived": not read_issues,  # False: refused unread, no object (rebuild.py)
+                "refused": [issue.to_dict() for issue in refused],
             },
         )
         arrival = Arrival(received, stat.st_size, stat.st_mtime_ns, sha256, event_id, received_at)
-        existing = self.submissions.get((sha256, received.kind))
-        if existing and not read_issues:
+        return self.decide(arrival, data, refused)
+
+    def decide(self, arrival: Arrival, data: bytes, refused: list[Issue]) -> dict:
+        """What becomes of one archived arrival (a new submission or a duplicate), into the
+        batch. Called by `process` and, with the archive's bytes, by the rebuild."""
+        connection, settings = self.connection, self.settings
+        received, sha256, event_id = arrival.received, arrival.sha256, arrival.event_id
+        place = (sha256, received.kind, received.folder)
+        existing = None if refused else self.accepted.get(place)
+        if existing:
             outcome = ParseOutcome(
                 status=existing.status,
                 area_code=existing.area_code,
@@ -208,22 +230,22 @@ class Intake:
                     Issue(
                         WARNING,
                         "duplicate_file",
-                        f"These exact bytes were already received as submission {existing.submission_id}; "
-                        "nothing changed.",
+                        f"These exact bytes were already received in {received.folder}/ and accepted as "
+                        f"submission {existing.submission_id}; nothing changed.",
                         "No action needed. To correct a return, change it and send it again.",
                     )
                 ],
             )
-            receipt = _receipt(received, sha256, received_at, outcome, existing.submission_id, existing.submission_id)
+            receipt = _receipt(arrival, outcome, existing.submission_id, existing.submission_id)
             submission_id, outcome_label, tables = existing.submission_id, "duplicate", {}
         else:
             outcome = (
-                ParseOutcome(status="rejected", issues=read_issues)
-                if read_issues
+                ParseOutcome(status="rejected", issues=list(refused))
+                if refused
                 else self.parsers[received.kind](data, received, settings)
             )
-            submission_id = event_id if read_issues else sha256[:32]
-            receipt = _receipt(received, sha256, received_at, outcome, submission_id, None)
+            submission_id = event_id  # one submission per arrival that is not a duplicate
+            receipt = _receipt(arrival, outcome, submission_id, None)
             outcome_label, tables = outcome.status, outcome.tables if outcome.status == "accepted" else {}
             if outcome_label == "accepted":  # a corrected return or revised partner values: say what changed
                 if self._replaces_in_batch(received, outcome):
@@ -247,11 +269,10 @@ class Intake:
                     "SELECT coalesce(max(arrival_seq), 0) + 1 FROM raw.submissions"
                 ).fetchall()[0][0]
             sequence, batch.next_seq = batch.next_seq, batch.next_seq + 1
-            self.submissions.setdefault(
-                (sha256, received.kind),
-                KnownSubmission(submission_id, outcome.status, outcome.area_code, outcome.financial_year),
-            )
             if outcome_label == "accepted":
+                self.accepted.setdefault(
+                    place, KnownSubmission(submission_id, outcome.status, outcome.area_code, outcome.financial_year)
+                )
                 if received.kind == RETURN:
                     batch.accepted_returns.add((outcome.area_code, outcome.financial_year))
                     if outcome.area_code and outcome.financial_year:
@@ -287,9 +308,9 @@ class Intake:
                 try:
                     _insert(self.connection, [processed])
                 except Exception:
-                    _write_receipts(self.settings, files[:done])
+                    _write_receipts(self.settings, files[:done], self.only_missing_receipts)
                     raise
-        _write_receipts(self.settings, files)
+        _write_receipts(self.settings, files, self.only_missing_receipts)
 
 
 def _file_rows(arrival: Arrival, decision: Decision) -> dict[str, list[dict]]:
@@ -304,7 +325,7 @@ def _file_rows(arrival: Arrival, decision: Decision) -> dict[str, list[dict]]:
                 "sha256": sha256,
                 "kind": received.kind,
                 "source": received.source,
-                "original_name": received.path.name,
+                "original_name": received.name,
                 "folder": received.folder,
                 "received_at": received_at,
                 "arrival_seq": decision.sequence,
@@ -323,7 +344,7 @@ def _file_rows(arrival: Arrival, decision: Decision) -> dict[str, list[dict]]:
             "event_id": arrival.event_id,
             "sha256": sha256,
             "relative_path": received.relative_path,
-            "original_name": received.path.name,
+            "original_name": received.name,
             "folder": received.folder,
             "size_bytes": arrival.size_bytes,
             "mtime_ns": arrival.mtime_ns,
@@ -354,6 +375,8 @@ def _insert(connection: duckdb.DuckDBPyConnection, files: list[_Processed]) -> N
         raise
 
 
-def _write_receipts(settings: Settings, files: list[_Processed]) -> None:
+def _write_receipts(settings: Settings, files: list[_Processed], only_missing: bool = False) -> None:
     for processed in files:
+        if only_missing and (settings.receipts_dir / f"{receipts.stem_of(processed.receipt)}.json").exists():
+            continue
         receipts.write_receipt(settings.receipts_dir, processed.receipt)

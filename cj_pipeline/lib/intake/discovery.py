@@ -1,61 +1,148 @@
-"""Where files wait, and which of them are arrivals: raw/uploads/ and raw/partners/<source>/."""
+"""Where files wait, and which of them are arrivals: everything under raw/uploads/ and raw/partners/.
+
+Where a file may sit (and is read):
+- a local area return: directly in raw/uploads/, or in an area folder raw/uploads/<folder>/
+  (the folder must be a GSS code, checked by `folder_area`);
+- a partner table: in raw/partners/<source>/.
+
+Every other file under those folders, at any depth (a return in
+raw/uploads/S12000042/2024-25/final/, a table loose in raw/partners/), is still an arrival:
+it is archived and gets a rejected receipt saying where to put it (`misplaced_file`).
+Nothing under the upload folders is silently ignored, except hidden files and folders
+(names starting with '.') and Office lock files (~$name.xlsx), which are never submissions.
+Linked folders are not walked: a link is one arrival, refused unread (safe_read.py).
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cj_pipeline.lib.core.areas import normalise_area
 from cj_pipeline.lib.core.kinds import PARTNER, RETURN
+from cj_pipeline.lib.core.names import stored_name
 from cj_pipeline.lib.core.problems import ERROR, CellProblem, Issue
+from cj_pipeline.lib.intake.stable_files import is_candidate_name
 from cj_pipeline.settings import Settings
 
 
 @dataclass(frozen=True)
 class ReceivedFile:
     path: Path
-    relative_path: str  # relative to the data dir, for receipts and the ledger
+    relative_path: str  # relative to the data dir (stored_name form), for receipts and the ledger
     kind: str  # PARTNER or RETURN
     source: str | None  # partner source (folder name) or None for returns
-    folder: str  # the folder it was dropped in, relative to the data dir
+    folder: str  # the folder it was dropped in, relative to the data dir (stored_name form)
+    misplaced: str | None = None  # where it should have been put, when it sits where files are not read
+
+    @property
+    def name(self) -> str:
+        """The file name as stored and shown in receipts (undecodable bytes as \\xNN)."""
+        return stored_name(self.path.name)
 
 
-def _is_candidate(path: Path) -> bool:
-    """Skip folders, hidden files and Office lock files (~$name.xlsx)."""
-    name = path.name
-    return not (name.startswith(".") or name.startswith("~$")) and (path.is_file() or path.is_symlink())
+def walk_files(folder: Path) -> list[tuple[Path, int]]:
+    """Every candidate file under `folder` at any depth, with its depth (1 = directly in it).
+    Hidden and lock files and folders are skipped; linked folders are listed, not walked; a
+    folder that cannot be listed is skipped (it holds nothing intake could read)."""
+    found: list[tuple[Path, int]] = []
+
+    def walk(directory: Path, depth: int) -> None:
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if not is_candidate_name(entry.name):
+                continue
+            path = Path(entry.path)
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_folder = False
+            if is_folder:
+                walk(path, depth + 1)
+            else:
+                found.append((path, depth))
+
+    if folder.is_dir():
+        walk(folder, 1)
+    return found
+
+
+def _received(
+    settings: Settings, path: Path, kind: str, source: str | None, misplaced: str | None = None
+) -> ReceivedFile:
+    relative = stored_name(path.relative_to(settings.data_dir).as_posix())
+    folder = stored_name(path.parent.relative_to(settings.data_dir).as_posix())
+    return ReceivedFile(path=path, relative_path=relative, kind=kind, source=source, folder=folder, misplaced=misplaced)
 
 
 def discover_partner_files(settings: Settings) -> list[ReceivedFile]:
+    """Partner tables in raw/partners/<source>/; files anywhere else under raw/partners/ are
+    arrivals to reject with where to put them."""
     found = []
-    if not settings.partners_dir.exists():
-        return found
-    for source_dir in sorted(p for p in settings.partners_dir.iterdir() if p.is_dir()):
-        for path in sorted(source_dir.iterdir()):
-            if _is_candidate(path):
-                found.append(_received(settings, path, PARTNER, source_dir.name))
+    for path, depth in walk_files(settings.partners_dir):
+        parts = path.relative_to(settings.partners_dir).parts
+        if depth == 2:
+            found.append(_received(settings, path, PARTNER, stored_name(parts[0])))
+        elif depth == 1:
+            hint = (
+                "Move it into the folder of its source, raw/partners/<source>/ (for example "
+                "raw/partners/recorded_crime/), and it is read on the next run."
+            )
+            found.append(_received(settings, path, PARTNER, None, hint))
+        else:
+            source = stored_name(parts[0])
+            hint = f"Move it up into raw/partners/{source}/ itself (files in folders below it are not read)."
+            found.append(_received(settings, path, PARTNER, source, hint))
     return found
-
-
-def _received(settings: Settings, path: Path, kind: str, source: str | None) -> ReceivedFile:
-    relative = path.relative_to(settings.data_dir).as_posix()
-    folder = path.parent.relative_to(settings.data_dir).as_posix()
-    return ReceivedFile(path=path, relative_path=relative, kind=kind, source=source, folder=folder)
 
 
 def discover_upload_files(settings: Settings) -> list[ReceivedFile]:
-    """Returns waiting in raw/uploads/ itself and in per-area folders raw/uploads/<GSS code>/."""
+    """Returns in raw/uploads/ itself and in per-area folders raw/uploads/<GSS code>/; files
+    deeper down are arrivals to reject with where to put them."""
     found = []
-    if not settings.uploads_dir.exists():
-        return found
-    for path in sorted(settings.uploads_dir.iterdir()):
-        # A linked folder is not walked (the sensor does not walk it either): it is one
-        # arrival, refused unread as not a plain file.
-        if path.is_dir() and not path.is_symlink() and not path.name.startswith("."):
-            found += [_received(settings, p, RETURN, None) for p in sorted(path.iterdir()) if _is_candidate(p)]
-        elif _is_candidate(path):
+    for path, depth in walk_files(settings.uploads_dir):
+        if depth <= 2:
             found.append(_received(settings, path, RETURN, None))
+            continue
+        area_folder = stored_name(path.relative_to(settings.uploads_dir).parts[0])
+        hint = (
+            f"Move it up into raw/uploads/{area_folder}/ (or raw/uploads/ itself); returns in folders "
+            "below an area folder are not read."
+        )
+        found.append(_received(settings, path, RETURN, None, hint))
     return found
+
+
+def placement_issues(received: ReceivedFile) -> list[Issue]:
+    """Why an arrival is refused before it is parsed: it sits where files are not read, or its
+    path is not valid UTF-8 (such a name cannot be recorded or shown as it is)."""
+    issues = []
+    if stored_name(received.path.as_posix()) != received.path.as_posix():
+        issues.append(
+            Issue(
+                ERROR,
+                "unsafe_file_name",
+                f"The name '{received.relative_path}' is not valid text (UTF-8); the bytes that are not "
+                "are shown as \\xNN. The file was archived but not read.",
+                "Rename the file (and its folder) using ordinary letters, digits, spaces, '-' and '_', "
+                "and send it again.",
+            )
+        )
+    if received.misplaced:
+        issues.append(
+            Issue(
+                ERROR,
+                "misplaced_file",
+                f"'{received.name}' is in {received.folder}/, where files are not read. Returns are read "
+                "in raw/uploads/ or raw/uploads/<GSS code>/; partner tables in raw/partners/<source>/.",
+                received.misplaced,
+            )
+        )
+    return issues
 
 
 def folder_area(received: ReceivedFile, settings: Settings) -> tuple[str | None, list[Issue]]:
@@ -70,7 +157,7 @@ def folder_area(received: ReceivedFile, settings: Settings) -> tuple[str | None,
             Issue(
                 ERROR,
                 "unknown_area_folder",
-                f"The upload folder '{folder.name}' is not a local authority's GSS code.",
+                f"The upload folder '{stored_name(folder.name)}' is not a local authority's GSS code.",
                 "Put returns directly in raw/uploads/ or in raw/uploads/<GSS code>/ (for example S12000036).",
             )
         ]

@@ -18,9 +18,14 @@ from cj_pipeline.lib.intake.changes import render_changes
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def receipt_stem(received_at: str, sha256: str, file_name: str) -> str:
-    """A file-system-safe, unique name for one arrival's receipt."""
+def receipt_stem(received_at: str, sha256: str, file_name: str, event_id: str | None = None) -> str:
+    """A file-system-safe name for one arrival's receipt, unique per arrival: it carries the
+    arrival's event id (path, size, mtime and content), so two arrivals of the same name and
+    bytes in one second (two folders) never share a receipt. Receipts written before event
+    ids were part of the receipt keep their old name (sha256 prefix)."""
     stamp = re.sub(r"[^0-9T]", "", received_at)[:15]
+    if event_id:
+        sha256 = f"{event_id[:16]}{sha256[:4]}"
     name = Path(file_name).name
     safe = _UNSAFE.sub("_", name)[:80].strip("._") or "file"
     if safe != name:  # names differing only in unsafe characters must not share a receipt
@@ -62,6 +67,10 @@ def visible(text: str) -> str:
     return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
 
 
+def stem_of(receipt: dict) -> str:
+    return receipt_stem(receipt["received_at"], receipt["sha256"], receipt["file"], receipt.get("event_id"))
+
+
 def _atomic_write(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(text, encoding="utf-8")
@@ -71,7 +80,7 @@ def _atomic_write(path: Path, text: str) -> None:
 def write_receipt(receipts_dir: Path, receipt: dict) -> Path:
     """Write <stem>.json and <stem>.txt; returns the JSON path."""
     receipts_dir.mkdir(parents=True, exist_ok=True)
-    stem = receipt_stem(receipt["received_at"], receipt["sha256"], receipt["file"])
+    stem = stem_of(receipt)
     json_path = receipts_dir / f"{stem}.json"
     _atomic_write(json_path, json.dumps(receipt, indent=2, sort_keys=False) + "\n")
     _atomic_write(receipts_dir / f"{stem}.txt", render_text(receipt))

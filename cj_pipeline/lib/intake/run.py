@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from cj_pipeline.lib.core.db import connect
+from cj_pipeline.lib.core.names import shown_name
 from cj_pipeline.lib.intake import receipts
 from cj_pipeline.lib.intake.batch import BATCH_FILES, Intake
 from cj_pipeline.lib.intake.discovery import ReceivedFile
@@ -25,6 +26,8 @@ class IntakeReport:
     rejected: list[dict] = field(default_factory=list)
     duplicates: list[dict] = field(default_factory=list)
     skipped: int = 0
+    archive_problems: list = field(default_factory=list)  # rebuild.ArchiveProblem: missing or altered objects
+    rebuilt_from_archive: int = 0  # arrivals replayed because the warehouse was missing or unreadable
 
     @property
     def receipts(self) -> list[dict]:
@@ -36,7 +39,9 @@ class IntakeReport:
             "rejected": len(self.rejected),
             "duplicates": len(self.duplicates),
             "already_processed": self.skipped,
-            "rejected_files": ", ".join(r["file"] for r in self.rejected) or "none",
+            "rejected_files": ", ".join(shown_name(r["file"]) for r in self.rejected) or "none",
+            "archive_problems": "; ".join(p.describe() for p in self.archive_problems) or "none",
+            "rebuilt_from_archive": self.rebuilt_from_archive,
         }
 
 
@@ -45,7 +50,7 @@ def restore_missing_receipts(connection: duckdb.DuckDBPyConnection, settings: Se
     restored = 0
     for (receipt_json,) in connection.execute("SELECT receipt_json FROM raw.file_events").fetchall():
         receipt = json.loads(receipt_json)
-        stem = receipts.receipt_stem(receipt["received_at"], receipt["sha256"], receipt["file"])
+        stem = receipts.stem_of(receipt)
         if not (settings.receipts_dir / f"{stem}.json").exists():
             receipts.write_receipt(settings.receipts_dir, receipt)
             restored += 1
@@ -72,9 +77,16 @@ def ingest_pending(
     `progress` is called for each file as soon as it is processed (its receipt, or None when
     already processed); the warehouse rows and the receipt file follow with its batch's commit.
     """
+    from cj_pipeline.lib.intake.rebuild import alert_archive_problems, check_archive, recover_warehouse
+
     settings.ensure_dirs()
     parsers = parsers or PARSERS
     report = IntakeReport()
+    # The archive is the source of truth: a missing or unreadable warehouse is rebuilt from it
+    # first (an unreadable one set aside, never deleted); then new files are added as usual.
+    recovered = recover_warehouse(settings, parsers)
+    if recovered:
+        report.rebuilt_from_archive = recovered.replayed
     with connect(settings.warehouse_path) as connection:
         ensure_raw_schema(connection)
         restore_missing_receipts(connection, settings)
@@ -98,4 +110,8 @@ def ingest_pending(
             intake.flush()
             raise
         intake.flush()
+    # Every object the ledger names is still there with its sha256; if not, say so (an alert).
+    report.archive_problems = recovered.problems if recovered else check_archive(settings)
+    if not recovered:  # a rebuild has already raised its alert
+        alert_archive_problems(settings, report.archive_problems)
     return report

@@ -27,11 +27,13 @@ def is_candidate_name(name: str) -> bool:
     return not (name.startswith(".") or name.startswith("~$"))
 
 
-def list_candidate_files(folder: Path, min_depth: int = 1, max_depth: int = 2) -> dict[str, Observation]:
+def list_candidate_files(folder: Path, min_depth: int = 1, max_depth: int | None = None) -> dict[str, Observation]:
     """Files under `folder` (relative posix path -> (size, mtime_ns)), hidden/lock files skipped.
 
-    Depth 1 is a file directly in `folder`, depth 2 a file in one subfolder: raw/uploads/
-    takes both (flat drops and per-area folders), raw/partners/ only depth 2 (<source>/file).
+    Depth 1 is a file directly in `folder`, depth 2 a file in one subfolder, and so on; by
+    default every depth is listed, because intake gives every file under raw/uploads/ and
+    raw/partners/ a receipt (files where they are not read are rejected with where to put
+    them, intake/discovery.py). Linked folders are listed as files, never walked.
     A file that vanishes while we look is simply not listed.
     """
     found: dict[str, Observation] = {}
@@ -44,12 +46,12 @@ def list_candidate_files(folder: Path, min_depth: int = 1, max_depth: int = 2) -
                 continue
             try:
                 if entry.is_dir() and not entry.is_symlink():
-                    if depth < max_depth:
+                    if max_depth is None or depth < max_depth:
                         walk(entry, depth + 1)
                 elif depth >= min_depth:
                     stat = entry.lstat()
                     found[entry.relative_to(folder).as_posix()] = (stat.st_size, stat.st_mtime_ns)
-            except FileNotFoundError:
+            except (FileNotFoundError, PermissionError):
                 continue
 
     walk(folder, 1)
@@ -120,13 +122,14 @@ def batch_run_key(prefix: str, files: Iterable[tuple[str, Observation, str]]) ->
     mtime are part of it because intake treats a re-dropped copy as a new arrival (its
     receipt says duplicate); only the identical event is deduplicated."""
     lines = sorted(f"{path}|{size}|{mtime}|{sha}" for path, (size, mtime), sha in files)
-    return f"{prefix}:{hashlib.sha256(chr(10).join(lines).encode()).hexdigest()}"
+    # surrogateescape: a name that is not valid UTF-8 is hashed by its bytes, never an error.
+    return f"{prefix}:{hashlib.sha256(chr(10).join(lines).encode('utf-8', 'surrogateescape')).hexdigest()}"
 
 
 def listing_fingerprint(listing: Mapping[str, Observation]) -> str:
     """One hash of a folder listing (paths, sizes, mtimes); equal listings give equal hashes."""
     lines = sorted(f"{path}|{size}|{mtime}" for path, (size, mtime) in listing.items())
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def new_arrivals(
@@ -134,17 +137,19 @@ def new_arrivals(
 ) -> dict[str, Observation]:
     """Files in `listing` (paths relative to the data dir) with no recorded file event of the
     same (path, size, mtime): what intake would still have to process."""
+    from cj_pipeline.lib.core.names import stored_name  # file events record names in this form
+
     known = set(known_events)
-    return {path: seen for path, seen in listing.items() if (path, seen[0], seen[1]) not in known}
+    return {path: seen for path, seen in listing.items() if (stored_name(path), seen[0], seen[1]) not in known}
 
 
 def waiting_files(uploads_dir: Path, partners_dir: Path, data_dir: Path) -> dict[str, Observation]:
     """Everything intake would look at, keyed by path relative to the data dir (the form
-    raw.file_events records): uploads flat or per area, partner files per source."""
+    raw.file_events records): every file under raw/uploads/ and raw/partners/, at any depth."""
     listing: dict[str, Observation] = {}
-    for folder, min_depth in ((uploads_dir, 1), (partners_dir, 2)):
+    for folder in (uploads_dir, partners_dir):
         prefix = folder.relative_to(data_dir).as_posix()
-        for path, seen in list_candidate_files(folder, min_depth=min_depth, max_depth=2).items():
+        for path, seen in list_candidate_files(folder).items():
             listing[f"{prefix}/{path}"] = seen
     return listing
 

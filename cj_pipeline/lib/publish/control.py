@@ -56,7 +56,9 @@ class Policy:
     decimals: dict[str, int] = field(default_factory=lambda: {"count": 0, "percent": 1, "rate_per_10000": 1})
 
     def round(self, value: float | None, unit: str) -> float | int | None:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        # Not a number or infinite: no figure to publish (never int(inf) -> OverflowError). Intake
+        # bounds every number (cells.MAX_NUMBER) and dbt tests every value is finite or marked.
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
             return None
         places = self.decimals.get(unit, 1)
         if places == 0:

@@ -39,7 +39,7 @@ from cj_pipeline.lib.publish.atomic import fsync_tree, write_json_atomic
 from cj_pipeline.lib.publish.commit import INTENT, commit_release, recover
 from cj_pipeline.lib.publish.packs import write_packs
 from cj_pipeline.lib.publish.release_workbook import write_release_workbook
-from cj_pipeline.lib.publish.safety import safe_cell_text
+from cj_pipeline.lib.publish.safety import md, safe_cell_text
 from cj_pipeline.settings import Settings
 
 
@@ -138,7 +138,7 @@ def controlled_tables(raw: dict, policy: control.Policy | None = None, primary_o
 def _neutralise(frame: pl.DataFrame) -> pl.DataFrame:
     """Text columns for CSV: a leading = + - @ gets an apostrophe (safety.py)."""
     exprs = [
-        pl.col(c).map_elements(safe_cell_text, return_dtype=pl.String)
+        pl.col(c).map_elements(lambda text: safe_cell_text(text, "csv"), return_dtype=pl.String)
         for c, dtype in frame.schema.items()
         if dtype == pl.String
     ]
@@ -149,23 +149,27 @@ def _notes_markdown(year: str, notes: dict, policy: control.Policy) -> str:
     lines = [
         f"# Release notes: community justice indicators {year}",
         "",
-        f"- Release id: {notes.get('release_id')}",
-        f"- Published at: {notes.get('published_at')}",
-        f"- Published by: {notes.get('published_by')}",
+        f"- Release id: {md(notes.get('release_id'))}",
+        f"- Published at: {md(notes.get('published_at'))}",
+        f"- Published by: {md(notes.get('published_by'))}",
         "",
     ]
     if notes.get("override_reason") or notes.get("overridden_checks"):
         lines += [
             "## Quality gate override",
             "",
-            f"Reason: {notes.get('override_reason') or '(none given)'}",
+            f"Reason: {md(notes.get('override_reason') or '(none given)')}",
             "",
             "Overridden checks:",
-            *[f"- {c}" for c in notes.get("overridden_checks") or []],
+            *[f"- {md(c)}" for c in notes.get("overridden_checks") or []],
             "",
         ]
     warnings = notes.get("warnings") or []
-    lines += ["## Warnings", ""] + ([f"- {w.get('check')}: {w.get('summary')}" for w in warnings] or ["- none"]) + [""]
+    lines += (
+        ["## Warnings", ""]
+        + ([f"- {md(w.get('check'))}: {md(w.get('summary'))}" for w in warnings] or ["- none"])
+        + [""]
+    )
     lines += [
         "## Disclosure control and rounding",
         "",

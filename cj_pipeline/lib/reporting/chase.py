@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from cj_pipeline.lib.core.db import connect
+from cj_pipeline.lib.publish.safety import md, safe_cell_text
 
 NO_RETURN = "no return"
 REJECTED = "rejected"
@@ -162,7 +163,8 @@ def write_csv(rows: list[ChaseRow], path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
         writer.writeheader()
-        writer.writerows(asdict(row) for row in rows)
+        # A mail-merge file opens in Excel: every value neutralised (publish/safety.py).
+        writer.writerows({k: safe_cell_text(v, "csv") for k, v in asdict(row).items()} for row in rows)
     return path
 
 
@@ -170,11 +172,11 @@ def markdown_table(rows: list[ChaseRow]) -> str:
     """The chase list as a markdown table (Dagster metadata)."""
 
     def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
+        return md(text)  # no links, images or HTML from a return (publish/safety.py)
 
     lines = ["| area | status | missing | since | contact |", "|---|---|---|---|---|"]
     lines += [
-        f"| {cell(r.area_name)} ({r.area_code}) | {r.status} | {cell(r.missing)} | {r.since} | "
+        f"| {cell(r.area_name)} ({cell(r.area_code)}) | {cell(r.status)} | {cell(r.missing)} | {cell(r.since)} | "
         f"{cell(r.contact_email)} |"
         for r in rows
         if r.status != COMPLETE

@@ -69,6 +69,9 @@ class ReturnFile:
     hidden_sheets: list[str] = field(default_factory=list)  # template sheets hidden in Excel (still read)
     missing_csv_columns: list[str] = field(default_factory=list)
     open_issues: list[Issue] = field(default_factory=list)  # file could not be opened
+    # CSV variant only: every data row's own area and financial_year cells, so a rule can check
+    # each row belongs to the return's area and year (rules/cover/csv_rows_area_year.py).
+    row_places: list[tuple[Cell, Cell]] = field(default_factory=list)
 
     def cover_cell(self, label: str) -> Cell:
         return self.cover.get(label, Cell(None, COVER, None))
@@ -166,6 +169,7 @@ def read_csv_return(opened: OpenedFile, file_name: str) -> ReturnFile:
             return Cell(row[c] if c < len(row) else None, sheet.name, a1(r, c))
 
         area, year = get("area"), get("financial_year")
+        result.row_places.append((area, year))
         if AREA_LABEL not in result.cover and area.value is not None:
             result.cover[AREA_LABEL] = area
         if YEAR_LABEL not in result.cover and year.value is not None:

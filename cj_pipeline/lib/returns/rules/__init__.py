@@ -9,7 +9,8 @@ Every rule module has:
   check(ret: ReturnFile) -> list[Issue]
 
 Adding a rule: write the module, list it in RULES, add tests/fixtures/fail/<name>.xlsx
-(or a pass fixture for a warning) via tests/fixtures/make_fixtures.py.
+(or fail/<name>.csv for a rule about the CSV variant; a pass fixture for a warning) via
+tests/fixtures/make_fixtures.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cj_pipeline.lib.returns.rules.cover import (
     cover_area,
     cover_file_name,
     cover_year,
+    csv_rows_area_year,
 )
 from cj_pipeline.lib.returns.rules.evidence import (
     evidence_items,
@@ -57,6 +59,7 @@ RULES: tuple[ModuleType, ...] = (
     cover_area,
     cover_year,
     cover_file_name,
+    csv_rows_area_year,
     evidence_items,
     evidence_status,
     evidence_status_blank,
