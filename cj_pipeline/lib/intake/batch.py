@@ -39,6 +39,14 @@ def _event_id(relative_path: str, size: int, mtime_ns: int, sha256: str) -> str:
     return hashlib.sha256(f"{relative_path}|{size}|{mtime_ns}|{sha256}".encode()).hexdigest()[:32]
 
 
+def _submission_id(sha256: str, received: ReceivedFile) -> str:
+    """A return's id is its content's; a partner file's is its content's within its source, so
+    the same workbook dropped for two sources is two submissions."""
+    if received.source is None:
+        return sha256[:32]
+    return hashlib.sha256(f"{sha256}|{received.source}".encode()).hexdigest()[:32]
+
+
 def _receipt(
     received: ReceivedFile,
     sha256: str,
@@ -159,13 +167,15 @@ class Intake:
             if paths
             else set()
         )
-        # (sha256, kind) -> the first submission of those bytes: the duplicate check.
-        self.submissions: dict[tuple[str, str], KnownSubmission] = {}
-        for sha256, kind, *row in connection.execute(
-            "SELECT sha256, kind, submission_id, status, area_code, financial_year FROM raw.submissions "
+        # (sha256, kind, source) -> the first submission of those bytes: the duplicate check.
+        # The source counts: one published workbook can hold tables of two sources (the recorded
+        # crime bulletin holds recorded_crime's Table_1 and population's Population sheet).
+        self.submissions: dict[tuple[str, str, str | None], KnownSubmission] = {}
+        for sha256, kind, source, *row in connection.execute(
+            "SELECT sha256, kind, source, submission_id, status, area_code, financial_year FROM raw.submissions "
             "ORDER BY arrival_seq"
         ).fetchall():
-            self.submissions.setdefault((sha256, kind), KnownSubmission(*row))
+            self.submissions.setdefault((sha256, kind, source), KnownSubmission(*row))
         self.current_returns = changes.current_returns(connection)  # (area, year) -> accepted return
 
     def process(self, received: ReceivedFile) -> dict | None:
@@ -198,7 +208,7 @@ class Intake:
             },
         )
         arrival = Arrival(received, stat.st_size, stat.st_mtime_ns, sha256, event_id, received_at)
-        existing = self.submissions.get((sha256, received.kind))
+        existing = self.submissions.get((sha256, received.kind, received.source))
         if existing and not read_issues:
             outcome = ParseOutcome(
                 status=existing.status,
@@ -222,7 +232,7 @@ class Intake:
                 if read_issues
                 else self.parsers[received.kind](data, received, settings)
             )
-            submission_id = event_id if read_issues else sha256[:32]
+            submission_id = event_id if read_issues else _submission_id(sha256, received)
             receipt = _receipt(received, sha256, received_at, outcome, submission_id, None)
             outcome_label, tables = outcome.status, outcome.tables if outcome.status == "accepted" else {}
             if outcome_label == "accepted":  # a corrected return or revised partner values: say what changed
@@ -248,7 +258,7 @@ class Intake:
                 ).fetchall()[0][0]
             sequence, batch.next_seq = batch.next_seq, batch.next_seq + 1
             self.submissions.setdefault(
-                (sha256, received.kind),
+                (sha256, received.kind, received.source),
                 KnownSubmission(submission_id, outcome.status, outcome.area_code, outcome.financial_year),
             )
             if outcome_label == "accepted":
