@@ -81,7 +81,7 @@ def warehouse(built_warehouse):
             record = dict(zip(columns, row, strict=True))
             benchmark[(record["area_code"], record["financial_year"], record["indicator_id"])] = record
         groups = dict(
-            connection.execute("select area_code, comparator_group from reference.comparator_groups").fetchall()
+            connection.execute("select area_code, comparator_group from marts.dim_comparator_group").fetchall()
         )
     return truth, values, trends, benchmark, groups
 
@@ -209,7 +209,7 @@ def test_benchmark_group_is_ratio_of_sums_and_rank_by_polarity(warehouse):
     truth, values, _, benchmark, groups = warehouse
     year = truth.years[-2]
     indicator = "NO4_CPO_COMPLETED_PCT"
-    members = [a for a in truth.area_codes if groups[a] == "rural_and_islands"]
+    members = [a for a in truth.area_codes if groups[a] == "lgbf_deprivation_4_most_deprived"]
     assert len(members) == 8
     num = den = 0.0
     with_value = 0
