@@ -374,6 +374,45 @@ def publish(
     console.print("  audit     raw.publication_audit in the warehouse")
 
 
+partners_app = typer.Typer(no_args_is_help=True, help="National partner tables and their recipes.")
+app.add_typer(partners_app, name="partners")
+
+
+@partners_app.command("preview")
+def partners_preview(
+    file: Path = typer.Argument(..., help="The partner file exactly as published (.xlsx, .xls or .csv)."),
+    source: str = typer.Option(..., "--source", help="Partner source, e.g. recorded_crime (its recipes are read)."),
+    as_csv: bool = typer.Option(False, "--csv", help="Values as CSV on stdout (problems on stderr), for machines."),
+) -> None:
+    """What a run would extract from FILE for SOURCE, and every problem; nothing is stored.
+
+    Reads the file the way intake does (the source's recipes when one names the file, else
+    the built-in layouts). Exit 1 when the file would be rejected.
+    """
+    from cj_pipeline.lib.partners.preview import csv_text, problem_lines, summary_lines, value_lines
+    from cj_pipeline.lib.partners.read import read_partner_file
+    from cj_pipeline.lib.partners.recipe import RecipeError
+
+    settings = get_settings()
+    if not file.is_file():
+        _fail(f"No file at {file}.")
+    if file.stat().st_size > settings.max_file_bytes:
+        _fail(f"{file.name} is more than {settings.max_file_bytes:,} bytes, the limit (CJ_MAX_FILE_BYTES).")
+    try:
+        reading = read_partner_file(file.read_bytes(), file.name, source, settings)
+    except RecipeError as problem:
+        _fail(escape(str(problem)))
+    if as_csv:
+        sys.stdout.write(csv_text(reading))
+        for line in problem_lines(reading, width=10_000):
+            typer.echo(line, err=True)
+    else:
+        for line in [*value_lines(reading), "", *problem_lines(reading), *summary_lines(reading)]:
+            typer.echo(line)
+    if not reading.accepted:
+        raise typer.Exit(code=1)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app(prog_name="cj-pipeline")
 

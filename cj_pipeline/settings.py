@@ -20,6 +20,9 @@ ENV_MAX_ROWS = "CJ_MAX_ROWS"  # a sheet declaring more rows is rejected
 ENV_MAX_SHEETS = "CJ_MAX_SHEETS"  # a workbook with more sheets is rejected
 ENV_MAX_CELLS = "CJ_MAX_CELLS"  # a sheet spanning more cells (rows x columns used) is rejected
 ENV_WRITER_LOCK_TIMEOUT = "CJ_WRITER_LOCK_TIMEOUT"  # seconds a CLI writer waits; empty = until free
+# Comparator groups of the benchmark, read by dbt (models/marts/dim_comparator_group.sql):
+# lgbf_deprivation (default, official LGBF people-services groups), lgbf_rurality, cjs_approximation.
+ENV_COMPARATOR_GROUPS = "CJ_COMPARATOR_GROUPS"
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 

@@ -27,7 +27,9 @@ renamed as (
         -- lineage: where in the file the value was read
         cast(sheet as varchar) as source_sheet,
         cast(cell as varchar) as source_cell,
-        cast(raw_value as varchar) as source_text
+        cast(raw_value as varchar) as source_text,
+        -- the recipe that read it (builtin:data_contract for our own layouts; NULL before recipes)
+        cast(recipe as varchar) as source_recipe
 
     from source
 

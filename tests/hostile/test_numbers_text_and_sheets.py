@@ -121,7 +121,7 @@ def test_override_reason_is_inert_in_release_notes():
         "override_reason": "ok\n# Pwned <script>x</script> [a](http://e.x)",
         "overridden_checks": ["c"],
     }
-    text = _notes_markdown("2023-24", notes, Policy(), {})
+    text = _notes_markdown("2023-24", notes, Policy())
     assert "<script>" not in text and "\n# Pwned" not in text and "](http" not in text
 
 

@@ -59,7 +59,7 @@ def test_funnel_has_every_year_and_the_ratios_of_its_counts(built_warehouse):
 def test_area_vs_scotland_difference(built_warehouse):
     settings, _, _ = built_warehouse
     rows = _run(settings, QUERIES[2])
-    assert {r["comparator_group"] for r in rows} == {"urban_mixed_mid_deprivation"}
+    assert {r["comparator_group"] for r in rows} == {"lgbf_deprivation_3"}  # Fife's official LGBF group
     for row in rows:
         assert row["difference_from_scotland"] == pytest.approx(row["area_pct"] - row["scotland_pct"])
         assert row["areas_ranked"] <= 32

@@ -51,10 +51,19 @@ def _expected(truth, indicator, area, year):
         # column holds int(year[:4]); truth keys it by that financial year.
         population = truth.value("population", area, year, "population_16plus")
         return _ratio([truth.value("jsws", area, year, "diversion_commenced"), population], 10_000)
+    if indicator == "CTX_RECORDED_CRIME_RATE":
+        crimes = truth.value("recorded_crime", area, year, "recorded_crimes")
+        return _ratio([crimes, truth.value("population", area, year, "population_all_ages")], 10_000)
+    if indicator == "CTX_RECONVICTION_RATE":
+        # Reconvicted = the published rate x offenders; Scotland from the partner's own row.
+        rate, _ = truth.value("reconvictions", area, year, "reconviction_rate")
+        offenders = truth.value("reconvictions", area, year, "offenders")
+        reconvicted = (None if rate is None or offenders[0] is None else rate * offenders[0] / 100, None)
+        return _ratio([reconvicted, offenders], 100)
     raise KeyError(indicator)
 
 
-INDICATORS = (*JSWS_RATIOS, *HL, "NO1_COMMENCED_RATE")
+INDICATORS = (*JSWS_RATIOS, *HL, "NO1_COMMENCED_RATE", "CTX_RECORDED_CRIME_RATE", "CTX_RECONVICTION_RATE")
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +90,7 @@ def warehouse(built_warehouse):
             record = dict(zip(columns, row, strict=True))
             benchmark[(record["area_code"], record["financial_year"], record["indicator_id"])] = record
         groups = dict(
-            connection.execute("select area_code, comparator_group from reference.comparator_groups").fetchall()
+            connection.execute("select area_code, comparator_group from marts.dim_comparator_group").fetchall()
         )
     return truth, values, trends, benchmark, groups
 
@@ -124,7 +133,7 @@ def test_rates_use_population_of_the_start_year(warehouse):
     truth, values, *_ = warehouse
     # The population file is keyed by the mid-year (`Year` = 2024); the rate for 2024-25
     # must use that row, not mid-2025. Read the file itself to tie the two together.
-    (path,) = [p for p in truth.partner_files if p.parent.name == "population"]
+    (path,) = [p for p in truth.partner_files if p.name == "mid_year_estimates_16plus.csv"]
     by_code_and_year = {}
     with open(path, newline="", encoding="utf-8") as handle:
         for row in csv.reader(handle):
@@ -209,7 +218,7 @@ def test_benchmark_group_is_ratio_of_sums_and_rank_by_polarity(warehouse):
     truth, values, _, benchmark, groups = warehouse
     year = truth.years[-2]
     indicator = "NO4_CPO_COMPLETED_PCT"
-    members = [a for a in truth.area_codes if groups[a] == "rural_and_islands"]
+    members = [a for a in truth.area_codes if groups[a] == "lgbf_deprivation_4_most_deprived"]
     assert len(members) == 8
     num = den = 0.0
     with_value = 0

@@ -189,6 +189,7 @@ def test_receipt_of_an_accepted_file_lists_what_was_read(intake):
     assert receipt["status"] == "accepted" and receipt["source"] == "jsws"
     assert receipt["summary"] == {
         "source": "jsws",
+        "read_by": "builtin:data_contract",  # our own layout, not a recipe
         "tables_read": "Table 1, Table 2",
         "rows_read": 20,
         "rows_loaded": 20,

@@ -111,6 +111,25 @@ def test_partner_coverage(db):
     assert found == {("Fife", "jsws", "diversion_assessments", "2024-25"), ("Scotland", "scjs", "ci_lower", "2024-25")}
 
 
+def test_partner_coverage_ignores_context_measures_and_years_before_the_window(db):
+    """Context measures (required_for_gate = false: recorded crime, reconvictions, population of
+    all ages, all homelessness applications) never block; nor does history before the seed's years."""
+    from cj_pipeline.lib.core.seeds import local_authorities, read_seed
+
+    gate = [m for m in read_seed("partner_measures") if m["required_for_gate"] == "true"]
+    context = {m["measure"] for m in read_seed("partner_measures") if m["required_for_gate"] == "false"}
+    assert context == {"population_all_ages", "recorded_crimes", "offenders", "reconviction_rate",
+                       "reconvictions_per_offender", "homeless_apps_all"}  # fmt: skip
+    rows = []
+    for measure in gate:
+        codes = [SCOTLAND] if measure["scotland_only"] == "true" else [a["area_code"] for a in local_authorities()]
+        rows += [(measure["source"], code, "2024-25", measure["measure"], 1.0, None, True) for code in codes]
+    rows.append(("recorded_crime", SCOTLAND, "2015-16", "recorded_crimes", 306_274.0, None, True))
+    db.executemany("insert into intermediate.int_partner_values_versioned values (?, ?, ?, ?, ?, ?, ?)", rows)
+    assert checks.partner_coverage(db, "2024-25").passed
+    assert checks.partner_coverage(db).passed  # 2015-16 is before the reporting window: not checked
+
+
 def test_numerator_above_denominator_skips_attrition(db):
     _values(
         db,

@@ -123,6 +123,13 @@ YEAR_FACTOR = {
 GROWTH = {"diversion_assessments": 0.12, "diversion_commenced": 0.12}
 SCJS_YEARS = {2017, 2018, 2019, 2021, 2023}  # survey sweeps published
 PROVISIONAL_YEAR = DEFAULT_YEARS[-1]
+# Context measures (recorded crime, reconvictions, all homelessness applications).
+ALL_AGES_PER_ADULT = 1.22  # population of all ages per person aged 16+
+CRIMES_PER_10000 = 550  # recorded crimes per 10,000 population, Scotland, about 2022-23
+HOMELESS_APPS_ALL_2022 = 32000
+RECONVICTION_COHORT_LAG = 2  # the latest cohort published is two years before the latest year
+OFFENDERS_PER_10000_ADULTS = 80
+OTHER_OFFENDERS_SHARE = 0.05  # offenders of no known area: in Scotland's row only
 SMALL_COUNT_MAX = 4  # partners publish 1-4 as [c]
 
 Key = tuple[str, str, str, str]  # (source, area_code, financial_year, measure)
@@ -361,6 +368,7 @@ class _PartnerWriter:
         _write_csv(path, ["Area", "Financial year", *measures], rows, "Criminal proceedings in Scotland", "utf-8")
         files.append(path)
         files.append(self._write_population(years))
+        files += self._write_context(years, rng)
         files.append(self._write_scjs(years, rng))
         files.append(self._write_jsws_revision(years, jsws_measures))
         return files
@@ -379,6 +387,95 @@ class _PartnerWriter:
                 rows.append([label, start, _format_cell(value, marker, thousands=True)])
         _write_csv(path, ["Area", "Year", "population_16plus"], rows, "Mid-year population estimates aged 16+", "utf-8")
         return path
+
+    def _publish(self, source, area, year, measure, value) -> object:
+        """Record a context value exactly as written (no suppression: these are public totals)."""
+        self.truth.published[(source, area, year, measure)] = (value, None)
+        self.truth.true_counts[(source, area, year, measure)] = value
+        return value
+
+    def _write_context(self, years, rng: random.Random) -> list[Path]:
+        """Files for the context indicators, in the built-in layouts: population of all ages
+        (rounded to hundreds, Scotland rounded on its own, so it need not be the sum), recorded
+        crime wide by year, reconviction cohorts (Scotland includes offenders of no known
+        area), all homelessness applications."""
+        areas = self.truth.area_codes
+        all_ages = {
+            (a, y): self.counts[(a, y, "population_16plus")] * ALL_AGES_PER_ADULT * rng.uniform(0.98, 1.02)
+            for a in areas
+            for y in years
+        }
+        # Population of all ages: long layout keyed by the mid-year (`Year`).
+        path = self._dir("population") / "mid_year_estimates_all_ages.csv"
+        rows = []
+        for year in years:
+            total = sum(all_ages[(a, year)] for a in areas)
+            for area in (*areas, SCOTLAND_CODE):
+                exact = total if area == SCOTLAND_CODE else all_ages[(area, year)]
+                value = self._publish("population", area, year, "population_all_ages", round(exact, -2))
+                rows.append([area, int(year[:4]), int(value)])
+        _write_csv(path, ["Area", "Year", "population_all_ages"], rows, "Mid-year population estimates", "utf-8")
+        files = [path]
+        # Recorded crime: wide by year, the measure from the file stem.
+        path = self._dir("recorded_crime") / "recorded_crimes.csv"
+        crimes = {
+            (a, y): round(all_ages[(a, y)] / 10_000 * CRIMES_PER_10000 * _intensity(rng, a) * rng.uniform(0.95, 1.05))
+            for a in areas
+            for y in years
+        }
+        rows = []
+        for area in (*areas, SCOTLAND_CODE):
+            row: list[object] = ["Scotland" if area == SCOTLAND_CODE else area_names()[area]]
+            for year in years:
+                value = sum(crimes[(a, year)] for a in areas) if area == SCOTLAND_CODE else crimes[(area, year)]
+                row.append(self._publish("recorded_crime", area, year, "recorded_crimes", value))
+            rows.append(row)
+        _write_csv(path, ["Area", *years], rows, "Recorded crime in Scotland", "utf-8")
+        files.append(path)
+        # Reconvictions: long xlsx, cohorts up to two years before the latest year.
+        path = self._dir("reconvictions") / "reconvictions_cohorts.xlsx"
+        measures = ["offenders", "reconviction_rate", "reconvictions_per_offender"]
+        rows = []
+        for year in years[: len(years) - RECONVICTION_COHORT_LAG]:
+            cohort = {}
+            for area in areas:
+                offenders = round(self.counts[(area, year, "population_16plus")] / 10_000 * OFFENDERS_PER_10000_ADULTS
+                                  * _intensity(rng, area))  # fmt: skip
+                cohort[area] = (offenders, round(offenders * rng.uniform(0.2, 0.33)), rng.uniform(0.38, 0.6))
+            other = round(sum(c[0] for c in cohort.values()) * OTHER_OFFENDERS_SHARE)
+            offenders_all = sum(c[0] for c in cohort.values()) + other
+            reconvicted_all = sum(c[1] for c in cohort.values()) + round(other * 0.3)
+            per_offender_all = sum(c[0] * c[2] for c in cohort.values()) / sum(c[0] for c in cohort.values())
+            cohort[SCOTLAND_CODE] = (offenders_all, reconvicted_all, per_offender_all)
+            for area in (*areas, SCOTLAND_CODE):
+                offenders, reconvicted, per_offender = cohort[area]
+                label = "Scotland" if area == SCOTLAND_CODE else area_names()[area]
+                rows.append([
+                    label, year,
+                    self._publish("reconvictions", area, year, "offenders", offenders),
+                    self._publish("reconvictions", area, year, "reconviction_rate",
+                                  round(100 * reconvicted / offenders, 1)),
+                    self._publish("reconvictions", area, year, "reconvictions_per_offender", round(per_offender, 2)),
+                ])  # fmt: skip
+        _write_xlsx_table(
+            path, {"Cohorts": (["Area", "Financial year", *measures], rows)}, "Reconviction rates by cohort"
+        )
+        files.append(path)
+        # All homelessness applications: a second homelessness file, long layout.
+        path = self._dir("homelessness") / "homelessness_all_applications.csv"
+        rows = []
+        adults = sum(ADULTS_THOUSANDS[a] for a in areas)
+        for year in years:
+            factor = YEAR_FACTOR[int(year[:4])] ** 0.3
+            apps = {a: round(HOMELESS_APPS_ALL_2022 * ADULTS_THOUSANDS[a] / adults * factor * rng.uniform(0.85, 1.15))
+                    for a in areas}  # fmt: skip
+            apps[SCOTLAND_CODE] = sum(apps.values())
+            for area in (*areas, SCOTLAND_CODE):
+                label = "Scotland" if area == SCOTLAND_CODE else area_names()[area]
+                rows.append([label, year, self._publish("homelessness", area, year, "homeless_apps_all", apps[area])])
+        _write_csv(path, ["Area", "Financial year", "homeless_apps_all"], rows, "Homelessness applications", "utf-8")
+        files.append(path)
+        return files
 
     def _write_scjs(self, years, rng) -> Path:
         path = self._dir("scjs") / "scjs_confidence.csv"

@@ -3,16 +3,13 @@ Each turns an arrival's bytes into a ParseOutcome (status, issues, raw-table row
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cj_pipeline.lib.core.kinds import PARTNER, RETURN
 from cj_pipeline.lib.core.problems import Issue
-from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
-from cj_pipeline.lib.core.workbook import open_table_file
 from cj_pipeline.lib.intake.discovery import ReceivedFile, folder_area
-from cj_pipeline.lib.partners.parse import parse_partner_file
+from cj_pipeline.lib.partners.read import read_partner_file
 from cj_pipeline.lib.returns.validate import return_rows, validate_bytes
 from cj_pipeline.settings import Settings
 
@@ -31,29 +28,14 @@ Parser = Callable[[bytes, ReceivedFile, Settings], ParseOutcome]
 
 
 def parse_partner_submission(data: bytes, received: ReceivedFile, settings: Settings) -> ParseOutcome:
-    opened = open_table_file(data, received.path.name, settings)
-    parsed = parse_partner_file(opened, received.source or "", received.path.name)
-    rows = [value.__dict__ for value in parsed.values] if parsed.accepted else []
-    markers = Counter(v.marker for v in parsed.values if v.marker)
-    summary = {}
-    if parsed.values:
-        summary = {
-            "source": received.source,
-            "tables_read": ", ".join(parsed.tables_read),
-            "rows_read": len(parsed.values),
-            "rows_loaded": len(rows),  # 0 when rejected: a partner file is loaded whole or not at all
-            "empty_cells": parsed.empty_cells,
-            "areas": len({v.area_code for v in parsed.values if v.area_code != SCOTLAND_CODE}),
-            "scotland_row": "yes" if any(v.area_code == SCOTLAND_CODE for v in parsed.values) else "no",
-            "years": ", ".join(sorted({v.financial_year for v in parsed.values})),
-            "measures": ", ".join(sorted({v.measure for v in parsed.values})),
-            "markers": ", ".join(f"{m} x{n}" for m, n in sorted(markers.items())) or "none",
-        }
+    """A national partner table: read by the recipes of its source that name the file, else by the
+    two built-in layouts of the data contract (partners/read.py); loaded whole or not at all."""
+    reading = read_partner_file(data, received.path.name, received.source or "", settings)
     return ParseOutcome(
-        status="accepted" if parsed.accepted else "rejected",
-        issues=parsed.issues,
-        tables={"partner_values": rows},
-        summary=summary,
+        status="accepted" if reading.accepted else "rejected",
+        issues=reading.issues,
+        tables={"partner_values": reading.rows() if reading.accepted else []},
+        summary=reading.summary(),
     )
 
 

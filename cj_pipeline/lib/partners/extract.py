@@ -335,7 +335,7 @@ def recipes_for_file(recipes: list[Recipe], source: str, file_name: str) -> list
     return [r for r in recipes if r.source == source and any(fnmatch.fnmatch(name, g.casefold()) for g in r.files)]
 
 
-def _no_recipe(source: str, file_name: str, recipes: list[Recipe]) -> Issue:
+def no_recipe_issue(source: str, file_name: str, recipes: list[Recipe]) -> Issue:
     mine = [r for r in recipes if r.source == source]
     listed = "; ".join(f"{r.name} (files {', '.join(r.files)})" for r in mine)
     return Issue(
@@ -355,7 +355,7 @@ def extract(
     out = Extraction(source, Path(file_name).name)
     chosen = recipes_for_file(recipes, source, file_name)
     if not chosen:
-        out.issues.append(_no_recipe(source, file_name, recipes))
+        out.issues.append(no_recipe_issue(source, file_name, recipes))
         return out
     settings = settings or get_settings()
     raised = max([settings.max_rows] + [r.max_rows for r in chosen if r.max_rows])

@@ -33,7 +33,6 @@ from pathlib import Path
 import polars as pl
 
 from cj_pipeline.lib.core.db import connect, fetch_dicts
-from cj_pipeline.lib.core.seeds import read_seed
 from cj_pipeline.lib.publish import control, snapshot
 from cj_pipeline.lib.publish.atomic import fsync_tree, write_json_atomic
 from cj_pipeline.lib.publish.commit import INTENT, commit_release, recover
@@ -81,6 +80,8 @@ def load(settings: Settings, year: str) -> dict[str, list[dict]]:
                 con, "select area_code, area_name, is_scotland from marts.dim_area order by area_name"
             ),
             "indicators": fetch_dicts(con, "select * from marts.dim_indicator order by indicator_id"),
+            # The comparator groups the benchmark was built with (CJ_COMPARATOR_GROUPS at build time).
+            "groups": fetch_dicts(con, "select area_code, comparator_group from marts.dim_comparator_group"),
             # Where each figure comes from (file, sheet, cell): cell references, never values.
             "lineage": fetch_dicts(
                 con,
@@ -105,7 +106,7 @@ def controlled_tables(raw: dict, policy: control.Policy | None = None, primary_o
     catalogue = control.indicator_catalogue(raw["indicators"])
     areas = [a["area_code"] for a in raw["areas"] if not a["is_scotland"]]
     groups: dict[str, list[str]] = {}
-    for row in read_seed("comparator_groups"):
+    for row in raw["groups"]:
         groups.setdefault(row["comparator_group"], []).append(row["area_code"])
     groups_of = {a: g for g, members in groups.items() for a in members}
     decision = control.decide(raw["values"], catalogue, areas, groups, primary_only=primary_only)

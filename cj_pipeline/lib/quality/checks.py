@@ -153,7 +153,13 @@ def missing_local_evidence(connection: Connection, financial_year: str | None = 
 
 def partner_coverage(connection: Connection, financial_year: str | None = None) -> CheckOutcome:
     """Every area (Scotland for Scotland-only measures) x year x partner measure of the
-    partner_measures seed has a current value or a marker saying why not."""
+    partner_measures seed required for the gate has a current value or a marker saying why not.
+
+    Context measures (required_for_gate = false in the seed: population of all ages, recorded
+    crime, reconvictions, all homelessness applications) feed context indicators only; a year
+    or area a publication does not cover never blocks publication of the national indicators.
+    Only the reporting years of the financial_years seed are checked: publications carry
+    history from before it."""
     present = {
         tuple(row)
         for row in connection.execute(
@@ -165,11 +171,13 @@ def partner_coverage(connection: Connection, financial_year: str | None = None) 
     if financial_year is not None:
         years = [financial_year]
     else:
-        years = sorted({key[3] for key in present})
+        years = sorted({key[3] for key in present} & set(financial_years()))
     local_codes = [area["area_code"] for area in local_authorities()]
     details = []
     for year in years:
         for measure in read_seed("partner_measures"):
+            if measure.get("required_for_gate", "true") != "true":
+                continue
             codes = [SCOTLAND_CODE] if measure["scotland_only"] == "true" else local_codes
             for code in codes:
                 if (measure["source"], measure["measure"], code, year) not in present:

@@ -91,9 +91,11 @@ def input_lines(item: dict) -> list[str]:
     """Plain lines describing one input, for the terminal."""
     shown = figure(item["input_value"], item["input_marker"]) or "no value received"
     lines = [f"{item['input_role'].capitalize()}: {item['measure']} = {shown}"]
-    if item["derivation"]:
+    if item["derivation"] and not item["sha256"]:
         lines.append(f"  derived: {item['derivation']} (no single cell; source {item['input_source']})")
         return lines
+    if item["derivation"]:  # a count derived from one published figure: its cell is shown below
+        lines.append(f"  derived: {item['derivation']}")
     if not item["sha256"]:
         lines.append("  no file holds this value for this area and year")
         return lines
@@ -105,6 +107,8 @@ def input_lines(item: dict) -> list[str]:
         + (f" (written '{item['source_text']}')" if item["source_text"] else ""),
         f"  received: {item['received_at']}",
     ]
+    if item["derivation"]:
+        return lines
     if item["supersedes_earlier"]:
         earlier = figure(item["superseded_value"], item["superseded_marker"]) or "blank"
         lines.append(f"  superseded: yes, replaced {earlier} of submission {item['superseded_submission_id']}")

@@ -65,7 +65,8 @@ RAW_TABLES: dict[str, str] = {
         marker VARCHAR,
         sheet VARCHAR NOT NULL,
         cell VARCHAR NOT NULL,
-        raw_value VARCHAR
+        raw_value VARCHAR,
+        recipe VARCHAR
     """,
     **RETURN_RAW_TABLES,
     # What an accepted submission changed against the version it replaces (lib/intake/changes.py):
@@ -97,10 +98,19 @@ RAW_TABLES: dict[str, str] = {
 }
 
 
+# (table, column, type) of columns added to RAW_TABLES after warehouses already existed.
+ADDED_COLUMNS: list[tuple[str, str, str]] = [
+    ("partner_values", "recipe", "VARCHAR"),  # the recipe (or builtin:data_contract) that read the value
+]
+
+
 def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for table, columns in RAW_TABLES.items():
         connection.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({columns})")
+    # Columns added after warehouses already existed: nullable, so older rows read as NULL.
+    for table, column, kind in ADDED_COLUMNS:
+        connection.execute(f"ALTER TABLE raw.{table} ADD COLUMN IF NOT EXISTS {column} {kind}")
 
 
 def insert_rows(connection: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict]) -> None:

@@ -3,7 +3,10 @@
     Scotland comes from the partner's own Scotland row where one exists: it is
     the authority (areas may be suppressed in it) and is never summed as a 33rd
     area. Otherwise Scotland is the sum of the areas, marked [u] when fewer than
-    all 32 areas have a value (a partial total). -#}
+    all 32 areas have a value (a partial total). Only counts are summed: a
+    partner measure whose unit is not a count (a rate, an average per person)
+    has no Scotland figure unless the partner publishes one; indicators built
+    on such measures use counts derived from them (int_measures_current). -#}
 
 with
 
@@ -17,6 +20,13 @@ areas as (
 
     select area_code from {{ ref('areas') }}
     where area_type = 'local_authority'
+
+),
+
+not_counts as (
+
+    select measure from {{ ref('partner_measures') }}
+    where unit != 'count'
 
 ),
 
@@ -58,6 +68,7 @@ summed_scotland as (
         cast(null as varchar) as source_cell,
         'sum of ' || count(value) || ' areas' as scotland_basis
     from area_rows
+    where measure not in (select measure from not_counts)
     group by financial_year, measure
     having count(value) > 0
 

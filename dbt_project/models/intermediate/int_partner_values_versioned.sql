@@ -3,7 +3,8 @@
     section 3); earlier versions stay here with is_current = false. -#}
 {% set partner_sources = [
     'jsws', 'police_custody', 'phs_treatment', 'homelessness',
-    'employability', 'criminal_proceedings', 'population', 'scjs'
+    'employability', 'criminal_proceedings', 'population', 'scjs',
+    'recorded_crime', 'reconvictions'
 ] %}
 
 with
@@ -43,6 +44,7 @@ versioned as (
         unioned.source_sheet,
         unioned.source_cell,
         unioned.source_text,
+        unioned.source_recipe,
         row_number() over (
             partition by
                 unioned.partner_source,

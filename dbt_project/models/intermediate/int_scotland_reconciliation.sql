@@ -10,7 +10,14 @@
       Scotland row has no number  -> 'not checked' (nothing to compare)
 
     A mismatch is a warning for the CJS data team (dbt test severity warn),
-    never a block: the partner's Scotland row stays the national figure. -#}
+    never a block: the partner's Scotland row stays the national figure.
+
+    Measures whose Scotland row is not the sum of the council areas by
+    definition are not compared (partner_measures.reconciles_with_areas =
+    false): offenders in a reconviction cohort (Scotland's "All" row includes
+    offenders whose area is Other or Unknown, about 8,000 of 36,700 in the
+    2017-18 cohort) and population of all ages (each area and Scotland are
+    rounded to the nearest hundred independently, so they need not add up). -#}
 
 with
 
@@ -25,7 +32,7 @@ count_measures as (
 
     select source as partner_source, measure
     from {{ ref('partner_measures') }}
-    where unit = 'count' and not scotland_only
+    where unit = 'count' and not scotland_only and reconciles_with_areas
 
 ),
 

@@ -1,5 +1,7 @@
 {#- Each of the 32 areas against Scotland and its comparator group, per year
-    and indicator (Scotland-only indicators have no area rows to compare).
+    and indicator (Scotland-only indicators have no area rows to compare). The
+    groups are dim_comparator_group: by default the official LGBF family groups
+    (people services, by deprivation), or the scheme CJ_COMPARATOR_GROUPS names.
 
     Group values are built from the members' inputs, like Scotland's: for a
     ratio indicator multiplier * sum(numerator) / sum(denominator) over members
@@ -25,7 +27,7 @@ indicators as (
 
 groups as (
 
-    select area_code, comparator_group from {{ ref('comparator_groups') }}
+    select area_code, comparator_group from {{ ref('dim_comparator_group') }}
 
 ),
 

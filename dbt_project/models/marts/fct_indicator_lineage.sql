@@ -4,7 +4,9 @@
     sheet and cell it was read from, when it arrived, and whether it superseded
     an earlier version of the same value. Inputs that no single cell holds
     (disposals_total, Scotland summed from the areas) carry no file and say how
-    they were made in `derivation`. Read by `cj-pipeline explain`. -#}
+    they were made in `derivation`; counts derived from one published figure
+    (reconvicted_offenders from a reconviction rate) name that figure's file,
+    sheet and cell and say how in `derivation`. Read by `cj-pipeline explain`. -#}
 
 with
 
@@ -168,6 +170,10 @@ select
             then measures.scotland_basis
         when roles.measure = 'disposals_total'
             then 'sum of 4 disposal groups (custody, community, financial, other)'
+        when roles.measure = 'reconvicted_offenders'
+            then 'reconviction_rate (the cell named) x offenders / 100: the number reconvicted'
+        when roles.measure = 'reconvictions_count'
+            then 'reconvictions_per_offender (the cell named) x offenders: the number of reconvictions'
     end as derivation
 from roles
 left join measures

@@ -1,0 +1,228 @@
+"""Real published partner files, dropped unaltered in raw/partners/<source>/, through the whole
+pipeline: intake (recipes), DuckDB, dbt, Dagster (one full build, `run_build`).
+
+The files are read from ../shared/real-tables/ and copied into a temporary data dir (never
+into this repository); without that folder the module skips. Every expected number was read
+by hand from the publication (the cell is named beside it):
+
+- NRS mid-2022 estimates (Table 1): Fife aged 16+ 309,719; Scotland 4,555,808 (V5:CR5).
+- Recorded crime bulletin 2024-25: Table_1 Fife 2023-24 19,892 (L564), Scotland 299,790 (L4);
+  Population sheet mid-2023 Fife 373,210 (J17), Scotland 5,490,100 (J3).
+- Reconvictions 2017-18 cohort, Table 13: Fife 2,110 offenders (B19), 25.2% (C19), 0.42 (D19);
+  "All" (Scotland) 36,700 (B5), 26.3% (C5), 0.46 (D5).
+- Criminal proceedings, Scotland, 2013-14 custody: 14,101 in the 2013-14 legacy .xls (Table 7
+  K7), revised to 14,170 in the 2022-23 main tables (Table_7a B6).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import duckdb
+import pytest
+
+from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
+from cj_pipeline.lib.reporting.explain import explain
+from cj_pipeline.runner import run_build
+from cj_pipeline.settings import PROJECT_ROOT, get_settings
+
+REAL = (PROJECT_ROOT / ".." / "shared" / "real-tables").resolve()
+pytestmark = pytest.mark.skipif(
+    not REAL.is_dir(), reason=f"the real partner tables are not here ({REAL}); they live outside the repository"
+)
+
+FIFE = "S12000047"
+CRIME = "sg_recorded_crime_police_scotland/recorded-crime-2024-25-bulletin-tables.xlsx"
+RECONVICTIONS = "sg_reconvictions/reconvictions-2017-18-offender-cohort-main-publication-tables.xlsx"
+PROCEEDINGS_2023 = "sg_criminal_proceedings/criminal-proceedings-scotland-2022-23-main-tables.xlsx"
+PROCEEDINGS_2014 = "sg_criminal_proceedings/criminal_proceedings-1314-tables.xls"
+# (source folder, file, minutes before now it "arrived"): arrival order is modification time.
+DROPS = [
+    ("population", "nrs_population/mid-year-pop-est-22-data.xlsx", 60),
+    ("population", CRIME, 59),  # the same workbook for two sources: its Population sheet ...
+    ("recorded_crime", CRIME, 58),  # ... and its Table_1
+    ("reconvictions", RECONVICTIONS, 57),
+    ("homelessness", "sg_homelessness/sparql-269b10-POST.csv", 56),
+    ("criminal_proceedings", PROCEEDINGS_2014, 55),  # legacy .xls, 2004-05 .. 2013-14
+    ("criminal_proceedings", PROCEEDINGS_2023, 54),  # later: revises 2013-14
+    # Rejected: a legacy table whose header the recipe no longer matches ...
+    ("criminal_proceedings", "sg_criminal_proceedings/criminal_proceedings-1112-tables.xls", 53),
+    # ... and a long population file (over 100,000 rows) no recipe names.
+    ("population", "nrs_population/Mid-year population estimates.xlsx", 52),
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("real_partners") / "data"
+    now = 1_700_000_000  # a fixed past time: files are old enough to be stable
+    for source, relative, minutes in DROPS:
+        target = data_dir / "raw" / "partners" / source / (REAL / relative).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REAL / relative, target)
+        os.utime(target, (now - 60 * minutes, now - 60 * minutes))
+    settings = get_settings(data_dir)
+    result = run_build(settings, log_level="WARNING")
+    assert result.success
+    return settings
+
+
+def query(settings, sql: str, params=()) -> list[dict]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
+        cursor = connection.execute(sql, list(params))
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def partner_value(settings, source, area, year, measure, current=True) -> dict:
+    (row,) = query(
+        settings,
+        "select * from marts.fct_partner_values where source = ? and area_code = ? and financial_year = ? "
+        "and measure = ? and is_current = ?",
+        [source, area, year, measure, current],
+    )
+    return row
+
+
+def receipt_of(settings, file_name: str, source: str) -> dict:
+    (row,) = query(
+        settings,
+        "select receipt_json from raw.file_events where original_name = ? and source = ?",
+        [file_name, source],
+    )
+    return json.loads(row["receipt_json"])
+
+
+def indicator(settings, area, year, indicator_id) -> dict:
+    (row,) = query(
+        settings,
+        "select * from marts.fct_indicator_values where area_code = ? and financial_year = ? and indicator_id = ?",
+        [area, year, indicator_id],
+    )
+    return row
+
+
+def test_population_aged_16_plus_lands_with_its_cell(built):
+    fife = partner_value(built, "population", FIFE, "2022-23", "population_16plus")
+    scotland = partner_value(built, "population", SCOTLAND_CODE, "2022-23", "population_16plus")
+    assert fife["value"] == 309_719 and scotland["value"] == 4_555_808
+    assert (scotland["file_name"], scotland["sheet"], scotland["cell"], scotland["recipe"]) == (
+        "mid-year-pop-est-22-data.xlsx",
+        "Table 1",
+        "V5:CR5",
+        "nrs_mid_year_16plus",
+    )
+    assert len(scotland["sha256"]) == 64
+
+
+def test_one_workbook_feeds_two_sources(built):
+    crime = partner_value(built, "recorded_crime", FIFE, "2023-24", "recorded_crimes")
+    people = partner_value(built, "population", FIFE, "2023-24", "population_all_ages")
+    assert (crime["value"], crime["sheet"], crime["cell"]) == (19_892, "Table_1", "L564")
+    assert (people["value"], people["sheet"], people["cell"]) == (373_210, "Population", "J17")
+    assert crime["sha256"] == people["sha256"] and crime["submission_id"] != people["submission_id"]
+    counts = {
+        (r["source"], r["measure"]): r["n"]
+        for r in query(built, "select source, measure, count(*) as n from marts.fct_partner_values group by all")
+    }
+    assert counts[("recorded_crime", "recorded_crimes")] == 33 * 10
+    assert counts[("population", "population_all_ages")] == 33 * 9
+    assert counts[("reconvictions", "offenders")] == 33
+    assert counts[("homelessness", "homeless_apps_all")] == 66
+
+
+def test_recorded_crime_rate_is_crimes_per_10000_of_all_ages(built):
+    fife = indicator(built, FIFE, "2023-24", "CTX_RECORDED_CRIME_RATE")
+    assert fife["value"] == pytest.approx(10_000 * 19_892 / 373_210)  # 532.99...
+    assert (fife["numerator"], fife["denominator"], fife["marker"]) == (19_892, 373_210, None)
+    scotland = indicator(built, SCOTLAND_CODE, "2023-24", "CTX_RECORDED_CRIME_RATE")
+    assert scotland["value"] == pytest.approx(10_000 * 299_790 / 5_490_100)  # the partner's own Scotland rows
+    # 2024-25 has crimes but no population estimate yet: no rate, and the marker says why.
+    assert indicator(built, FIFE, "2024-25", "CTX_RECORDED_CRIME_RATE")["marker"] == "[x]"
+
+
+def test_reconviction_indicators_and_their_group_are_ratios_of_sums(built):
+    fife_rate = indicator(built, FIFE, "2017-18", "CTX_RECONVICTION_RATE")
+    assert fife_rate["value"] == pytest.approx(25.2) and fife_rate["denominator"] == 2_110
+    assert indicator(built, FIFE, "2017-18", "CTX_RECONVICTIONS_PER_OFFENDER")["value"] == pytest.approx(0.42)
+    assert indicator(built, SCOTLAND_CODE, "2017-18", "CTX_RECONVICTION_RATE")["value"] == pytest.approx(26.3)
+    assert indicator(built, SCOTLAND_CODE, "2017-18", "CTX_RECONVICTIONS_PER_OFFENDER")["value"] == pytest.approx(0.46)
+    # Fife's comparator group (official LGBF people-services group 3): reconvicted / offenders
+    # summed over the members, never a mean of their rates.
+    members = [
+        r["area_code"]
+        for r in query(built, "select area_code from marts.dim_comparator_group where comparator_group = ?",
+                       ["lgbf_deprivation_3"])
+    ]  # fmt: skip
+    assert FIFE in members and len(members) == 8
+    rates = {a: partner_value(built, "reconvictions", a, "2017-18", "reconviction_rate")["value"] for a in members}
+    offenders = {a: partner_value(built, "reconvictions", a, "2017-18", "offenders")["value"] for a in members}
+    expected = 100 * sum(rates[a] / 100 * offenders[a] for a in members) / sum(offenders.values())
+    (bench,) = query(
+        built,
+        "select * from marts.fct_benchmark where area_code = ? and financial_year = '2017-18' "
+        "and indicator_id = 'CTX_RECONVICTION_RATE'",
+        [FIFE],
+    )
+    assert bench["comparator_group"] == "lgbf_deprivation_3"
+    assert bench["group_value"] == pytest.approx(expected)
+    assert bench["scotland_value"] == pytest.approx(26.3)
+
+
+def test_explain_traces_a_context_figure_to_the_publications_cells(built):
+    found = explain(built.warehouse_path, "Fife", "2023-24", "CTX_RECORDED_CRIME_RATE")
+    numerator, denominator = found["inputs"]
+    assert (numerator["measure"], numerator["file_name"], numerator["source_sheet"], numerator["source_cell"]) == (
+        "recorded_crimes",
+        "recorded-crime-2024-25-bulletin-tables.xlsx",
+        "Table_1",
+        "L564",
+    )
+    assert (denominator["measure"], denominator["source_sheet"], denominator["source_cell"]) == (
+        "population_all_ages",
+        "Population",
+        "J17",
+    )
+    rate = explain(built.warehouse_path, "Fife", "2017-18", "CTX_RECONVICTION_RATE")
+    numerator = rate["inputs"][0]
+    assert (numerator["source_sheet"], numerator["source_cell"]) == ("Table 13", "C19")
+    assert "reconviction_rate" in numerator["derivation"]
+
+
+def test_a_later_publication_supersedes_and_the_receipt_lists_the_changes(built):
+    current = partner_value(built, "criminal_proceedings", SCOTLAND_CODE, "2013-14", "disposals_custody")
+    earlier = partner_value(built, "criminal_proceedings", SCOTLAND_CODE, "2013-14", "disposals_custody", False)
+    assert (current["value"], current["file_name"], current["sheet"], current["cell"]) == (
+        14_170,
+        "criminal-proceedings-scotland-2022-23-main-tables.xlsx",
+        "Table_7a",
+        "B6",
+    )
+    assert (earlier["value"], earlier["file_name"], earlier["sheet"], earlier["cell"]) == (
+        14_101,
+        "criminal_proceedings-1314-tables.xls",
+        "Table 7",
+        "K7",
+    )
+    receipt = receipt_of(built, "criminal-proceedings-scotland-2022-23-main-tables.xlsx", "criminal_proceedings")
+    moved = {(c["financial_year"], c["id"], c["before"], c["after"]) for c in receipt["changes"]}
+    assert ("2013-14", SCOTLAND_CODE, "14,101", "14,170") in moved
+    assert len(receipt["changes"]) == 4  # the four disposal groups of 2013-14, the only year both give
+
+
+def test_rejections_name_the_recipe_and_list_the_recipes(built):
+    legacy = receipt_of(built, "criminal_proceedings-1112-tables.xls", "criminal_proceedings")
+    assert legacy["status"] == "rejected"
+    (error,) = [i for i in legacy["issues"] if i["severity"] == "error"]
+    assert "legacy_table_7_main_penalty" in error["message"] and error["sheet"] == "Table 7"
+    long_file = receipt_of(built, "Mid-year population estimates.xlsx", "population")
+    assert long_file["status"] == "rejected"
+    listed = next(i for i in long_file["issues"] if i["code"] == "no_recipe")
+    assert "nrs_mid_year_16plus" in listed["message"] and "recorded_crime_population_sheet" in listed["message"]
+    # nothing half-loaded
+    assert not query(
+        built, "select * from marts.fct_partner_values where file_name in (?, ?)",
+        ["criminal_proceedings-1112-tables.xls", "Mid-year population estimates.xlsx"],
+    )  # fmt: skip
