@@ -42,6 +42,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/bench_full_run.py
+	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_validate_process.py
 	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_intake.py
 
 dev: setup

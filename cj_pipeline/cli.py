@@ -72,44 +72,9 @@ def validate(
 
     Example: cj-pipeline validate fife_2024-25.xlsx
     """
-    import json
+    from cj_pipeline.validate_cli import run
 
-    from cj_pipeline.lib.returns.validate import validate_file
-
-    receipt = validate_file(file, get_settings())
-    if as_json:
-        typer.echo(json.dumps(receipt, indent=2))
-    else:
-        _print_receipt(receipt)
-    raise typer.Exit(code=0 if receipt["status"] == "accepted" else 1)
-
-
-def _print_receipt(receipt: dict) -> None:
-    """A verdict line and a table of issues; cell text is escaped ("[c]" is not markup)."""
-    accepted = receipt["status"] == "accepted"
-    colour = "green" if accepted else "red"
-    where = " ".join(filter(None, [receipt.get("area_code"), receipt.get("financial_year")]))
-    console.print(
-        f"[bold {colour}]{receipt['status'].upper()}[/] {escape(visible(receipt['file']))}"
-        + (f" ({escape(where)})" if where else "")
-    )
-    issues = receipt["issues"]
-    if not issues:
-        console.print("No problems found.")
-        return
-    table = Table(show_lines=True)
-    for column in ("Severity", "Sheet", "Cell", "Value", "Problem", "What to do"):
-        table.add_column(column, overflow="fold")
-    for issue in sorted(issues, key=lambda i: i["severity"] != "error"):  # errors first
-        table.add_row(
-            *(
-                escape(visible(str(issue.get(key) or "")))
-                for key in ("severity", "sheet", "cell", "value", "message", "guidance")
-            )
-        )
-    console.print(table)
-    errors_found = sum(issue["severity"] == "error" for issue in issues)
-    console.print(f"{errors_found} error(s), {len(issues) - errors_found} warning(s).")
+    raise typer.Exit(code=run(file, as_json))
 
 
 def _failure_text(event) -> str:

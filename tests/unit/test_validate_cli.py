@@ -1,11 +1,11 @@
-"""`cj-pipeline validate` through typer's CliRunner: exit codes, JSON receipt, readable table."""
+"""`cj-pipeline validate` through typer's CliRunner and as a process: exit codes, JSON receipt,
+readable text, and a process that imports only what the check uses."""
 
 import json
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-from cj_pipeline import cli
 from cj_pipeline.cli import app
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -24,8 +24,7 @@ def test_warnings_still_exit_0_and_markers_are_not_eaten_as_markup():
     assert "[x]" in result.output  # '..' is read as [x]; rich would drop an unescaped "[x]"
 
 
-def test_rejected_return_exits_1_with_a_table_naming_cell_and_value(monkeypatch):
-    monkeypatch.setattr(cli.console, "width", 200)  # a wide terminal: no wrapping inside cells
+def test_rejected_return_exits_1_naming_cell_and_value():
     result = runner.invoke(app, ["validate", str(FIXTURES / "fail" / "measure_numeric.xlsx")])
     assert result.exit_code == 1
     for text in ("REJECTED", "Local measures", "C5", "approx 40", "What to do"):
@@ -56,3 +55,37 @@ def test_unreadable_file_exits_1_without_a_traceback(tmp_path):
     assert isinstance(result.exception, SystemExit)  # a clean exit, not an uncaught error
     assert "Traceback" not in result.output
     assert json.loads(result.output)["issues"][0]["code"] == "not_a_workbook"
+
+
+def test_the_console_script_sends_plain_validate_to_the_light_module():
+    from cj_pipeline.entry import _plain_validate
+
+    assert _plain_validate(["validate", "a.xlsx"]) == ("a.xlsx", False)
+    assert _plain_validate(["validate", "--json", "a.xlsx"]) == ("a.xlsx", True)
+    assert _plain_validate(["validate", "--help"]) is None  # typer answers help
+    assert _plain_validate(["run"]) is None
+
+
+def test_validate_as_a_process_imports_nothing_it_does_not_use():
+    """What a person waits for is the process: typer, rich, duckdb and xlsxwriter cost about
+    half a second to import and the check uses none of them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from cj_pipeline.entry import main; sys.argv = ['cj-pipeline', 'validate', sys.argv[1]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in ('typer', 'rich', 'duckdb', 'xlsxwriter', 'polars', 'dagster') if m in sys.modules)\n"
+        "print('HEAVY', heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(FIXTURES / "pass" / "complete.xlsx")], capture_output=True, text=True
+    )
+    assert "ACCEPTED" in out.stdout, out.stderr
+    assert "HEAVY []" in out.stdout
+
+
+def test_every_line_fits_80_columns_and_names_are_whole():
+    result = runner.invoke(app, ["validate", str(FIXTURES / "fail" / "measure_numeric.xlsx")])
+    assert all(len(line) <= 80 for line in result.output.splitlines())
+    assert "sheet 'Local measures', C5" in result.output
