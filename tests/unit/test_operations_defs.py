@@ -3,6 +3,7 @@
 import datetime
 import os
 import shutil
+import time
 
 import dagster as dg
 import duckdb
@@ -66,7 +67,8 @@ def test_uploads_sensor_waits_for_a_stable_file_then_requests_one_run(tmp_path):
     first = _tick(uploads_sensor, tmp_path, None)
     assert not first.run_requests and "still new or changing" in first.skip_reason.skip_message
     (area / "return.xlsx").write_bytes(b"part and the rest")  # still being copied
-    os.utime(area / "return.xlsx", ns=(1, 2_000_000_000))
+    changed = time.time_ns()  # just now: not settled yet, and different from the first look
+    os.utime(area / "return.xlsx", ns=(changed, changed))
     second = _tick(uploads_sensor, tmp_path, first.cursor)
     assert not second.run_requests
     third = _tick(uploads_sensor, tmp_path, second.cursor)

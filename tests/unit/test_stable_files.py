@@ -146,3 +146,24 @@ def test_recorded_file_events_while_another_process_writes(tmp_path):
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
+
+
+def test_a_settled_file_is_taken_at_the_first_look():
+    second = 10**9
+    now = 100 * second
+    ready, state = track_stable_files(StableState(), {"old.xlsx": (5, now - 3 * second)}, now, 2 * second)
+    assert ready == ["old.xlsx"]
+    ready, _ = track_stable_files(state, {"old.xlsx": (5, now - 3 * second)}, now + second, 2 * second)
+    assert ready == []  # the same version is never taken twice
+
+
+def test_a_file_still_being_written_is_not_taken_however_short_the_tick():
+    second = 10**9
+    now = 100 * second
+    state = StableState()
+    for step in range(5):  # a writer appending every 0.5 s, looked at every 0.5 s
+        look = now + step * second // 2
+        ready, state = track_stable_files(state, {"big.xlsx": (step + 1, look)}, look, 2 * second)
+        assert ready == []
+    ready, state = track_stable_files(state, {"big.xlsx": (5, now + 2 * second)}, now + 5 * second, 2 * second)
+    assert ready == ["big.xlsx"]  # the writer stopped 3 s ago

@@ -1,7 +1,8 @@
 """Sensors that start the build when files land in raw/ and have stopped changing.
 
-A file is taken only when its size and mtime were the same on two consecutive ticks
-(`lib/intake/stable_files.py`); the previous tick's look is kept in the cursor as JSON. All files
+A file is taken once it has stood untouched for SETTLE_SECONDS, or its size and mtime were
+the same on two consecutive ticks (`lib/intake/stable_files.py`); the previous tick's look is
+kept in the cursor as JSON. All files
 that became stable in one tick go into one run: the intake asset ingests everything
 waiting anyway, so one run per file would only queue runs with nothing to do. The run key
 is a sha256 over the files' (path, size, mtime, sha256), so the same arrivals never start
@@ -13,6 +14,8 @@ defs/jobs.py), plus any kind ingested earlier but not yet built. When the wareho
 record of a complete dbt build of the current project (first run, dbt project or seeds
 changed since) the run is the full `build_warehouse` instead (`lib/warehouse/build_plan.plan_build`).
 """
+
+import time
 
 import dagster as dg
 
@@ -29,8 +32,11 @@ from cj_pipeline.lib.intake.stable_files import (
 )
 from cj_pipeline.lib.warehouse.build_plan import plan_build
 
-# Seconds between looks; a file copied in is taken after two to three intervals.
-TICK_SECONDS = 30
+# Seconds between looks: the sensor daemon's own loop runs every 5 s at the fastest.
+TICK_SECONDS = 5
+# A file untouched for this long is taken (stable_files.track_stable_files): a receipt
+# seconds after a copy finishes, not two ticks later.
+SETTLE_SECONDS = 2
 # Files listed in the run's tags (the full list is in the run's intake logs).
 TAGGED_FILES = 10
 
@@ -42,7 +48,7 @@ def evaluate_folder(
     With `settings` and `kind`, the request names the job that refreshes after that kind."""
     previous = StableState.from_cursor(context.cursor)
     current = list_candidate_files(folder, min_depth=min_depth)
-    ready, state = track_stable_files(previous, current)
+    ready, state = track_stable_files(previous, current, now_ns=time.time_ns(), settle_ns=SETTLE_SECONDS * 10**9)
     hashed = []
     for path in ready:
         try:
@@ -55,7 +61,7 @@ def evaluate_folder(
         if changing:
             reason = (
                 f"{len(changing)} file(s) in {label} still new or changing (size or time differs "
-                f"from the last look), taken once unchanged over two ticks: {', '.join(shown_name(p) for p in changing[:5])}"
+                f"from the last look), taken once untouched for {SETTLE_SECONDS} s: {', '.join(shown_name(p) for p in changing[:5])}"
             )
         else:
             reason = f"No new files in {label}."

@@ -91,17 +91,31 @@ class StableState:
             return cls()
 
 
-def track_stable_files(previous: StableState, current: Mapping[str, Observation]) -> tuple[list[str], StableState]:
+def track_stable_files(
+    previous: StableState,
+    current: Mapping[str, Observation],
+    now_ns: int | None = None,
+    settle_ns: int | None = None,
+) -> tuple[list[str], StableState]:
     """Given the last look and this look, the files ready to take now and the state to keep.
 
-    A file is ready when its (size, mtime) equals the previous look and that exact version
-    was not taken before. A file that changes after being taken is new again once stable.
-    Files that disappeared are forgotten, so the cursor stays as small as the folder.
+    A file is ready when that exact (size, mtime) was not taken before and either it is the
+    same as at the previous look, or (with `settle_ns`) its last change is at least
+    `settle_ns` old at `now_ns`: a file copied in and left alone is taken at the first look
+    after it settles, not two ticks later. A file being written keeps moving its mtime, so it
+    is never taken mid-write unless the writer pauses longer than `settle_ns`; then the part
+    read is rejected and the finished file, a new (size, mtime), is taken again.
+    A file that changes after being taken is new again once stable. Files that disappeared
+    are forgotten, so the cursor stays as small as the folder.
     """
+
+    def settled(seen: Observation) -> bool:
+        return settle_ns is not None and now_ns is not None and now_ns - seen[1] >= settle_ns
+
     ready = sorted(
         path
         for path, seen in current.items()
-        if previous.observed.get(path) == seen and previous.taken.get(path) != seen
+        if previous.taken.get(path) != seen and (previous.observed.get(path) == seen or settled(seen))
     )
     taken = {path: seen for path, seen in previous.taken.items() if current.get(path) == seen}
     taken.update({path: current[path] for path in ready})
