@@ -20,8 +20,12 @@ ENV_MAX_ROWS = "CJ_MAX_ROWS"  # a sheet declaring more rows is rejected
 ENV_MAX_SHEETS = "CJ_MAX_SHEETS"  # a workbook with more sheets is rejected
 ENV_MAX_CELLS = "CJ_MAX_CELLS"  # a sheet spanning more cells (rows x columns used) is rejected
 ENV_WRITER_LOCK_TIMEOUT = "CJ_WRITER_LOCK_TIMEOUT"  # seconds a CLI writer waits; empty = until free
+ENV_LOCK_WAIT = "CJ_LOCK_WAIT"  # seconds a run waits for another program to close the warehouse file
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+# The Dagster instance the UI (`make dev`) and the CLI share when $DAGSTER_HOME is not set.
+DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+DEFAULT_LOCK_WAIT = 60.0
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class Settings:
     max_sheets: int = 50
     max_cells: int = 2_000_000
     writer_lock_timeout: float | None = None
+    lock_wait: float = DEFAULT_LOCK_WAIT
 
     @property
     def uploads_dir(self) -> Path:
@@ -59,6 +64,16 @@ class Settings:
     def published_dir(self) -> Path:
         return self.data_dir / "published"
 
+    @property
+    def snapshot_path(self) -> Path:
+        """The analysts' read-only DuckDB file (refreshed after every build and publication)."""
+        return self.published_dir / "snapshot" / "cj_analytics.duckdb"
+
+    @property
+    def logs_dir(self) -> Path:
+        """Run logs of CLI runs (Dagster's INFO lines; dbt's per-node lines are in warehouse/)."""
+        return self.data_dir / "logs"
+
     def ensure_dirs(self) -> None:
         for path in (
             self.uploads_dir,
@@ -81,6 +96,7 @@ def get_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         max_sheets=int(os.environ.get(ENV_MAX_SHEETS, 50)),
         max_cells=int(os.environ.get(ENV_MAX_CELLS, 2_000_000)),
         writer_lock_timeout=_optional_float(os.environ.get(ENV_WRITER_LOCK_TIMEOUT, "")),
+        lock_wait=float(os.environ.get(ENV_LOCK_WAIT) or DEFAULT_LOCK_WAIT),
     )
 
 
