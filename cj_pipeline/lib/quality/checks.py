@@ -153,7 +153,9 @@ def missing_local_evidence(connection: Connection, financial_year: str | None = 
 
 def partner_coverage(connection: Connection, financial_year: str | None = None) -> CheckOutcome:
     """Every area (Scotland for Scotland-only measures) x year x partner measure of the
-    partner_measures seed has a current value or a marker saying why not."""
+    partner_measures seed has a current value or a marker saying why not. A source listed
+    in the partner_source_years seed (published less often than yearly) is only expected
+    in the years listed there: another year is [z] by rule and never blocks."""
     present = {
         tuple(row)
         for row in connection.execute(
@@ -167,9 +169,12 @@ def partner_coverage(connection: Connection, financial_year: str | None = None) 
     else:
         years = sorted({key[3] for key in present})
     local_codes = [area["area_code"] for area in local_authorities()]
+    covers = source_years()
     details = []
     for year in years:
         for measure in read_seed("partner_measures"):
+            if measure["source"] in covers and year not in covers[measure["source"]]:
+                continue  # not a year this source publishes: [z]
             codes = [SCOTLAND_CODE] if measure["scotland_only"] == "true" else local_codes
             for code in codes:
                 if (measure["source"], measure["measure"], code, year) not in present:
@@ -199,6 +204,14 @@ def partner_coverage(connection: Connection, financial_year: str | None = None) 
         + shown
         + (" ..." if len(by_source) > 10 else "."),
     )
+
+
+def source_years() -> dict[str, set[str]]:
+    """Sources published less often than yearly -> the financial years they cover."""
+    covers: dict[str, set[str]] = {}
+    for row in read_seed("partner_source_years"):
+        covers.setdefault(row["source"], set()).add(row["financial_year"])
+    return covers
 
 
 def numerator_above_denominator(connection: Connection, financial_year: str | None = None) -> CheckOutcome:
