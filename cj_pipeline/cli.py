@@ -197,14 +197,18 @@ def run(
     changed dbt project or seeds, or --full: everything.
     """
     settings = get_settings(data_dir)
-    console.print(f"Data directory: {settings.data_dir}", highlight=False)
+    console.print(f"Data directory: {settings.data_dir}", highlight=False, soft_wrap=True)
     result, watcher, elapsed = _build(settings, full=full)
     for item in watcher.files:
         colour = {"accepted": "green", "rejected": "red"}.get(item["status"], "yellow")
-        console.print(f"[{colour}]{item['status']:<9}[/] {escape(visible(item['file']))}", highlight=False)
+        console.print(
+            f"[{colour}]{item['status']:<9}[/] {escape(visible(item['file']))}", highlight=False, soft_wrap=True
+        )
         if item.get("receipt"):
-            console.print(f"          receipt {escape(_relative(settings, item['receipt']))}", highlight=False)
-    console.print(_summary_line(result, watcher, elapsed), highlight=False)
+            # A path is never broken by us (soft wrap): it can be copied and searched whole.
+            receipt = escape(_relative(settings, item["receipt"]))
+            console.print(f"          receipt {receipt}", highlight=False, soft_wrap=True)
+    console.print(_summary_line(result, watcher, elapsed), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -228,7 +232,12 @@ def demo(
         truth = generate_sample_data(settings.data_dir)
         rejected, duplicate = add_mistakes(settings, truth)
     console.print(
-        f"Data directory: {settings.data_dir}\nSample data: {len(truth.partner_files)} partner files, "
+        f"Data directory: {settings.data_dir}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"Sample data: {len(truth.partner_files)} partner files, "
         f"{len(truth.return_files) + 2} returns (one faulty, one sent twice).",
         highlight=False,
     )
@@ -395,13 +404,10 @@ def _publish_and_report(settings, financial_year: str, override_reason: str = ""
     else:
         for warning in warnings:
             console.print(f"  warning   {warning['check']}: {escape(warning['summary'])}", highlight=False)
-    console.print(f"  {'outputs':<14} {folder}", highlight=False)
-    for label, path in _release_paths(folder, financial_year):
-        console.print(f"  {label:<14} {_relative(settings, path) if brief else path}", highlight=False)
-    console.print(
-        f"  {'snapshot':<14} {_relative(settings, settings.snapshot_path) if brief else settings.snapshot_path}",
-        highlight=False,
-    )
+    console.print(f"  {'outputs':<14} {folder}", highlight=False, soft_wrap=True)
+    for label, path in [*_release_paths(folder, financial_year), ("snapshot", settings.snapshot_path)]:
+        shown = _relative(settings, path) if brief else path
+        console.print(f"  {label:<14} {shown}", highlight=False, soft_wrap=True)
     return True
 
 

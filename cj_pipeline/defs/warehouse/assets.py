@@ -82,7 +82,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     context.log.info(f"dbt's output: {log_path}")
     wait_for_warehouse(settings.warehouse_path, settings.lock_wait, on_wait=context.log.warning)
     with log_path.open("a", encoding="utf-8") as log:
-        log.write(f"---- run {context.run_id} ----\n")
+        log.write(f"---- run {context.run.run_id} ----\n")
         events, done = dbt.cli(["build"], context=context, target_path=target).stream(), 0
         while True:
             with contextlib.redirect_stdout(log):  # only while dbt's events are read

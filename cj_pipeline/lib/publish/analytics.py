@@ -34,7 +34,7 @@ def _current_release(published_dir: Path) -> tuple[dict[str, pl.DataFrame], str,
             ).fetchall()
         ]
         info = (
-            connection.execute("select release_id, financial_year from published.release_info").fetchone()
+            connection.execute("select release_id, financial_year from published.release_info").fetchall()[0]
             if "release_info" in names
             else None
         )
