@@ -17,7 +17,7 @@ from rich.table import Table
 
 
 def _table(title: str | None, headers: Sequence[str], rows: list[Sequence[str]], wrap: set[str], right: set[str]):
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, show_edge=False)
     for header in headers:
         free = header in wrap
         table.add_column(
