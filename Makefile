@@ -54,7 +54,7 @@ backfill-years: setup
 		--partition-range $$(sed -n '2p' data/seeds/financial_years.csv | cut -d, -f1)...$$(tail -n 1 data/seeds/financial_years.csv | cut -d, -f1)
 
 docs: setup
-	cd dbt_project && CJ_WAREHOUSE_PATH=$(CURDIR)/demo_data/warehouse/cj.duckdb $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir .
+	cd dbt_project && CJ_WAREHOUSE_PATH=$${CJ_DATA_DIR:-$(CURDIR)/data}/warehouse/cj.duckdb $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir .
 
 lint: setup
 	$(BIN)/ruff format --check .

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -10,21 +9,17 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from cj_pipeline.lib.core.areas import normalise_area
 from cj_pipeline.lib.core.disk import disk_full_paragraph, is_disk_full
 from cj_pipeline.lib.core.problems import CellProblem
 from cj_pipeline.lib.core.years import normalise_year
 from cj_pipeline.lib.intake.receipts import visible
-from cj_pipeline.settings import PROJECT_ROOT, get_settings
+from cj_pipeline.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
 errors = Console(stderr=True)
-
-DEMO_DIR = PROJECT_ROOT / "demo_data"
-DEMO_MARKER = ".cj-demo"  # only folders carrying this file are ever wiped by `demo`
 
 DataDirOption = typer.Option(None, "--data-dir", help="Data directory (default: $CJ_DATA_DIR, else ./data).")
 
@@ -87,54 +82,86 @@ def _failure_text(event) -> str:
     return "\n".join(parts)
 
 
-def _build(data_dir: Path | None, full: bool = False) -> tuple[object, float]:
-    from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
-    from cj_pipeline.runner import run_build
+class _RunProgress:
+    """Progress bars for intake and dbt, and what intake said about each file."""
 
-    settings = get_settings(data_dir)
-    console.print(f"Building the warehouse from [bold]{settings.data_dir}[/] ...")
+    LABELS = {"intake": "Intake", "dbt": "dbt build"}
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        # Bound to the real stdout now: dbt's own lines are redirected to a log file meanwhile.
+        self.progress = Progress(
+            TextColumn("{task.description:<9}"),
+            BarColumn(bar_width=30),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(file=sys.stdout),
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self.tasks: dict[str, object] = {}
+        self.files: list[dict] = []  # new files: file, status, receipt
+        self.already = 0
+
+    def __call__(self, stage: str, done: int, total: int, info: dict) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(self.LABELS.get(stage, stage), total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
+        if stage == "intake":
+            if info.get("status") == "already processed":
+                self.already += 1
+            else:
+                self.files.append(info)
+
+    def counts(self) -> dict[str, int]:
+        found = {"accepted": 0, "rejected": 0, "duplicate": 0}
+        for item in self.files:
+            found[item["status"]] = found.get(item["status"], 0) + 1
+        return found
+
+
+def _build(settings, full: bool = False):
+    """Run the build with progress bars; exit 1 with a plain message when it cannot run or fails."""
+    from cj_pipeline.lib.core import progress
+    from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
+    from cj_pipeline.runner import failure_descriptions, run_build
+
+    watcher = _RunProgress()
     started = time.perf_counter()
     try:
-        result = run_build(settings, full=full)
+        with progress.listening(watcher), watcher.progress:
+            result = run_build(settings, full=full)
     except WarehouseBusyError as busy:
-        _fail(str(busy))
+        _fail(escape(str(busy)))
     except OSError as error:
         if is_disk_full(error):
             _fail(disk_full_paragraph(settings.data_dir, "the run"))
         raise
     elapsed = time.perf_counter() - started
-    run = result.dagster_run
-    console.print(f"Ran [bold]{run.job_name}[/]: {escape(run.tags.get('cj/plan', ''))}.")
     if not result.success:
         failures = [event for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
         if any(is_disk_full(_failure_text(event)) for event in failures):
             _fail(disk_full_paragraph(settings.data_dir, "the run"))
-        failed = [event.step_key for event in failures]
-        _fail(f"the run failed at step(s): {', '.join(failed) or 'unknown'}. See the log above.")
-    return settings, elapsed
+        for step, description in failure_descriptions(result):
+            errors.print(f"[bold red]Failed[/] at {step}: {escape(description.splitlines()[0] if description else '')}")
+        _fail(f"the run did not finish. Its log: {settings.logs_dir / (result.run_id + '.log')}")
+    return result, watcher, elapsed
 
 
-def _print_summary(settings, elapsed: float) -> None:
-    from cj_pipeline.lib.reporting.summary import scotland_diversion_rows, warehouse_counts
+def _relative(settings, path) -> str:
+    try:
+        return str(Path(path).relative_to(settings.data_dir))
+    except ValueError:
+        return str(path)
 
-    console.print(f"\n[bold green]Done[/] in {elapsed:.1f} s.")
-    for label, count in warehouse_counts(settings.warehouse_path).items():
-        console.print(f"  {label}: {count:,}")
-    table = Table(title="Scotland: diversion from prosecution (NO1) and attrition")
-    for column in ("Year", "Assessed", "Commenced", "Completed", "Commenced %", "Completed %", "Overall %", "Markers"):
-        table.add_column(column, justify="right")
-    for year, *numbers, markers in scotland_diversion_rows(settings.warehouse_path):
-        cells = [f"{n:,.0f}" if i < 3 else f"{n:.1f}" for i, n in enumerate(numbers) if n is not None]
-        table.add_row(year, *cells, escape(markers or ""))  # "[p]" is not markup
-    console.print(table)
-    console.print(
-        "\nWhere to look:\n"
-        f"  warehouse   {settings.warehouse_path}  (DuckDB; tables marts.fct_indicator_values, marts.dim_area, ...)\n"
-        f"  receipts    {settings.receipts_dir}\n"
-        f"  archive     {settings.archive_dir}\n"
-        '  try         .venv/bin/python -c "import duckdb; print(duckdb.connect('
-        f"'{settings.warehouse_path}', read_only=True).sql('from marts.fct_indicator_values limit 10'))\"\n"
-        "  the graph   make dev  (Dagster UI on http://127.0.0.1:3000)"
+
+def _summary_line(result, watcher: _RunProgress, elapsed: float) -> str:
+    counts = watcher.counts()
+    return (
+        f"{len(watcher.files)} new file(s): {counts['accepted']} accepted, {counts['rejected']} rejected, "
+        f"{counts['duplicate']} duplicate; {watcher.already} already processed. "
+        f"Ran {result.dagster_run.job_name} in {elapsed:.0f} s."
     )
 
 
@@ -147,12 +174,23 @@ def run(
 ) -> None:
     """Ingest everything waiting, bring the warehouse up to date and run its checks.
 
-    Once built, only what depends on the new files is rebuilt (nothing new: dbt does not run).
-
-    The first run, a changed dbt project or seeds, or --full: everything.
+    Prints each new file's status and receipt, then one summary line. Once built, only what
+    depends on the new files is rebuilt (nothing new: dbt does not run). The first run, a
+    changed dbt project or seeds, or --full: everything.
     """
-    settings, elapsed = _build(data_dir, full=full)
-    _print_summary(settings, elapsed)
+    settings = get_settings(data_dir)
+    console.print(f"Data directory: {settings.data_dir}", highlight=False, soft_wrap=True)
+    result, watcher, elapsed = _build(settings, full=full)
+    for item in watcher.files:
+        colour = {"accepted": "green", "rejected": "red"}.get(item["status"], "yellow")
+        console.print(
+            f"[{colour}]{item['status']:<9}[/] {escape(visible(item['file']))}", highlight=False, soft_wrap=True
+        )
+        if item.get("receipt"):
+            # A path is never broken by us (soft wrap): it can be copied and searched whole.
+            receipt = escape(_relative(settings, item["receipt"]))
+            console.print(f"          receipt {receipt}", highlight=False, soft_wrap=True)
+    console.print(_summary_line(result, watcher, elapsed), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -184,29 +222,65 @@ def rebuild(data_dir: Path | None = DataDirOption) -> None:
         errors.print(f"[bold red]ARCHIVE[/] {escape(visible(problem.describe()))}")
     if not result.success:
         _fail("the build after the rebuild failed. See the log above.")
-    _print_summary(settings, time.perf_counter() - started)
+    console.print(f"Warehouse rebuilt in {time.perf_counter() - started:.1f} s: {settings.warehouse_path}")
     if report.problems:
         _fail(f"{len(report.problems)} archive object(s) missing or altered (alert recorded in alerts/alerts.jsonl).")
 
 
 @app.command()
 def demo(
-    data_dir: Path = typer.Option(DEMO_DIR, "--data-dir", help="Scratch folder for the demo (recreated)."),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Data directory (default: $CJ_DATA_DIR, else ./data; only demo data is replaced)."
+    ),
 ) -> None:
-    """Generate sample returns and partner files for all 32 areas, run everything, say where to look."""
-    from cj_pipeline.lib.demo.sample_data import generate_sample_data
+    """Fill the data directory with sample returns and partner files for all 32 areas, build,
+    check the latest year's gate, publish a year that passes, and say where to look."""
+    from cj_pipeline.lib.demo.sample_data import COMPLETE_YEAR, generate_sample_data
+    from cj_pipeline.lib.demo.story import NotADemoDirectory, add_mistakes, prepare_demo_dir
+    from cj_pipeline.lib.reporting.summary import warehouse_counts
 
-    if data_dir.exists():
-        if not (data_dir / DEMO_MARKER).exists():
-            _fail(f"{data_dir} exists and is not a demo folder; choose another --data-dir.")
-        shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True)
-    (data_dir / DEMO_MARKER).write_text("Scratch folder made by `cj-pipeline demo`; safe to delete.\n")
-    with console.status("Generating sample data (32 areas, 8 financial years, every partner source) ..."):
-        truth = generate_sample_data(data_dir)
-    console.print(f"Generated {len(truth.partner_files)} partner files and {len(truth.return_files)} returns.")
-    settings, elapsed = _build(data_dir, full=True)  # a new folder: everything is built
-    _print_summary(settings, elapsed)
+    settings = get_settings(data_dir)
+    try:
+        prepare_demo_dir(settings)
+    except NotADemoDirectory as problem:
+        _fail(escape(str(problem)))
+    with console.status("Writing sample data ..."):
+        truth = generate_sample_data(settings.data_dir)
+        rejected, duplicate = add_mistakes(settings, truth)
+    console.print(
+        f"Data directory: {settings.data_dir}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"Sample data: {len(truth.partner_files)} partner files, "
+        f"{len(truth.return_files) + 2} returns (one faulty, one sent twice).",
+        highlight=False,
+    )
+    result, watcher, elapsed = _build(settings, full=True)  # a new warehouse: everything is built
+    counts = watcher.counts()
+    named = {status: [Path(i["file"]).name for i in watcher.files if i["status"] == status] for status in counts}
+    console.print(f"Received {len(watcher.files)} files: {counts['accepted']} accepted", highlight=False)
+    for status in ("rejected", "duplicate"):
+        console.print(f"  {counts[status]} {status}: {escape(', '.join(named[status]) or 'none')}", highlight=False)
+    built = warehouse_counts(settings.warehouse_path)
+    console.print(
+        f"Built in {elapsed:.0f} s: {built['indicator rows']:,} indicator values, "
+        f"{built['areas (with Scotland)']} areas (with Scotland), {built['financial years']} years.",
+        highlight=False,
+    )
+    latest = truth.years[-1]
+    console.print(f"\n[bold]Quality gate for {latest}[/] (the latest year):")
+    _publish_and_report(settings, latest, brief=True)
+    console.print(f"\n[bold]Publishing {COMPLETE_YEAR}[/] (every area's return is in and complete):")
+    _publish_and_report(settings, COMPLETE_YEAR, brief=True)
+    console.print(
+        "\nNext:\n"
+        "  make dev    the Dagster UI on http://127.0.0.1:3000, on this data\n"
+        f"  cj-pipeline chase --year {latest}    who to chase\n"
+        '  cj-pipeline sql "from marts.dim_area"    the analysts\' snapshot',
+        highlight=False,
+    )
 
 
 @app.command()
@@ -252,27 +326,21 @@ def chase(
 ) -> None:
     """Which areas to chase for a year: no return, rejected, missing evidence or narrative, since when."""
     from cj_pipeline.lib.reporting.chase import chase_list, status_counts, write_csv
+    from cj_pipeline.lib.reporting.tables import print_table
 
     financial_year, settings = _year_and_built_warehouse(year, data_dir)
     everyone = chase_list(settings.warehouse_path, financial_year, include_complete=True)
     rows = [row for row in everyone if row.status != "complete"]
-    table = Table(title=f"Returns to chase for {financial_year}", show_lines=True)
-    for column in ("Area", "Status", "Missing", "Since", "Contact"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(
-            *(
-                escape(text)
-                for text in (
-                    f"{row.area_name} ({row.area_code})",
-                    row.status,
-                    row.missing,
-                    row.since,
-                    row.contact_email,
-                )
-            )
+    if rows:
+        print_table(
+            console,
+            ("Area", "Status", "Missing", "Since", "Contact"),
+            [(f"{r.area_name} ({r.area_code})", r.status, r.missing, r.since, r.contact_email) for r in rows],
+            title=f"Returns to chase for {financial_year}",
+            wrap=("Missing",),
         )
-    console.print(table if rows else "Nothing to chase: every area's return is in and complete.")
+    else:
+        console.print("Nothing to chase: every area's return is in and complete.")
     console.print(", ".join(f"{status}: {n}" for status, n in status_counts(everyone).items()))
     if csv_path:
         write_csv(rows, csv_path)
@@ -289,21 +357,28 @@ def publish(
 ) -> None:
     """Publish one financial year if the quality gate passes (or with a recorded override).
 
-    Exit 1 and list the blockers (missing returns, missing local evidence, failing numbers)
-    when blocked; exit 0 and say where the outputs are when published.
+    Exit 1 and list the blockers once, by check, with what clears each (who to chase, which
+    file or marker to send) when blocked; exit 0 and say where the outputs are when published.
     """
+    financial_year, settings = _year_and_built_warehouse(year, data_dir)
+    console.print(f"Checking {financial_year} against the quality gate ...")
+    if not _publish_and_report(settings, financial_year, override_reason):
+        raise typer.Exit(code=1)
+
+
+def _publish_and_report(settings, financial_year: str, override_reason: str = "", brief: bool = False) -> bool:
+    """Run the publication of one year and say what happened; True when published.
+    `brief` (the demo): one line per blocking check instead of every blocker."""
     import json
 
     from cj_pipeline.lib.core.db import connect
     from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
-    from cj_pipeline.runner import publish_failure_description, run_publish
+    from cj_pipeline.runner import failure_descriptions, run_publish
 
-    financial_year, settings = _year_and_built_warehouse(year, data_dir)
-    console.print(f"Checking {financial_year} against the quality gate ...")
     try:
         result = run_publish(settings, financial_year, override_reason)
     except WarehouseBusyError as busy:
-        _fail(str(busy))
+        _fail(escape(str(busy)))
     except OSError as error:
         if is_disk_full(error):
             _fail(disk_full_paragraph(settings.data_dir, "publication"))
@@ -319,24 +394,114 @@ def publish(
             [financial_year],
         ).fetchone()
     if not result.success:
-        description = publish_failure_description(result) or "the publication run failed; see the log above."
+        descriptions = failure_descriptions(result)
+        blocked = bool(audit and audit[1] == "blocked" and descriptions)
+        if blocked and brief:  # the demo: the story on stdout, one line per failing check
+            console.print(f"[bold red]NOT PUBLISHED[/] {financial_year}; blocking checks:")
+            lines = descriptions[0][1].splitlines()[1:]
+            for line in (line for line in lines if not line.startswith(" ")):
+                console.print(f"  {escape(line.split(':')[0])}: {escape(_first_sentence(line))}", highlight=False)
+            console.print(f"  What clears each: cj-pipeline publish --year {financial_year}", highlight=False)
+            return False
         errors.print(f"[bold red]NOT PUBLISHED[/] {financial_year}")
-        errors.print(escape(description))
-        if audit and audit[1] == "blocked":
+        for _, description in descriptions or [("", "the publication run failed.")]:
+            errors.print(escape(description), highlight=False)
+        if blocked:
             errors.print(
-                "\nFix the problems above and run `cj-pipeline run`, or publish anyway with "
+                "\nClear the blockers above and run `cj-pipeline run`, or publish anyway with "
                 '--override-reason "why" (recorded in raw.publication_audit).'
             )
-        raise typer.Exit(code=1)
+        else:
+            errors.print(f"Its log: {settings.logs_dir / (result.run_id + '.log')}")
+        return False
     release_id, outcome, reason, overridden, warnings, who = audit
-    console.print(f"[bold green]PUBLISHED[/] {financial_year} (release {release_id}, by {escape(who)})")
-    console.print(f"  outputs   {settings.published_dir / financial_year}")
+    folder = settings.published_dir / financial_year
+    console.print(
+        f"[bold green]PUBLISHED[/] {financial_year} (release {release_id}, by {escape(who)})", highlight=False
+    )
     if reason:
-        console.print(f"  override  {escape(reason)}")
-        console.print(f"  overridden checks: {', '.join(json.loads(overridden)) or 'none'}")
-    for warning in json.loads(warnings):
-        console.print(f"  warning   {warning['check']}: {escape(warning['summary'])}")
-    console.print("  audit     raw.publication_audit in the warehouse")
+        console.print(f"  override  {escape(reason)}", highlight=False)
+        console.print(f"  overridden checks: {', '.join(json.loads(overridden)) or 'none'}", highlight=False)
+    warnings = json.loads(warnings)
+    if brief and warnings:
+        console.print(f"  warnings  {len(warnings)} (in the release notes)", highlight=False)
+    else:
+        for warning in warnings:
+            console.print(f"  warning   {warning['check']}: {escape(warning['summary'])}", highlight=False)
+    console.print(f"  {'outputs':<14} {folder}", highlight=False, soft_wrap=True)
+    for label, path in [*_release_paths(folder, financial_year), ("snapshot", settings.snapshot_path)]:
+        shown = _relative(settings, path) if brief else path
+        console.print(f"  {label:<14} {shown}", highlight=False, soft_wrap=True)
+    return True
+
+
+def _first_sentence(line: str) -> str:
+    """'check: 22 return(s) have ... missing.' -> '22 return(s) have ... missing' (no list)."""
+    text = line.split(": ", 1)[1] if ": " in line else line
+    return text.split(": ")[0].rstrip(".")
+
+
+def _release_paths(folder: Path, year: str) -> list[tuple[str, Path]]:
+    """The release's main files: the spreadsheet, the Scotland pack and one area's pack."""
+    from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
+
+    packs = sorted(p for p in (folder / "packs").glob("*.html") if p.stem != SCOTLAND_CODE)
+    found = [
+        ("spreadsheet", folder / f"community_justice_indicators_{year}.xlsx"),
+        ("Scotland pack", folder / "packs" / f"{SCOTLAND_CODE}.html"),
+    ]
+    if packs:
+        found.append(("an area's pack", packs[0]))
+    return found
+
+
+@app.command()
+def sql(
+    query: str = typer.Argument(..., help='SQL, e.g. "from published.indicator_values limit 5".'),
+    data_dir: Path | None = DataDirOption,
+    as_csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
+) -> None:
+    """Query the analysts' read-only snapshot (marts, and the published tables of the latest
+    release), never the warehouse: a query cannot hold up or change the pipeline.
+
+    Example: cj-pipeline sql "select area_name, value from marts.fct_indicator_values limit 5"
+    """
+    import csv
+
+    import duckdb
+
+    from cj_pipeline.lib.core.db import connect
+    from cj_pipeline.lib.reporting.tables import print_table
+
+    settings = get_settings(data_dir)
+    if not settings.snapshot_path.exists():
+        _fail(f"No snapshot at {settings.snapshot_path} yet: run `cj-pipeline run` (every build refreshes it).")
+    try:
+        with connect(settings.snapshot_path, read_only=True) as connection:
+            cursor = connection.execute(query)
+            if cursor.description is None:
+                return
+            headers = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+    except duckdb.Error as error:
+        _fail(escape(str(error).splitlines()[0]))
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return
+    shown = [[_cell(value) for value in row] for row in rows]
+    long_text = {h for i, h in enumerate(headers) if any(len(r[i]) > 30 and " " in r[i] for r in shown)}
+    print_table(console, headers, shown, wrap=long_text)
+    console.print(f"{len(rows)} row(s) from {settings.snapshot_path}", highlight=False)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return visible(str(value))
 
 
 partners_app = typer.Typer(no_args_is_help=True, help="National partner tables and their recipes.")

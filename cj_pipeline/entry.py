@@ -24,6 +24,6 @@ def main() -> None:
         from cj_pipeline.validate_cli import run
 
         sys.exit(run(*plain))
-    from cj_pipeline.cli import app
+    from cj_pipeline.cli import main as cli_main
 
-    app()
+    cli_main()

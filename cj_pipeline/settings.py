@@ -23,8 +23,12 @@ ENV_WRITER_LOCK_TIMEOUT = "CJ_WRITER_LOCK_TIMEOUT"  # seconds a CLI writer waits
 # Comparator groups of the benchmark, read by dbt (models/marts/dim_comparator_group.sql):
 # lgbf_deprivation (default, official LGBF people-services groups), lgbf_rurality, cjs_approximation.
 ENV_COMPARATOR_GROUPS = "CJ_COMPARATOR_GROUPS"
+ENV_LOCK_WAIT = "CJ_LOCK_WAIT"  # seconds a run waits for another program to close the warehouse file
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+# The Dagster instance the UI (`make dev`) and the CLI share when $DAGSTER_HOME is not set.
+DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+DEFAULT_LOCK_WAIT = 60.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Settings:
     max_sheets: int = 50
     max_cells: int = 2_000_000
     writer_lock_timeout: float | None = None
+    lock_wait: float = DEFAULT_LOCK_WAIT
 
     @property
     def uploads_dir(self) -> Path:
@@ -62,6 +67,16 @@ class Settings:
     def published_dir(self) -> Path:
         return self.data_dir / "published"
 
+    @property
+    def snapshot_path(self) -> Path:
+        """The analysts' read-only DuckDB file (refreshed after every build and publication)."""
+        return self.published_dir / "snapshot" / "cj_analytics.duckdb"
+
+    @property
+    def logs_dir(self) -> Path:
+        """Run logs of CLI runs (Dagster's INFO lines; dbt's per-node lines are in warehouse/)."""
+        return self.data_dir / "logs"
+
     def ensure_dirs(self) -> None:
         for path in (
             self.uploads_dir,
@@ -84,6 +99,7 @@ def get_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         max_sheets=int(os.environ.get(ENV_MAX_SHEETS, 50)),
         max_cells=int(os.environ.get(ENV_MAX_CELLS, 2_000_000)),
         writer_lock_timeout=_optional_float(os.environ.get(ENV_WRITER_LOCK_TIMEOUT, "")),
+        lock_wait=float(os.environ.get(ENV_LOCK_WAIT) or DEFAULT_LOCK_WAIT),
     )
 
 

@@ -14,3 +14,4 @@ def raw(table: str) -> dg.AssetKey:
 FCT_INDICATOR_VALUES = mart("fct_indicator_values")
 FCT_EVIDENCE_COMPLETENESS = mart("fct_evidence_completeness")
 PUBLISHED_RELEASE = dg.AssetKey(["published_release"])
+ANALYTICS_SNAPSHOT = dg.AssetKey(["analytics_snapshot"])

@@ -51,10 +51,10 @@ def stop_group(process: subprocess.Popen, timeout: float = 30) -> None:
         process.wait(timeout=10)
 
 
-def graphql(port: int, query: str, timeout: float = 30) -> dict:
+def graphql(port: int, query: str, variables: dict | None = None, timeout: float = 30) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -90,9 +90,9 @@ def test_partner_coverage(db):
     rows = []
     for measure in read_seed("partner_measures"):
         codes = [SCOTLAND] if measure["scotland_only"] == "true" else [a["area_code"] for a in local_authorities()]
-        rows += [(measure["source"], code, "2024-25", measure["measure"], 1.0, None, True) for code in codes]
+        rows += [(measure["source"], code, "2023-24", measure["measure"], 1.0, None, True) for code in codes]
     db.executemany("insert into intermediate.int_partner_values_versioned values (?, ?, ?, ?, ?, ?, ?)", rows)
-    assert checks.partner_coverage(db, "2024-25").passed
+    assert checks.partner_coverage(db, "2023-24").passed
     # A marker counts as present; a missing row or a superseded-only row does not.
     db.execute(
         """update intermediate.int_partner_values_versioned set value = null, marker = '[c]'
@@ -105,10 +105,27 @@ def test_partner_coverage(db):
         [FIFE],
     )
     db.execute("delete from intermediate.int_partner_values_versioned where measure = 'ci_lower'")
-    result = checks.partner_coverage(db, "2024-25")
+    result = checks.partner_coverage(db, "2023-24")
     assert not result.passed
     found = {(d["area"], d["source"], d["measure"], d["financial_year"]) for d in result.details}
-    assert found == {("Fife", "jsws", "diversion_assessments", "2024-25"), ("Scotland", "scjs", "ci_lower", "2024-25")}
+    assert found == {("Fife", "jsws", "diversion_assessments", "2023-24"), ("Scotland", "scjs", "ci_lower", "2023-24")}
+
+
+def test_partner_coverage_never_asks_a_biennial_source_for_a_year_it_does_not_cover(db):
+    """scjs covers the years listed in the partner_source_years seed (2023-24, not 2024-25):
+    in 2024-25 it is [z] by rule, so its absence does not block."""
+    from cj_pipeline.lib.core.seeds import local_authorities, read_seed
+
+    assert "2024-25" not in checks.source_years()["scjs"]
+    rows = [
+        (m["source"], a["area_code"], "2024-25", m["measure"], 1.0, None, True)
+        for m in read_seed("partner_measures")
+        if m["source"] != "scjs"
+        for a in local_authorities()
+    ]
+    db.executemany("insert into intermediate.int_partner_values_versioned values (?, ?, ?, ?, ?, ?, ?)", rows)
+    assert checks.partner_coverage(db, "2024-25").passed
+    assert not checks.partner_coverage(db, "2023-24").passed  # a year it covers: still asked for
 
 
 def test_partner_coverage_ignores_context_measures_and_years_before_the_window(db):

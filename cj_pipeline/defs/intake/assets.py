@@ -12,12 +12,15 @@ import dagster as dg
 from cj_pipeline.defs.jobs import raw_keys
 from cj_pipeline.defs.keys import raw
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
+from cj_pipeline.lib.core import progress
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.kinds import FILE_KINDS, PARTNER, RETURN
 from cj_pipeline.lib.core.names import shown_name
 from cj_pipeline.lib.intake.discovery import discover_partner_files, discover_upload_files
+from cj_pipeline.lib.intake.receipts import stem_of
 from cj_pipeline.lib.intake.run import ingest_pending
 from cj_pipeline.lib.warehouse.schema import RAW_TABLES
+from cj_pipeline.lib.warehouse.writer_lock import wait_for_warehouse
 
 # Raw tables written by publication, not intake: intake must not claim to materialise them.
 NOT_WRITTEN_BY_INTAKE = ("publication_audit",)
@@ -72,10 +75,22 @@ def received_files(context: dg.AssetExecutionContext, pipeline_settings: Pipelin
     if len(kinds) < len(FILE_KINDS):
         context.log.info(f"This run ingests {' and '.join(kinds) or 'no'} files only (its selection).")
     files = [received for kind in kinds for received in DISCOVER[kind](settings)]
+    wait_for_warehouse(settings.warehouse_path, settings.lock_wait, on_wait=context.log.warning)
+    done = 0
 
     def log_progress(received, receipt):
-        outcome = "skipped (already processed)" if receipt is None else receipt["status"]
-        context.log.info(f"{shown_name(received.relative_path)}: {outcome}")  # a name cannot forge a log line
+        nonlocal done
+        done += 1
+        if receipt is None:
+            status, receipt_path = "already processed", None
+        else:
+            status = "duplicate" if receipt["duplicate_of"] else receipt["status"]
+            stem = stem_of(receipt)
+            receipt_path = settings.receipts_dir / f"{stem}.txt"
+        context.log.info(
+            f"{shown_name(received.relative_path)}: {status}" + (f" (receipt {receipt_path})" if receipt_path else "")
+        )
+        progress.report("intake", done, len(files), file=received.relative_path, status=status, receipt=receipt_path)
 
     before = _row_counts(settings)
     report = ingest_pending(settings, files, progress=log_progress)

@@ -10,12 +10,13 @@ English (and the attempt is audited as `blocked`); otherwise the audit row is wr
 import dagster as dg
 
 from cj_pipeline.defs.jobs import PUBLISH_GROUP, PUBLISH_JOB_NAME
-from cj_pipeline.defs.keys import PUBLISHED_RELEASE, mart
+from cj_pipeline.defs.keys import ANALYTICS_SNAPSHOT, PUBLISHED_RELEASE, mart
 from cj_pipeline.defs.partitions import FINANCIAL_YEARS
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.quality.gate import decide, evaluate_gate, record_audit
 from cj_pipeline.lib.warehouse.schema import ensure_raw_schema
+from cj_pipeline.lib.warehouse.writer_lock import wait_for_warehouse
 
 GATE_CHECK = "publication_gate"
 MARTS = [
@@ -65,11 +66,12 @@ def _gate_metadata(gate, record) -> dict:
     ],
 )
 def published_release(context: dg.AssetExecutionContext, config: PublishConfig, pipeline_settings: PipelineSettings):
-    """published/<FY>/ for one financial year, released only through the quality gate."""
+    """The release of one financial year in `published/<FY>/`, made only through the quality gate."""
     from cj_pipeline.lib.publish import publish_release
 
     settings = pipeline_settings.resolve()
     year = context.partition_key
+    wait_for_warehouse(settings.warehouse_path, settings.lock_wait, on_wait=context.log.warning)
     with connect(settings.warehouse_path) as connection:
         ensure_raw_schema(connection)  # older warehouses gain raw.publication_audit
         gate = evaluate_gate(connection, year)
@@ -123,6 +125,23 @@ def published_release(context: dg.AssetExecutionContext, config: PublishConfig, 
     )
 
 
+@dg.asset(
+    key=ANALYTICS_SNAPSHOT,
+    deps=[*MARTS, mart("fct_outcome_assessments"), mart("fct_local_outcomes")],
+    group_name="analysts",
+    pool=WAREHOUSE_POOL,
+)
+def analytics_snapshot(context: dg.AssetExecutionContext, pipeline_settings: PipelineSettings):
+    """The analysts' read-only copy (`published/snapshot/cj_analytics.duckdb`): the marts after
+    every build, plus the published tables of the latest release. Analysts never open the
+    warehouse itself."""
+    from cj_pipeline.lib.publish.analytics import refresh_snapshot
+
+    path = refresh_snapshot(pipeline_settings.resolve())
+    context.log.info(f"Analysts' snapshot refreshed: {path}")
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})
+
+
 publish_year_job = dg.define_asset_job(
     PUBLISH_JOB_NAME,
     selection=dg.AssetSelection.assets(PUBLISHED_RELEASE),
@@ -132,7 +151,7 @@ publish_year_job = dg.define_asset_job(
 
 
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[published_release], jobs=[publish_year_job])
+    return dg.Definitions(assets=[published_release, analytics_snapshot], jobs=[publish_year_job])
 
 
-__all__ = ["defs", "published_release", "publish_year_job"]
+__all__ = ["analytics_snapshot", "defs", "published_release", "publish_year_job"]

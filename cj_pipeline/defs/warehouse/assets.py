@@ -5,26 +5,28 @@ rebuilds only what depends on the kinds of file that are new, and moves the reco
 only when dbt succeeds.
 """
 
+import contextlib
 import os
-import sys
-from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from cj_pipeline.defs.jobs import refresh_keys
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
-from cj_pipeline.defs.warehouse.project import dbt_project
+from cj_pipeline.defs.warehouse.project import DBT_EXECUTABLE, dbt_project
 from cj_pipeline.defs.warehouse.translator import CJDbtTranslator
+from cj_pipeline.lib.core import progress
 from cj_pipeline.lib.core.kinds import FILE_KINDS
 from cj_pipeline.lib.warehouse.build_plan import (
     BuildState,
+    dbt_output_log,
     dbt_project_fingerprint,
     dbt_target_path,
     raw_positions,
     read_build_state,
     write_build_state,
 )
+from cj_pipeline.lib.warehouse.writer_lock import wait_for_warehouse
 
 
 def _covered_kinds(context: dg.AssetExecutionContext) -> set[str]:
@@ -72,11 +74,28 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     fingerprint = dbt_project_fingerprint()  # of the project this build parses
     if previous is None or previous.fingerprint != fingerprint:
         (target / "partial_parse.msgpack").unlink(missing_ok=True)
+    # dbt's per-node lines (dagster-dbt echoes them on stdout) go to a log file next to
+    # the warehouse; the events themselves are the run's materialisations and checks.
+    total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
+    log_path = dbt_output_log(settings)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    context.log.info(f"dbt's output: {log_path}")
+    wait_for_warehouse(settings.warehouse_path, settings.lock_wait, on_wait=context.log.warning)
+    with log_path.open("a", encoding="utf-8") as log:
+        log.write(f"---- run {context.run.run_id} ----\n")
+        events, done = dbt.cli(["build"], context=context, target_path=target).stream(), 0
+        while True:
+            with contextlib.redirect_stdout(log):  # only while dbt's events are read
+                event = next(events, None)
+            if event is None:
+                break
+            done += 1
+            progress.report("dbt", min(done, total), total)
+            yield event
     # The record moves on only when dbt succeeds. A failed or killed build leaves it as it
     # was: what this run ingested is still beyond `built_through` (the next run rebuilds
     # it), a changed project still differs from `fingerprint` (the next run builds all),
     # and any other relation dbt replaced was rebuilt from the same rows.
-    yield from dbt.cli(["build"], context=context, target_path=target).stream()
     state = previous
     if full:
         state = BuildState(fingerprint, dict(previous.built_through if previous else {}))
@@ -93,8 +112,7 @@ def defs() -> dg.Definitions:
             "dbt": DbtCliResource(
                 project_dir=dbt_project,
                 profiles_dir=str(dbt_project.profiles_dir),
-                # The venv's dbt, so nothing depends on PATH.
-                dbt_executable=str(Path(sys.executable).parent / "dbt"),
+                dbt_executable=DBT_EXECUTABLE,  # the venv's dbt: nothing depends on PATH
             )
         },
     )

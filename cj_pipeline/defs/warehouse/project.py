@@ -1,9 +1,33 @@
 """The dbt project, and nothing else: `dagster-dbt project prepare-and-package`
-imports this file to build target/manifest.json at setup time."""
+imports this file to build target/manifest.json at setup time.
 
-from dagster_dbt import DbtProject
+Every dbt command runs the venv's own dbt (`DBT_EXECUTABLE`), never whatever `dbt` is on
+PATH: the webserver, daemon and `dagster dev` are started by absolute path from the venv
+(a service unit does not activate it), and dagster-dbt's default preparer, which
+`dagster dev` runs through `prepare_if_dev`, would otherwise look `dbt` up on PATH.
+"""
+
+import sys
+from pathlib import Path
+
+from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
 
 from cj_pipeline.settings import DBT_PROJECT_DIR
 
+# The dbt next to the Python running us: the venv's (sys.executable is not resolved, so a
+# venv's bin/python symlink still points here).
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+class VenvDbtPreparer(DagsterDbtProjectPreparer):
+    """dagster-dbt's preparer (parse to target/manifest.json), with the venv's dbt."""
+
+    def _prepare_manifest(self, project: DbtProject) -> None:
+        DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+            self._prepare_project_cli_args, target_path=project.target_path
+        ).wait()
+        self._invalidate_seeds_in_partial_parse(project)
+
+
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
+VenvDbtPreparer().prepare_if_dev(dbt_project)  # what dbt_project.prepare_if_dev() does, with our dbt

@@ -29,6 +29,7 @@ from cj_pipeline.lib.core.seeds import (
     evidence_catalogue,
     local_authorities,
     local_measure_catalogue,
+    read_seed,
 )
 from cj_pipeline.lib.core.years import fy_starting
 from cj_pipeline.lib.returns.layout import EVIDENCE_STATUSES, NATIONAL_OUTCOME_IDS
@@ -121,7 +122,8 @@ YEAR_FACTOR = {
 }
 # Diversion grew fast after the pandemic (2023-24 commenced about 3,400).
 GROWTH = {"diversion_assessments": 0.12, "diversion_commenced": 0.12}
-SCJS_YEARS = {2017, 2018, 2019, 2021, 2023}  # survey sweeps published
+# Survey sweeps published: the years data/seeds/partner_source_years.csv says scjs covers.
+SCJS_YEARS = {int(row["financial_year"][:4]) for row in read_seed("partner_source_years") if row["source"] == "scjs"}
 PROVISIONAL_YEAR = DEFAULT_YEARS[-1]
 # Context measures (recorded crime, reconvictions, all homelessness applications).
 ALL_AGES_PER_ADULT = 1.22  # population of all ages per person aged 16+
@@ -130,6 +132,9 @@ HOMELESS_APPS_ALL_2022 = 32000
 RECONVICTION_COHORT_LAG = 2  # the latest cohort published is two years before the latest year
 OFFENDERS_PER_10000_ADULTS = 80
 OTHER_OFFENDERS_SHARE = 0.05  # offenders of no known area: in Scotland's row only
+# Every area's return for this year is complete (no 'Not known' evidence), so the year
+# passes the publication gate; the latest year has missing returns and is blocked.
+COMPLETE_YEAR = DEFAULT_YEARS[-2]
 SMALL_COUNT_MAX = 4  # partners publish 1-4 as [c]
 
 Key = tuple[str, str, str, str]  # (source, area_code, financial_year, measure)
@@ -533,7 +538,7 @@ class _PartnerWriter:
         return path
 
 
-def _return_content(rng: random.Random, area: str, year: str) -> ReturnContent:
+def _return_content(rng: random.Random, area: str, year: str, complete: bool = False) -> ReturnContent:
     content = ReturnContent(
         completed_by="Community Justice Co-ordinator",
         email=f"cj.{area.lower()}@example.gov.scot",
@@ -541,6 +546,8 @@ def _return_content(rng: random.Random, area: str, year: str) -> ReturnContent:
     )
     for item in evidence_catalogue():
         status = rng.choices(EVIDENCE_STATUSES, weights=(60, 25, 8, 7))[0]
+        if complete and status == "Not known":  # after the draw: the other figures stay the same
+            status = "Partially in place"
         content.evidence[item["evidence_id"]] = (status, f"{status} in {year}: see the partnership action plan.")
     for item in local_measure_catalogue():
         denominator = rng.randint(20, 400)
@@ -586,7 +593,7 @@ def generate_sample_data(
             for area in areas:
                 if (area, year) in truth.missing_returns:
                     continue
-                content = _return_content(rng, area, year)
+                content = _return_content(rng, area, year, complete=year == COMPLETE_YEAR)
                 truth.returns[(area, year)] = content
                 name = f"{area_names()[area].replace(' ', '_')}_{year}.xlsx"
                 truth.return_files.append(write_template(uploads / name, area, year, content))

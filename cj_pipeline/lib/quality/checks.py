@@ -159,7 +159,9 @@ def partner_coverage(connection: Connection, financial_year: str | None = None) 
     crime, reconvictions, all homelessness applications) feed context indicators only; a year
     or area a publication does not cover never blocks publication of the national indicators.
     Only the reporting years of the financial_years seed are checked: publications carry
-    history from before it."""
+    history from before it.
+    A source listed in the partner_source_years seed (published less often than yearly) is
+    only expected in the years listed there: another year is [z] by rule and never blocks."""
     present = {
         tuple(row)
         for row in connection.execute(
@@ -173,11 +175,14 @@ def partner_coverage(connection: Connection, financial_year: str | None = None) 
     else:
         years = sorted({key[3] for key in present} & set(financial_years()))
     local_codes = [area["area_code"] for area in local_authorities()]
+    covers = source_years()
     details = []
     for year in years:
         for measure in read_seed("partner_measures"):
             if measure.get("required_for_gate", "true") != "true":
                 continue
+            if measure["source"] in covers and year not in covers[measure["source"]]:
+                continue  # not a year this source publishes: [z]
             codes = [SCOTLAND_CODE] if measure["scotland_only"] == "true" else local_codes
             for code in codes:
                 if (measure["source"], measure["measure"], code, year) not in present:
@@ -207,6 +212,14 @@ def partner_coverage(connection: Connection, financial_year: str | None = None) 
         + shown
         + (" ..." if len(by_source) > 10 else "."),
     )
+
+
+def source_years() -> dict[str, set[str]]:
+    """Sources published less often than yearly -> the financial years they cover."""
+    covers: dict[str, set[str]] = {}
+    for row in read_seed("partner_source_years"):
+        covers.setdefault(row["source"], set()).add(row["financial_year"])
+    return covers
 
 
 def numerator_above_denominator(connection: Connection, financial_year: str | None = None) -> CheckOutcome:

@@ -41,19 +41,56 @@ class GateResult:
 
     def blocker_lines(self, per_check: int = 50) -> list[str]:
         """Plain-English lines: one heading per failing blocking check, then its problems."""
-        return _lines(self.blocking_failures, per_check)
+        return _lines(self.blocking_failures, per_check, self.financial_year)
 
     def warning_lines(self, per_check: int = 10) -> list[str]:
         return _lines(self.warnings, per_check)
 
 
-def _lines(outcomes: list[CheckOutcome], per_check: int) -> list[str]:
+# What clears a failing blocking check: who to chase, which file or marker to send.
+CLEARS = {
+    "missing_returns": "chase these areas (`cj-pipeline chase --year {year}` lists their contacts); "
+    "each clears when its return, put in raw/uploads/, is accepted by `cj-pipeline run`.",
+    "missing_local_evidence": "ask each area for a corrected return with these items filled in "
+    "(evidence Status other than 'Not known', Actions taken, Progress), then `cj-pipeline run`.",
+    "partner_coverage": "ask the partner for its file covering {year} (put it in raw/partners/<source>/), "
+    "or for a row with a marker for each value it cannot give ([x] not available, [z] not applicable), "
+    "then `cj-pipeline run`. A source published less often than yearly is listed with the years it "
+    "covers in data/seeds/partner_source_years.csv.",
+    "numerator_above_denominator": "ask the source named for a corrected file, then `cj-pipeline run`.",
+    "percentage_out_of_range": "ask the source named for a corrected file, then `cj-pipeline run`.",
+}
+DEFAULT_CLEARS = "correct the file named above and send it again, then `cj-pipeline run`."
+
+
+def _detail_lines(check: CheckOutcome) -> list[str]:
+    """Each problem once; partner gaps grouped by source and year (not one line per area)."""
+    if check.name == "partner_coverage":
+        groups: dict[tuple[str, str], dict[str, set[str]]] = {}
+        for detail in check.details:
+            group = groups.setdefault((detail["source"], detail["financial_year"]), {"measures": set(), "areas": set()})
+            group["measures"].add(detail["measure"])
+            group["areas"].add(detail["area"])
+        lines = []
+        for (source, year), group in groups.items():
+            areas = sorted(group["areas"])
+            where = ", ".join(areas) if len(areas) <= 3 else f"{len(areas)} areas"
+            lines.append(f"No {source} value or marker for {year}: {', '.join(sorted(group['measures']))} ({where}).")
+        return lines
+    return list(dict.fromkeys(str(d.get("problem", d)) for d in check.details))
+
+
+def _lines(outcomes: list[CheckOutcome], per_check: int, year: str | None = None) -> list[str]:
+    """One heading per check, its problems once each, and (blocking checks) what clears them."""
     lines: list[str] = []
     for check in outcomes:
         lines.append(f"{check.name}: {check.summary}")
-        lines.extend(f"  - {d.get('problem', d)}" for d in check.details[:per_check])
-        if len(check.details) > per_check:
-            lines.append(f"  ... and {len(check.details) - per_check} more")
+        problems = _detail_lines(check)
+        lines.extend(f"  - {problem}" for problem in problems[:per_check])
+        if len(problems) > per_check:
+            lines.append(f"  ... and {len(problems) - per_check} more")
+        if check.blocking and year:
+            lines.append("  To clear: " + CLEARS.get(check.name, DEFAULT_CLEARS).format(year=year))
     return lines
 
 

@@ -71,6 +71,11 @@ def dbt_target_path(settings: Settings) -> Path:
     return settings.warehouse_path.with_name("dbt_target")
 
 
+def dbt_output_log(settings: Settings) -> Path:
+    """dbt's per-node progress lines of every build of this warehouse (appended)."""
+    return dbt_target_path(settings) / "dbt_output.log"
+
+
 def read_build_state(settings: Settings) -> BuildState | None:
     try:
         data = json.loads(state_path(settings).read_text())

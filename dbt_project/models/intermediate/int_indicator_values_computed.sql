@@ -1,5 +1,6 @@
 {#- Every indicator for every area and Scotland and every year with data,
-    computed from the indicator catalogue (data/seeds/indicators.csv):
+    computed from the indicator catalogue (data/seeds/indicators.csv); a year a
+    source does not cover (data/seeds/partner_source_years.csv) is [z]:
 
       count   value = numerator measure
       direct  value = the published figure (e.g. a survey percentage)
@@ -36,6 +37,14 @@ years as (
 
 ),
 
+-- Sources published less often than yearly, and the years they cover: another year is
+-- [z] (not applicable) for their indicators, never [x] (missing).
+source_years as (
+
+    select source, financial_year from {{ ref('partner_source_years') }}
+
+),
+
 grid as (
 
     select
@@ -60,7 +69,17 @@ joined as (
         grid.method,
         grid.multiplier,
         num.value as numerator_value,
-        num.marker as numerator_marker,
+        case
+            when
+                num.value is null and num.marker is null
+                and grid.source in (select source from source_years)
+                and not exists (
+                    select 1 from source_years
+                    where source_years.source = grid.source and source_years.financial_year = grid.financial_year
+                )
+                then '[z]'
+            else num.marker
+        end as numerator_marker,
         den.value as denominator_value,
         den.marker as denominator_marker,
         num.partner_source as numerator_source,
