@@ -26,7 +26,9 @@ from cj_pipeline.lib.warehouse.build_plan import (
     read_build_state,
     write_build_state,
 )
+from cj_pipeline.lib.warehouse.dbt_parse import seed_partial_parse
 from cj_pipeline.lib.warehouse.writer_lock import wait_for_warehouse
+from cj_pipeline.settings import DBT_PROJECT_DIR
 
 
 def _covered_kinds(context: dg.AssetExecutionContext) -> set[str]:
@@ -74,6 +76,10 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     fingerprint = dbt_project_fingerprint()  # of the project this build parses
     if previous is None or previous.fingerprint != fingerprint:
         (target / "partial_parse.msgpack").unlink(missing_ok=True)
+    # No parse file of its own yet (a new data dir, or the project changed): start from the
+    # project's prepared parse rather than a full parse (lib/warehouse/dbt_parse.py).
+    if seed_partial_parse(DBT_PROJECT_DIR / "target", target, settings.warehouse_path):
+        context.log.info("dbt starts from the project's prepared parse (no full parse).")
     # dbt's per-node lines (dagster-dbt echoes them on stdout) go to a log file next to
     # the warehouse; the events themselves are the run's materialisations and checks.
     total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
