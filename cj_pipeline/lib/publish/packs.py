@@ -48,7 +48,7 @@ body{font-family:Arial,Helvetica,sans-serif;margin:1.5rem;max-width:1100px;color
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:2px solid #0072B2}
 h3{font-size:1.05rem}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem;max-width:100%}
-th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#eef}td.num{text-align:right;white-space:nowrap}.note{color:#444;font-size:.85rem}
 figure{margin:1rem 0}figcaption{font-weight:bold;margin-bottom:.4rem}
 svg{max-width:100%;height:auto}ul.readings li{margin:.3rem 0}
@@ -138,7 +138,10 @@ def _trend_chart(frame: pl.DataFrame, series_names: tuple[str, ...]) -> alt.TopL
     lines = base.mark_line(point=True, strokeWidth=2).encode(
         y=alt.Y("value:Q", title=None),
         color=alt.Color(
-            "series:N", title="Series", scale=_colour_scale(list(series_names)), legend=alt.Legend(orient="top")
+            "series:N",
+            title="Series",
+            scale=_colour_scale(list(series_names)),
+            legend=alt.Legend(orient="top", labelLimit=0),
         ),
         strokeDash=alt.StrokeDash("series:N", legend=None, scale=alt.Scale(domain=list(series_names))),
         tooltip=["series:N", "financial_year:O", "value:Q"],
@@ -249,7 +252,10 @@ def _funnel_chart(values: pl.DataFrame, area: str, year: str):
             y=alt.Y("step:N", title=None, sort=list(FUNNEL_STEPS), axis=alt.Axis(labelLimit=0)),
             x=alt.X("people:Q", title="People", axis=alt.Axis(format=",d", tickMinStep=1)),
             color=alt.Color(
-                "step:N", title="Step", scale=_colour_scale(list(FUNNEL_STEPS)), legend=alt.Legend(orient="top")
+                "step:N",
+                title="Step",
+                scale=_colour_scale(list(FUNNEL_STEPS)),
+                legend=alt.Legend(orient="top", labelLimit=0),
             ),
             tooltip=["funnel:N", "step:N", alt.Tooltip("people:Q", format=",d")],
         )
@@ -268,7 +274,9 @@ def _comparator_chart(rows: list[dict], series: list[str], year: str) -> str:
         .encode(
             y=alt.Y("series:N", title=None, sort=series, axis=None),
             x=alt.X("value:Q", title="%"),
-            color=alt.Color("series:N", title=None, scale=_colour_scale(series), legend=alt.Legend(orient="top")),
+            color=alt.Color(
+                "series:N", title=None, scale=_colour_scale(series), legend=alt.Legend(orient="top", labelLimit=0)
+            ),
             tooltip=["label:N", "series:N", alt.Tooltip("value:Q", format=".1f")],
         )
         .properties(width=380, height=48)

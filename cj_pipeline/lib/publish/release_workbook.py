@@ -48,12 +48,11 @@ def unit_name(unit: str | None) -> str:
 
 
 def _cell(value: object, marker: object) -> object:
-    """A number as a number; a missing number as its marker; a number with a qualifying
-    marker (e.g. [u]) as text, so the marker is not lost."""
+    """A number as a number (so it can be used); a missing number as its marker. A qualifying
+    marker on a number ([p], [u], [r]) is announced by a note on the column instead, and each
+    value's marker is in the CSV and Parquet files."""
     if value is None:
         return marker or "[x]"
-    if marker:
-        return f"{value:g} {marker}"
     return value
 
 
@@ -75,7 +74,7 @@ def _group_tables(values: pl.DataFrame, indicators: list[dict], areas: dict[str,
     groups: dict[str, list[dict]] = {}
     for indicator in indicators:
         groups.setdefault(indicator["outcome_id"], []).append(indicator)
-    tables = []
+    tables, qualified = [], set()
     for outcome_id in sorted(groups, key=lambda o: (o != "HL", len(o), o)):
         rows = []
         for indicator in groups[outcome_id]:
@@ -89,12 +88,14 @@ def _group_tables(values: pl.DataFrame, indicators: list[dict], areas: dict[str,
                 for year in years:
                     found = by_key.get((indicator["indicator_id"], code, year))
                     row[year] = _cell(found["value"], found["marker"]) if found else "[x]"
+                    if found and found["value"] is not None and found["marker"]:
+                        qualified.add(year)
                 rows.append(row)
         if not rows:
             continue
         name = outcome_names.get(outcome_id, outcome_id)
         tables.append((outcome_id, name, _frame(rows, ["Indicator (unit)", "Area", "Area code", *years])))
-    return tables
+    return tables, qualified
 
 
 def write_release_workbook(
@@ -123,8 +124,17 @@ def write_release_workbook(
             **extra,
         )
 
-    pandemic = {y: "$$pandemic$$" for y in years if y in PANDEMIC_YEARS}
-    for outcome_id, name, frame in _group_tables(tables["indicator_values"], indicators, areas, years):
+    groups, qualified = _group_tables(tables["indicator_values"], indicators, areas, years)
+    column_notes = {
+        y: " ".join(
+            ref
+            for ref, applies in (("$$pandemic$$", y in PANDEMIC_YEARS), ("$$qualified$$", y in qualified))
+            if applies
+        )
+        for y in years
+    }
+    pandemic = {y: refs for y, refs in column_notes.items() if refs}
+    for outcome_id, name, frame in groups:
         add(
             outcome_id,
             f"{name}: indicator values by area, {years[0]} to {year} $$disclosure$$",
@@ -271,6 +281,12 @@ def write_release_workbook(
         (
             "pandemic",
             "2020-21 and 2021-22 were affected by the COVID-19 pandemic: treat change in those years with care.",
+        ),
+        (
+            "qualified",
+            "Some values for this year carry a marker that qualifies them: [p] provisional, [r] revised, "
+            "[u] low reliability (e.g. a total missing some areas). The marker of each value is in the CSV and "
+            "Parquet files (column marker).",
         ),
         ("attrition", "Attrition ratios are approximations: cases cross financial years, so a ratio can exceed 100%."),
         (
