@@ -9,7 +9,7 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/te
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup demo run test dev backfill-years bench docs lint clean
+.PHONY: setup demo run test test-tools dev backfill-years bench docs lint clean
 
 $(INSTALLED): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,13 @@ demo: setup
 run: setup
 	$(BIN)/cj-pipeline run
 
-test: setup
+# The browser and office tests need Chromium and LibreOffice Calc (Debian packages; no
+# browser download). Installed when missing, as root in CI; a no-op when present.
+test-tools:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	command -v soffice >/dev/null || (apt-get update && apt-get install -y --no-install-recommends libreoffice-calc-nogui)
+
+test: setup test-tools
 	$(BIN)/ruff format --check --quiet .
 	$(BIN)/ruff check --quiet .
 	$(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder

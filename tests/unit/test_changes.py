@@ -148,3 +148,84 @@ def test_figure_and_text_block():
     assert lines[1] == "- 'Local measures' C5 LM6.1 Numerator: 10 -> 12"
     assert render_changes({"kind": "return", "replaces_submission_id": "abc", "changes": []})[0].endswith("same")
     assert render_changes({"kind": "return"}) == []
+
+
+def test_every_edited_cell_is_reported_at_its_own_address(tmp_path):
+    """A return filled in, then every kind of cell edited as an officer would: each change is
+    reported at the cell that was edited (not the row's first cell)."""
+    import openpyxl
+
+    from cj_pipeline.lib.returns.template import write_template
+    from cj_pipeline.lib.returns.validate import return_rows, validate_bytes
+    from cj_pipeline.settings import get_settings
+    from tests.fixtures.make_fixtures import AREA, YEAR, complete_content
+
+    path = write_template(tmp_path / "first.xlsx", AREA, YEAR, complete_content())
+
+    def rows(file):
+        result = validate_bytes(file.read_bytes(), file.name, get_settings())
+        assert result.accepted, result.issues
+        return return_rows(result)
+
+    before = rows(path)
+    edits = {
+        ("Cover", "B6"): "Completed by",
+        ("Cover", "B7"): "Email",
+        ("Cover", "B8"): "Date completed",
+        ("Local evidence", "D5"): "Status",
+        ("Local evidence", "E5"): "Commentary",
+        ("Local measures", "C6"): "Numerator",
+        ("Local measures", "D6"): "Denominator",
+        ("Local measures", "E5"): "Note",
+        ("Outcome assessment", "C6"): "Assessment",
+        ("Outcome assessment", "D5"): "Actions taken",
+        ("Outcome assessment", "E7"): "Progress",
+        ("Local outcomes", "C5"): "Type",
+        ("Local outcomes", "D5"): "Value",
+        ("Local outcomes", "E5"): "Unit",
+        ("Local outcomes", "F5"): "Commentary",
+    }
+    new_values = {
+        "Completed by": "B Officer",
+        "Email": "b.officer@example.gov.scot",
+        "Date completed": "2024-10-01",
+        "Status": "Partially in place",
+        "Numerator": 55,
+        "Denominator": "[x]",
+        "Assessment": "Not assessed",
+        "Type": "Balancing measure",
+        "Value": 121,
+    }
+    book = openpyxl.load_workbook(path)
+    for (sheet, ref), field in edits.items():
+        book[sheet][ref] = new_values.get(field, f"Changed {field.lower()}")
+    edited = tmp_path / "second.xlsx"
+    book.save(edited)
+    reported = {(c["sheet"], c["field"]): c["cell"] for c in diff_returns(before, rows(edited))}
+    for (sheet, ref), field in edits.items():
+        assert reported.get((sheet, field)) == ref, (sheet, field, reported.get((sheet, field)))
+    assert len(reported) == len(edits)
+
+
+def test_an_older_warehouse_gains_the_per_field_cell_columns():
+    import duckdb
+
+    from cj_pipeline.lib.warehouse.schema import ensure_raw_schema, raw_columns
+
+    connection = duckdb.connect()
+    connection.execute("CREATE SCHEMA raw")
+    connection.execute(
+        "CREATE TABLE raw.return_assessments (submission_id VARCHAR NOT NULL, area_code VARCHAR NOT NULL, "
+        "financial_year VARCHAR NOT NULL, outcome_id VARCHAR NOT NULL, assessment VARCHAR, actions_taken VARCHAR, "
+        "progress VARCHAR, sheet VARCHAR NOT NULL, cell VARCHAR)"
+    )
+    connection.execute(
+        "INSERT INTO raw.return_assessments VALUES ('s1', 'A', '2024-25', 'NO1', 'Achieved', 'x', NULL, 'S', 'C5')"
+    )
+    ensure_raw_schema(connection)
+    ensure_raw_schema(connection)  # idempotent
+    columns = [r[0] for r in connection.execute("DESCRIBE raw.return_assessments").fetchall()]
+    assert columns == raw_columns("return_assessments")
+    assert connection.execute("SELECT actions_taken_cell, cell FROM raw.return_assessments").fetchall() == [
+        (None, "C5")
+    ]

@@ -6,11 +6,11 @@ replaced, plus two small look-ups of those rows (`previous_return`,
 `previous_partner_values`) and `change_report`, the one call intake makes.
 
 A change is `{sheet, cell, field, id, before, after}` (partner changes also carry
-`area_code`, `financial_year` and `difference`). `cell` is the cell read in the new file
-for numbers, statuses and assessments; for text columns beside them (commentary, note,
-actions taken, progress) it is the row's key cell, as intake keeps one cell per row. A
-row only in the new file has `field` 'row added' (before None); a row only in the old
-one 'row removed' (after None).
+`area_code`, `financial_year` and `difference`). `cell` is the cell of that field in the
+new file (intake keeps one per field: `layout.RETURN_FIELDS`); for rows stored before the
+per-field cells existed it falls back to the row's first cell. A row only in the new
+file has `field` 'row added' (before None); a row only in the old one 'row removed'
+(after None).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import duckdb
 
 from cj_pipeline.lib.core.db import fetch_dicts
-from cj_pipeline.lib.returns.layout import RETURN_FIELDS
+from cj_pipeline.lib.returns.layout import RETURN_FIELDS, ROW_CELL
 
 TEXT_PREVIEW = 80  # characters of free text shown before and after
 
@@ -94,7 +94,7 @@ def diff_returns(before: dict[str, list[dict]], after: dict[str, list[dict]]) ->
                     changes.append(
                         {
                             "sheet": row_new.get("sheet"),
-                            "cell": row_new.get(cell_column),
+                            "cell": row_new.get(cell_column) or row_new.get(ROW_CELL.get(table, "cell")),
                             "field": label,
                             "id": item,
                             "before": was,

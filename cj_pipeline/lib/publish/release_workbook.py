@@ -1,229 +1,348 @@
-"""The people's spreadsheet of a release: cover, notes and tables laid out for
-`workbook.write_workbook` (which owns the accessible formatting)."""
+"""The people's spreadsheet of a release, laid out by ONS's `gptables`.
+
+Follows the Analysis Function's guidance for releasing statistics in spreadsheets
+(gptables is the Government Statistical Service's own implementation of it): a Cover,
+a Contents sheet and a Notes sheet; one table per sheet, each an Excel table with a
+title, a line on what it holds, its source and note references written `[note N]`
+(numbered in order of first use); column widths set to show every entry. Values are
+laid out the way statisticians publish them: one table per indicator group (the
+national outcome it serves), areas down the rows and financial years across, each
+indicator's name and unit in its row label. A value that is missing is replaced by
+its marker ([c], [x], [z]) in the cell; where nothing is missing, nothing is written
+(no marker columns, no "none"). The tidy long tables are for machines: CSV and
+Parquet in data/.
+
+Every text is passed through `safety.safe_cell_text` first and the workbook is
+opened with strings_to_formulas off, so no cell becomes a formula.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+import gptables as gpt
+import pandas as pd
 import polars as pl
 
+from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, outcomes
 from cj_pipeline.lib.publish import control
-from cj_pipeline.lib.publish.workbook import Column, Table, write_workbook
+from cj_pipeline.lib.publish.safety import safe_cell_text
+
+PANDEMIC_YEARS = ("2020-21", "2021-22")
+UNIT_NAMES = {"percent": "percent", "count": "count", "rate_per_10000": "rate per 10,000 population"}
+SOURCE = "Source: Community Justice Scotland, from partner data and local area returns."
+
+
+def readable_date(stamp: object) -> str:
+    """'2025-06-01T09:00:00+00:00' -> '1 June 2025' (the text as given if it is not a date)."""
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    return f"{moment.day} {moment:%B %Y}"
+
+
+def unit_name(unit: str | None) -> str:
+    return UNIT_NAMES.get(unit or "", unit or "")
+
+
+def _cell(value: object, marker: object) -> object:
+    """A number as a number (so it can be used); a missing number as its marker. A qualifying
+    marker on a number ([p], [u], [r]) is announced by a note on the column instead, and each
+    value's marker is in the CSV and Parquet files."""
+    if value is None:
+        return marker or "[x]"
+    return value
+
+
+def _text(value: object) -> object:
+    return safe_cell_text(value) if isinstance(value, str) else value
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame([[_text(row.get(c)) for c in columns] for row in rows], columns=columns, dtype=object)
+    return frame.where(frame.notna(), None)
+
+
+def _group_tables(values: pl.DataFrame, indicators: list[dict], areas: dict[str, str], years: list[str]):
+    """One table per outcome: indicator x area down, years across."""
+    outcome_names = {row["outcome_id"]: row["outcome_name"] for row in outcomes()}
+    by_key = {(r["indicator_id"], r["area_code"], r["financial_year"]): r for r in values.iter_rows(named=True)}
+    present = {(r["indicator_id"], r["area_code"]) for r in values.iter_rows(named=True)}
+    order = [SCOTLAND_CODE] + sorted((c for c in areas if c != SCOTLAND_CODE), key=lambda c: areas[c])
+    groups: dict[str, list[dict]] = {}
+    for indicator in indicators:
+        groups.setdefault(indicator["outcome_id"], []).append(indicator)
+    tables, qualified = [], set()
+    for outcome_id in sorted(groups, key=lambda o: (o != "HL", len(o), o)):
+        rows = []
+        for indicator in groups[outcome_id]:
+            label = f"{indicator['description']} ({unit_name(indicator['unit'])})"
+            if indicator["indicator_id"].startswith("ATT_"):
+                label += " $$attrition$$"
+            for code in order:
+                if (indicator["indicator_id"], code) not in present:
+                    continue
+                row = {"Indicator (unit)": label, "Area": areas.get(code, code), "Area code": code}
+                for year in years:
+                    found = by_key.get((indicator["indicator_id"], code, year))
+                    row[year] = _cell(found["value"], found["marker"]) if found else "[x]"
+                    if found and found["value"] is not None and found["marker"]:
+                        qualified.add(year)
+                rows.append(row)
+        if not rows:
+            continue
+        name = outcome_names.get(outcome_id, outcome_id)
+        tables.append((outcome_id, name, _frame(rows, ["Indicator (unit)", "Area", "Area code", *years])))
+    return tables, qualified
 
 
 def write_release_workbook(
     path: Path, year: str, notes: dict, policy: control.Policy, tables: dict[str, pl.DataFrame], raw: dict
 ) -> None:
-    cover = [
-        ("title", f"Community justice national indicators, Scotland and the 32 local authority areas, {year}"),
-        (
-            "What this is",
-            "National indicators for community justice (Community Justice (Scotland) Act 2016, sections 23 and 27): "
-            "values for each area and Scotland, trends, benchmarks, evidence completeness and the areas' own assessments.",
-        ),
-        ("Release", str(notes.get("release_id"))),
-        ("Published", f"{notes.get('published_at')} by {notes.get('published_by')}"),
-        ("Years covered", f"{raw['years'][0] if raw['years'] else year} to {year} (financial years, April to March)"),
-        (
-            "Disclosure control",
-            "Small counts and figures that would reveal them are shown as [c]. See the Notes sheet.",
-        ),
-        ("Contact", "Community Justice Scotland data team"),
-    ]
-    if notes.get("override_reason"):
-        cover.append(
-            (
-                "Quality gate override",
-                f"{notes.get('override_reason')} (checks: {', '.join(notes.get('overridden_checks') or [])})",
-            )
+    areas = {a["area_code"]: a["area_name"] for a in raw["areas"]}
+    years = list(raw["years"]) or [year]
+    indicators = list(raw["indicators"])
+    names = {i["indicator_id"]: i["description"] for i in indicators}
+    units = {i["indicator_id"]: i["unit"] for i in indicators}
+    outcome_names = {row["outcome_id"]: row["outcome_name"] for row in outcomes()}
+
+    sheets: dict[str, gpt.GPTable] = {}
+    number = 0
+
+    def add(sheet: str, title: str, subtitles: list[str], frame: pd.DataFrame, index: int, **extra) -> None:
+        nonlocal number
+        number += 1
+        sheets[sheet] = gpt.GPTable(
+            table=frame,
+            table_name=f"table_{number}",
+            title=f"Table {number}: {title}",
+            subtitles=subtitles,
+            source=SOURCE,
+            index_columns={2: index},
+            **extra,
         )
-    notes_rows = [
-        ("[c]", "Confidential: suppressed to protect individuals (small count, or a figure that would reveal one)."),
-        ("[x]", "Not available."),
-        ("[z]", "Not applicable."),
-        ("[p]", "Provisional."),
-        ("[r]", "Revised."),
-        ("[u]", "Low reliability (e.g. a total missing some areas)."),
-        ("[b]", "Break in series."),
-        (
-            "Disclosure control",
-            f"Counts {policy.small_count_min}-{policy.small_count_max} are [c]; secondary suppression so that "
-            "Scotland, comparator group and HL disposal totals cannot reveal them; ratios with a suppressed numerator or denominator are [c].",
-        ),
-        *[
-            (f"Small bases ({u})", f"A {u} whose denominator is below {v:g} is [c].")
-            for u, v in policy.min_denominator.items()
+
+    groups, qualified = _group_tables(tables["indicator_values"], indicators, areas, years)
+    column_notes = {
+        y: " ".join(
+            ref
+            for ref, applies in (("$$pandemic$$", y in PANDEMIC_YEARS), ("$$qualified$$", y in qualified))
+            if applies
+        )
+        for y in years
+    }
+    pandemic = {y: refs for y, refs in column_notes.items() if refs}
+    for outcome_id, name, frame in groups:
+        add(
+            outcome_id,
+            f"{name}: indicator values by area, {years[0]} to {year} $$disclosure$$",
+            [
+                "One row per indicator and area (Scotland first), financial years (April to March) across. "
+                "The unit is in brackets after each indicator's name. $$markers$$",
+            ],
+            frame,
+            0,
+            table_notes=pandemic or None,
+        )
+
+    bench_rows = [
+        {
+            "Indicator (unit)": f"{names.get(r['indicator_id'], r['indicator_id'])} ({unit_name(units.get(r['indicator_id']))})",
+            "Area": areas.get(r["area_code"], r["area_code"]),
+            "Area code": r["area_code"],
+            "Comparator group": r["comparator_group"],
+            "Area value": _cell(r["value"], r["marker"]),
+            "Scotland value": _cell(r["scotland_value"], r["scotland_marker"]),
+            "Comparator group value": _cell(r["group_value"], r["group_marker"]),
+            "Difference from Scotland": _cell(r["difference_from_scotland"], r.get("difference_from_scotland_marker")),
+            "Rank in Scotland (1 = best)": r["rank_in_scotland"]
+            if r["rank_in_scotland"] is not None
+            else ("[c]" if r.get("marker") == "[c]" else "[z]"),
+        }
+        for r in tables["benchmark"].filter(pl.col("financial_year") == year).iter_rows(named=True)
+    ]
+    bench_columns = list(bench_rows[0]) if bench_rows else ["Indicator (unit)", "Area", "Area code"]
+    add(
+        "Benchmark",
+        f"areas against Scotland and their comparator group, {year} $$disclosure$$",
+        ["Values in the unit after each indicator's name. $$groups$$ $$markers$$"],
+        _frame(bench_rows, bench_columns),
+        0,
+    )
+
+    completeness = [
+        {
+            "Area": areas.get(r["area_code"], r["area_code"]),
+            "Area code": r["area_code"],
+            "Return status": r["return_status"],
+            "Items expected (count)": r["items_expected"],
+            "Items complete (count)": r["items_complete"],
+            "Missing items": r["missing_items"] or None,
+            "Ready to publish": "Yes" if r["ready_to_publish"] else "No",
+        }
+        for r in sorted(
+            tables["evidence_completeness"].iter_rows(named=True), key=lambda r: areas.get(r["area_code"], "")
+        )
+    ]
+    add(
+        "Completeness",
+        f"local supporting evidence returned by each area, {year}",
+        ["Missing items is empty when nothing is missing. $$completeness$$"],
+        _frame(completeness, list(completeness[0]) if completeness else ["Area"]),
+        0,
+    )
+
+    assessments = [
+        {
+            "Area": areas.get(r["area_code"], r["area_code"]),
+            "Area code": r["area_code"],
+            "Outcome": f"{r['outcome_id']}: {r['outcome_name'] or outcome_names.get(r['outcome_id'], '')}",
+            "Assessment": r["assessment"] or "[x]",
+            "Actions taken": r["actions_taken"] or "[x]",
+            # Progress is asked for only where an outcome was Not achieved: otherwise nothing is missing.
+            "Progress": r["progress"] or ("[x]" if r["assessment"] == "Not achieved" else None),
+        }
+        for r in sorted(
+            tables["outcome_assessments"].iter_rows(named=True),
+            key=lambda r: (areas.get(r["area_code"], ""), len(r["outcome_id"]), r["outcome_id"]),
+        )
+    ]
+    add(
+        "Assessments",
+        f"section 23 assessments of the national outcomes, {year}",
+        [
+            "Text as written by the areas. Progress is asked for only where an outcome was not achieved: "
+            "empty otherwise, [x] where it was asked for and not given."
         ],
+        _frame(assessments, list(assessments[0]) if assessments else ["Area"]),
+        0,
+    )
+
+    local = [
+        {
+            "Area": areas.get(r["area_code"], r["area_code"]),
+            "Area code": r["area_code"],
+            "Type": r["outcome_type"] or "[x]",
+            "Local outcome": r["local_outcome"] or "[x]",
+            "Metric": r["metric"] or "[x]",
+            "Value": _cell(r["value"], r["marker"]),
+            "Unit": r["unit"],
+            "Commentary": r["commentary"],
+        }
+        for r in sorted(tables["local_outcomes"].iter_rows(named=True), key=lambda r: areas.get(r["area_code"], ""))
+    ]
+    add(
+        "Local_outcomes",
+        f"local outcomes and balancing measures, {year}",
+        [
+            "Text as written by the areas; values in the unit given; Commentary is empty where none was given. "
+            "$$disclosure$$"
+        ],
+        _frame(local, list(local[0]) if local else ["Area"]),
+        0,
+    )
+
+    definitions = [
+        {
+            "Indicator": i["description"],
+            "Unit": unit_name(i["unit"]),
+            "National outcome": f"{i['outcome_id']}: {outcome_names.get(i['outcome_id'], '')}",
+            "Better when": (i.get("polarity") or "").replace("_is_", " is ").replace("_", " "),
+            "Source": i.get("source"),
+            "Identifier": i["indicator_id"],
+        }
+        for i in indicators
+    ]
+    add(
+        "Definitions",
+        "indicator definitions",
+        ["The national indicator framework (Appendix One of the 2024 guidance). Identifiers match the data files."],
+        _frame(definitions, list(definitions[0])),
+        0,
+    )
+
+    note_rows = [
         (
-            "Rounding",
-            "Counts are whole numbers; percentages (0-100) and rates per 10,000 are rounded to 1 decimal place. Rounded figures may not sum to totals.",
+            "markers",
+            "Markers: [c] confidential (suppressed), [x] not available, [z] not applicable, [p] provisional, "
+            "[r] revised, [u] low reliability, [b] break in series. A cell holds its marker only where the value is "
+            "missing or qualified.",
         ),
-        ("Attrition", "Attrition ratios are approximations: cases cross financial years, so a ratio can exceed 100%."),
-        ("Pandemic", "2020-21 and 2021-22 were affected by COVID-19; treat change in those years with care."),
         (
-            "Scotland",
-            "Scotland counts are totals; Scotland percentages are summed numerators over summed denominators.",
+            "disclosure",
+            f"Counts from {policy.small_count_min} to {policy.small_count_max} are shown as [c], and so are "
+            "figures that would reveal them through Scotland, comparator group or disposal totals; a ratio with a "
+            "suppressed numerator or denominator is [c]. "
+            + " ".join(f"A {u} whose denominator is below {v:g} is [c]." for u, v in policy.min_denominator.items())
+            + " Counts are whole numbers; percentages and rates are rounded to 1 decimal place, so figures may not sum.",
+        ),
+        (
+            "pandemic",
+            "2020-21 and 2021-22 were affected by the COVID-19 pandemic: treat change in those years with care.",
+        ),
+        (
+            "qualified",
+            "Some values for this year carry a marker that qualifies them: [p] provisional, [r] revised, "
+            "[u] low reliability (e.g. a total missing some areas). The marker of each value is in the CSV and "
+            "Parquet files (column marker).",
+        ),
+        ("attrition", "Attrition ratios are approximations: cases cross financial years, so a ratio can exceed 100%."),
+        (
+            "groups",
+            "Comparator groups are our approximation of the LGBF family groups. Scotland counts are totals; "
+            "Scotland and group percentages are summed numerators over summed denominators.",
+        ),
+        (
+            "completeness",
+            "An item is missing when an evidence Status is blank or Not known, Actions taken is blank, "
+            "or Progress is blank for an outcome not achieved.",
         ),
     ]
     for warning in notes.get("warnings") or []:
-        notes_rows.append((f"Warning: {warning.get('check')}", str(warning.get("summary"))))
+        note_rows.append(
+            (f"warning_{len(note_rows)}", f"Quality warning ({warning.get('check')}): {warning.get('summary')}")
+        )
+    notes_table = pd.DataFrame(
+        [[ref, safe_cell_text(text)] for ref, text in note_rows], columns=["Note reference", "Note text"]
+    )
 
-    def num(header, key, marker_key):
-        return Column(header, key, marker_key, numeric=True)
+    about = [
+        f"Published: {readable_date(notes.get('published_at'))}",
+        f"Years covered: {years[0]} to {year} (financial years, April to March)",
+        "Figures are disclosure controlled: see the Notes sheet for the markers and the rules.",
+        "The same figures in long (tidy) form, for machines, are in the CSV and Parquet files in the data folder.",
+        f"Release reference: {notes.get('release_id')}",
+    ]
+    if notes.get("override_reason"):
+        about.append(
+            f"Published although quality checks failed ({', '.join(notes.get('overridden_checks') or [])}): "
+            f"{notes.get('override_reason')}"
+        )
+    cover = gpt.Cover(
+        title=f"Community justice national indicators, Scotland and the 32 local authority areas, {year}",
+        intro=[
+            "National indicators for community justice (Community Justice (Scotland) Act 2016, sections 23 and 27): "
+            "values for each area and Scotland, how areas compare, evidence completeness and the areas' own "
+            "assessments of the national outcomes."
+        ],
+        about=[safe_cell_text(line) for line in about],
+        contact=["Community Justice Scotland data team"],
+    )
+    import warnings
 
-    value_cols = [
-        Column("Area code", "area_code"),
-        Column("Area name", "area_name"),
-        Column("Financial year", "financial_year"),
-        Column("Indicator", "indicator_id"),
-        Column("Unit", "unit"),
-        num("Value (count, % or rate per 10,000: see Unit)", "value", "marker"),
-        Column("Marker", "marker", "marker_blank"),
-        num("Numerator (count)", "numerator", "numerator_marker"),
-        num("Denominator (count or population)", "denominator", "denominator_marker"),
-    ]
-    trend_cols = [
-        Column("Area code", "area_code"),
-        Column("Area name", "area_name"),
-        Column("Financial year", "financial_year"),
-        Column("Indicator", "indicator_id"),
-        Column("Unit", "unit"),
-        num("Value (see Unit)", "value", "marker"),
-        num("Change on previous year (see Unit)", "change_on_previous_year", "change_on_previous_year_marker"),
-        num("Change on previous year (%)", "change_on_previous_year_pct", "change_on_previous_year_pct_marker"),
-        num("Change since start of series (see Unit)", "change_since_start", "change_since_start_marker"),
-        num("3-year rolling mean (see Unit)", "rolling_mean_3yr", "rolling_mean_3yr_marker"),
-        Column("Direction", "direction", "direction_marker"),
-        Column("Pandemic year", "pandemic_year"),
-    ]
-    bench_cols = [
-        Column("Area code", "area_code"),
-        Column("Area name", "area_name"),
-        Column("Financial year", "financial_year"),
-        Column("Indicator", "indicator_id"),
-        Column("Comparator group", "comparator_group"),
-        num("Value (see dim Unit)", "value", "marker"),
-        num("Scotland value", "scotland_value", "scotland_marker"),
-        num("Comparator group value", "group_value", "group_marker"),
-        num("Difference from Scotland", "difference_from_scotland", "difference_from_scotland_marker"),
-        num("Rank in Scotland (1 = best)", "rank_in_scotland", "rank_marker"),
-    ]
-    comp_cols = [
-        Column("Area code", "area_code"),
-        Column("Financial year", "financial_year"),
-        Column("Return status", "return_status"),
-        num("Items expected (count)", "items_expected", None),
-        num("Items complete (count)", "items_complete", None),
-        Column("Missing items", "missing_items", "none_marker"),
-        Column("Ready to publish", "ready_to_publish"),
-    ]
-    assess_cols = [
-        Column("Area code", "area_code"),
-        Column("Financial year", "financial_year"),
-        Column("Outcome", "outcome_id"),
-        Column("Outcome name", "outcome_name", "x"),
-        Column("Assessment", "assessment", "x"),
-        Column("Actions taken", "actions_taken", "x"),
-        Column("Progress", "progress", "x"),
-    ]
-    local_cols = [
-        Column("Area code", "area_code"),
-        Column("Financial year", "financial_year"),
-        Column("Type", "outcome_type", "x"),
-        Column("Local outcome", "local_outcome", "x"),
-        Column("Metric", "metric", "x"),
-        num("Value (see Unit)", "value", "marker"),
-        Column("Unit", "unit", "x"),
-        Column("Commentary", "commentary", "x"),
-    ]
-    ind_cols = [
-        Column("Indicator", "indicator_id"),
-        Column("Outcome", "outcome_id"),
-        Column("Description", "description"),
-        Column("Unit", "unit"),
-        Column("Polarity", "polarity"),
-        Column("Source", "source", "x"),
-    ]
-
-    def rows(name):
-        out = tables[name].to_dicts()
-        for r in out:
-            r.setdefault("marker_blank", "none")
-            r["none_marker"] = "none"
-            r["x"] = "[x]"
-            if r.get("marker") is None and "marker" in r:
-                r["marker"] = None
-        return out
-
-    values = rows("indicator_values")
-    for r in values:
-        r["marker_blank"] = "none"
-    bench = rows("benchmark")
-    for r in bench:
-        r["rank_marker"] = "[c]" if r.get("marker") == "[c]" else "[z]"
-    trends = rows("indicator_trends")
-    for r in trends:
-        r["direction_marker"] = "[x]"
-        if isinstance(r.get("pandemic_year"), bool):
-            pass
-    current = [r for r in values if r["financial_year"] == year]
-    tables_out = [
-        Table(
-            "Values_latest",
-            f"Table 1: indicator values, {year}",
-            "One row per area (and Scotland) and indicator. Disclosure controlled and rounded.",
-            value_cols,
-            current,
-        ),
-        Table(
-            "Values_series",
-            "Table 2: indicator values, all years",
-            "Every year of the series up to this release.",
-            value_cols,
-            values,
-        ),
-        Table(
-            "Trends",
-            "Table 3: trends",
-            "Change on previous year and since the start of the series, 3-year rolling mean, direction; pandemic years flagged.",
-            trend_cols,
-            trends,
-        ),
-        Table(
-            "Benchmark",
-            "Table 4: areas against Scotland and comparator groups",
-            "Comparator groups are our approximation of LGBF family groups.",
-            bench_cols,
-            [r for r in bench if r["financial_year"] == year],
-        ),
-        Table(
-            "Completeness",
-            f"Table 5: evidence completeness, {year}",
-            "Local supporting evidence returned by each area.",
-            comp_cols,
-            tables["evidence_completeness"].to_dicts()
-            and [dict(r, none_marker="none") for r in tables["evidence_completeness"].to_dicts()],
-        ),
-        Table(
-            "Assessments",
-            f"Table 6: section 23 outcome assessments, {year}",
-            "Text as written by the areas.",
-            assess_cols,
-            [dict(r, x="[x]") for r in tables["outcome_assessments"].to_dicts()],
-        ),
-        Table(
-            "Local_outcomes",
-            f"Table 7: local outcomes and balancing measures, {year}",
-            "Text as written by the areas; small counts [c].",
-            local_cols,
-            [dict(r, x="[x]") for r in tables["local_outcomes"].to_dicts()],
-        ),
-        Table(
-            "Indicators",
-            "Table 8: indicator definitions",
-            "The national indicator framework (Appendix One of the 2024 guidance).",
-            ind_cols,
-            [dict(r, x="[x]") for r in raw["indicators"]],
-        ),
-    ]
-    write_workbook(path, cover, notes_rows, tables_out)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The following notes are not referenced")
+        # Empty cells are deliberate (nothing missing: no Progress asked for, no commentary given);
+        # each table's subtitle says so.
+        warnings.filterwarnings("ignore", message="(?s).*Empty or null cell found")
+        gpt.write_workbook(
+            filename=str(path),
+            sheets=sheets,
+            cover=cover,
+            contentsheet_label="Contents",
+            notes_table=notes_table,
+            auto_width=True,
+            workbook_options={"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        )

@@ -70,7 +70,11 @@ RAW_TABLE_OF_SHEET = {
 }
 
 # Raw table -> column definitions (accepted returns only); every row keeps the
-# sheet and cell it was read from.
+# sheet and the cell of its first field (`cell`), and every other field its own
+# `<field>_cell` (nullable: rows written before these columns existed have NULL,
+# and a change report then falls back to `cell`). Columns are only ever added at
+# the end: `warehouse/schema.ensure_raw_schema` adds new ones to an existing
+# warehouse with ALTER TABLE ... ADD COLUMN IF NOT EXISTS.
 RETURN_RAW_TABLES: dict[str, str] = {
     "return_cover": """
         submission_id VARCHAR NOT NULL,
@@ -84,7 +88,11 @@ RETURN_RAW_TABLES: dict[str, str] = {
         template_version VARCHAR,
         file_format VARCHAR NOT NULL,
         sheet VARCHAR NOT NULL,
-        cell VARCHAR
+        cell VARCHAR,
+        completed_by_cell VARCHAR,
+        email_cell VARCHAR,
+        date_completed_cell VARCHAR,
+        template_version_cell VARCHAR
     """,
     "return_evidence": """
         submission_id VARCHAR NOT NULL,
@@ -95,7 +103,8 @@ RETURN_RAW_TABLES: dict[str, str] = {
         status VARCHAR,
         commentary VARCHAR,
         sheet VARCHAR NOT NULL,
-        cell VARCHAR
+        cell VARCHAR,
+        commentary_cell VARCHAR
     """,
     "return_measures": """
         submission_id VARCHAR NOT NULL,
@@ -111,7 +120,8 @@ RETURN_RAW_TABLES: dict[str, str] = {
         note VARCHAR,
         sheet VARCHAR NOT NULL,
         numerator_cell VARCHAR,
-        denominator_cell VARCHAR
+        denominator_cell VARCHAR,
+        note_cell VARCHAR
     """,
     "return_assessments": """
         submission_id VARCHAR NOT NULL,
@@ -122,7 +132,9 @@ RETURN_RAW_TABLES: dict[str, str] = {
         actions_taken VARCHAR,
         progress VARCHAR,
         sheet VARCHAR NOT NULL,
-        cell VARCHAR
+        cell VARCHAR,
+        actions_taken_cell VARCHAR,
+        progress_cell VARCHAR
     """,
     "return_local_outcomes": """
         submission_id VARCHAR NOT NULL,
@@ -138,28 +150,31 @@ RETURN_RAW_TABLES: dict[str, str] = {
         unit VARCHAR,
         commentary VARCHAR,
         sheet VARCHAR NOT NULL,
-        cell VARCHAR
+        cell VARCHAR,
+        value_cell VARCHAR,
+        unit_cell VARCHAR,
+        commentary_cell VARCHAR
     """,
 }
 
 # What a change report compares: raw table -> (key column, [(field label, value
 # column(s), cell column)]). A value of two columns (number, marker) is shown as
-# one figure, e.g. "45 [r]".
+# one figure, e.g. "45 [r]"; the cell column is where that field was read.
 RETURN_FIELDS: dict[str, tuple[str, list[tuple[str, tuple[str, ...], str]]]] = {
     "return_cover": (
         "area_code",
         [
-            ("Completed by", ("completed_by",), "cell"),
-            ("Email", ("email",), "cell"),
-            ("Date completed", ("date_completed",), "cell"),
-            ("Template version", ("template_version",), "cell"),
+            ("Completed by", ("completed_by",), "completed_by_cell"),
+            ("Email", ("email",), "email_cell"),
+            ("Date completed", ("date_completed",), "date_completed_cell"),
+            ("Template version", ("template_version",), "template_version_cell"),
         ],
     ),
     "return_evidence": (
         "evidence_id",
         [
             ("Status", ("status",), "cell"),
-            ("Commentary", ("commentary",), "cell"),
+            ("Commentary", ("commentary",), "commentary_cell"),
         ],
     ),
     "return_measures": (
@@ -167,24 +182,28 @@ RETURN_FIELDS: dict[str, tuple[str, list[tuple[str, tuple[str, ...], str]]]] = {
         [
             ("Numerator", ("numerator", "numerator_marker"), "numerator_cell"),
             ("Denominator", ("denominator", "denominator_marker"), "denominator_cell"),
-            ("Note", ("note",), "numerator_cell"),
+            ("Note", ("note",), "note_cell"),
         ],
     ),
     "return_assessments": (
         "outcome_id",
         [
             ("Assessment", ("assessment",), "cell"),
-            ("Actions taken", ("actions_taken",), "cell"),
-            ("Progress", ("progress",), "cell"),
+            ("Actions taken", ("actions_taken",), "actions_taken_cell"),
+            ("Progress", ("progress",), "progress_cell"),
         ],
     ),
     "return_local_outcomes": (
         "local_outcome",
         [
             ("Type", ("outcome_type",), "cell"),
-            ("Value", ("value", "value_marker"), "cell"),
-            ("Unit", ("unit",), "cell"),
-            ("Commentary", ("commentary",), "cell"),
+            ("Value", ("value", "value_marker"), "value_cell"),
+            ("Unit", ("unit",), "unit_cell"),
+            ("Commentary", ("commentary",), "commentary_cell"),
         ],
     ),
 }
+
+# The cell a row's first field was read from: where a change falls back to when a
+# per-field cell is NULL (rows stored before the per-field columns were added).
+ROW_CELL = {"return_measures": "numerator_cell"}

@@ -137,7 +137,8 @@ def _number(cell: Cell) -> NumericCell:
 
 
 def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
-    """Rows for the raw return_* tables from an accepted return, each with its sheet and cell."""
+    """Rows for the raw return_* tables from an accepted return, each with its sheet and the cell
+    of every field (layout.RETURN_FIELDS names which column holds which field's cell)."""
     parsed, area, year = result.parsed, result.area_code, result.financial_year
     assert parsed is not None and result.accepted, "rows come only from accepted returns"
     keys = {"area_code": area, "financial_year": year}
@@ -154,6 +155,10 @@ def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
             "file_format": parsed.file_format,
             "sheet": cover_cell.sheet,
             "cell": cover_cell.ref,
+            "completed_by_cell": parsed.cover_cell("Completed by").ref,
+            "email_cell": parsed.cover_cell("Email").ref,
+            "date_completed_cell": parsed.cover_cell("Date completed").ref,
+            "template_version_cell": parsed.cover_cell("Template version").ref,
         }
     ]
     evidence = [
@@ -165,6 +170,7 @@ def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
             "commentary": r["Commentary"].text or None,
             "sheet": r["Status"].sheet,
             "cell": r["Status"].ref,
+            "commentary_cell": r["Commentary"].ref,
         }
         for r in parsed.sections[EVIDENCE].records
     ]
@@ -185,6 +191,7 @@ def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
                 "sheet": r["Numerator"].sheet,
                 "numerator_cell": r["Numerator"].ref,
                 "denominator_cell": r["Denominator"].ref,
+                "note_cell": r["Note"].ref,
             }
         )
     assessments = [
@@ -196,6 +203,8 @@ def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
             "progress": r["Progress"].text or None,
             "sheet": r["Assessment"].sheet,
             "cell": r["Assessment"].ref,
+            "actions_taken_cell": r["Actions taken"].ref,
+            "progress_cell": r["Progress"].ref,
         }
         for r in parsed.sections[ASSESSMENT].records
     ]
@@ -216,6 +225,9 @@ def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
                 "commentary": r["Commentary"].text or None,
                 "sheet": r["Type"].sheet,
                 "cell": r["Type"].ref,
+                "value_cell": r["Value"].ref,
+                "unit_cell": r["Unit"].ref,
+                "commentary_cell": r["Commentary"].ref,
             }
         )
     return {

@@ -98,19 +98,23 @@ RAW_TABLES: dict[str, str] = {
 }
 
 
-# (table, column, type) of columns added to RAW_TABLES after warehouses already existed.
-ADDED_COLUMNS: list[tuple[str, str, str]] = [
-    ("partner_values", "recipe", "VARCHAR"),  # the recipe (or builtin:data_contract) that read the value
-]
-
-
 def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for table, columns in RAW_TABLES.items():
         connection.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({columns})")
-    # Columns added after warehouses already existed: nullable, so older rows read as NULL.
-    for table, column, kind in ADDED_COLUMNS:
-        connection.execute(f"ALTER TABLE raw.{table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+        # A warehouse made before a column was added gets it (nullable, at the end).
+        existing = {
+            row[0]
+            for row in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        for line in columns.strip().splitlines():
+            definition = line.strip().rstrip(",")
+            name = definition.split()[0]
+            if name not in existing and "NOT NULL" not in definition and "PRIMARY KEY" not in definition:
+                connection.execute(f"ALTER TABLE raw.{table} ADD COLUMN IF NOT EXISTS {definition}")
 
 
 def insert_rows(connection: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict]) -> None:

@@ -3,6 +3,8 @@
 Every rule module has:
   CODE      the code of the issues it raises (some raise a close variant, in CODES)
   SEVERITY  "error" (the return is rejected) or "warning" (accepted, but say so)
+            (warnings with code `publication_waits`: accepted, but the publication gate
+            will wait for the item; see rules/_publication.py)
   STAGE     "structure" or "content": a structural error stops the content stage,
             because checking the values of a sheet that was not found only adds noise
   CHECKS    one line for the README table
@@ -31,6 +33,7 @@ from cj_pipeline.lib.returns.rules.cover import (
 )
 from cj_pipeline.lib.returns.rules.evidence import (
     evidence_items,
+    evidence_not_known,
     evidence_status,
     evidence_status_blank,
 )
@@ -63,6 +66,7 @@ RULES: tuple[ModuleType, ...] = (
     evidence_items,
     evidence_status,
     evidence_status_blank,
+    evidence_not_known,
     measure_ids,
     measure_numeric,
     measure_negative,

@@ -1,7 +1,8 @@
-"""An empty Status is accepted but counts as missing evidence, so say so.
+"""An empty Status is accepted, but the item counts as missing evidence and publication waits.
 
-Policy (README): blank is not an error because the completeness report exists
-to show what is still missing; 'Not known' is the way to say it explicitly.
+Policy (docs/returns.md): blank is not an error because the completeness report exists
+to show what is still missing; 'Not known' is the way to say it explicitly. Either way
+the gate (`marts.fct_evidence_completeness`) blocks publication until it is given.
 """
 
 from __future__ import annotations
@@ -9,21 +10,21 @@ from __future__ import annotations
 from cj_pipeline.lib.core.problems import WARNING, Issue
 from cj_pipeline.lib.returns.layout import EVIDENCE
 from cj_pipeline.lib.returns.reader import ReturnFile
-from cj_pipeline.lib.returns.rules._helpers import issue, readable_records
+from cj_pipeline.lib.returns.rules._helpers import readable_records
+from cj_pipeline.lib.returns.rules._publication import CODE as CODE  # publication_waits
+from cj_pipeline.lib.returns.rules._publication import waits
 
-CODE = "evidence_status_blank"
 SEVERITY = WARNING
 STAGE = "content"
-CHECKS = "Warns when a Local evidence Status is empty (the item counts as missing evidence)."
+CHECKS = "Warns when a Local evidence Status is empty: accepted, but publication waits for it."
 
 
 def check(ret: ReturnFile) -> list[Issue]:
     return [
-        issue(
-            SEVERITY,
-            CODE,
+        waits(
             record["Status"],
-            f"No Status is given for {record['Evidence ID'].text or 'a row'}; it counts as missing evidence.",
+            f"{record['Evidence ID'].text.upper()} evidence (no status)",
+            "no Status is given, so the item counts as missing evidence",
             "Choose a Status from the dropdown; use 'Not known' and explain in Commentary if unsure.",
         )
         for record in readable_records(ret, EVIDENCE)
