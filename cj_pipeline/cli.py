@@ -161,7 +161,8 @@ def _summary_line(result, watcher: _RunProgress, elapsed: float) -> str:
     return (
         f"{len(watcher.files)} new file(s): {counts['accepted']} accepted, {counts['rejected']} rejected, "
         f"{counts['duplicate']} duplicate; {watcher.already} already processed. "
-        f"Ran {result.dagster_run.job_name} in {elapsed:.0f} s."
+        f"Ran {result.dagster_run.job_name} in {elapsed:.0f} s"
+        + (f" ({plan})." if (plan := result.dagster_run.tags.get("cj/plan")) else ".")
     )
 
 
