@@ -50,6 +50,7 @@ bench: setup
 	$(BIN)/python bench/bench_full_run.py
 	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_validate_process.py
 	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_intake.py
+	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_drop_receipt.py
 
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
