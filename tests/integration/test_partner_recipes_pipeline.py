@@ -153,9 +153,10 @@ def test_reconviction_indicators_and_their_group_are_ratios_of_sums(built):
     # summed over the members, never a mean of their rates.
     members = [
         r["area_code"]
-        for r in query(built, "select area_code from marts.dim_comparator_group where comparator_group = ?",
-                       ["lgbf_deprivation_3"])
-    ]  # fmt: skip
+        for r in query(
+            built, "select area_code from marts.dim_comparator_group where comparator_group = ?", ["lgbf_deprivation_3"]
+        )
+    ]
     assert FIFE in members and len(members) == 8
     rates = {a: partner_value(built, "reconvictions", a, "2017-18", "reconviction_rate")["value"] for a in members}
     offenders = {a: partner_value(built, "reconvictions", a, "2017-18", "offenders")["value"] for a in members}
@@ -223,6 +224,7 @@ def test_rejections_name_the_recipe_and_list_the_recipes(built):
     assert "nrs_mid_year_16plus" in listed["message"] and "recorded_crime_population_sheet" in listed["message"]
     # nothing half-loaded
     assert not query(
-        built, "select * from marts.fct_partner_values where file_name in (?, ?)",
+        built,
+        "select * from marts.fct_partner_values where file_name in (?, ?)",
         ["criminal_proceedings-1112-tables.xls", "Mid-year population estimates.xlsx"],
-    )  # fmt: skip
+    )

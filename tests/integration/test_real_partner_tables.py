@@ -108,8 +108,9 @@ def test_homelessness_statistics_gov_scot_csv():
 
 
 def test_criminal_proceedings_2022_23_table_7a():
-    result = accepted(read("criminal_proceedings",
-                           "sg_criminal_proceedings/criminal-proceedings-scotland-2022-23-main-tables.xlsx"))  # fmt: skip
+    result = accepted(
+        read("criminal_proceedings", "sg_criminal_proceedings/criminal-proceedings-scotland-2022-23-main-tables.xlsx")
+    )
     got = by_key(result)
     assert len(result.values) == 4 * 10
     assert {v.area_code for v in result.values} == {SCOTLAND_CODE}
@@ -138,16 +139,20 @@ def test_legacy_xls_number_format_markers_are_read():
     with the default marker map that is [z]; the shipped recipe maps '-' to a true zero."""
     shipped = next(r for r in load_recipes("criminal_proceedings") if r.name == "legacy_table_7_main_penalty")
     document = {
-        "files": ["*.xls"], "table": {"sheet": "Table 7", "row_label_column": "Main penalty",
-                                      "ignore_columns": ["% change *"]},
-        "header": {"labels": ["Main penalty"], "rows_below": 1}, "areas": {"fixed": "Scotland"},
-        "years": {"across": True}, "measures": [{"id": "disposals_custody", "row": "Order for life-long restriction"}],
-    }  # fmt: skip
+        "files": ["*.xls"],
+        "table": {"sheet": "Table 7", "row_label_column": "Main penalty", "ignore_columns": ["% change *"]},
+        "header": {"labels": ["Main penalty"], "rows_below": 1},
+        "areas": {"fixed": "Scotland"},
+        "years": {"across": True},
+        "measures": [{"id": "disposals_custody", "row": "Order for life-long restriction"}],
+    }
     probe = parse_recipe(document, "probe", "criminal_proceedings", shipped.path)
     data = (REAL / "sg_criminal_proceedings/criminal_proceedings-1314-tables.xls").read_bytes()
     got = by_key(extract(data, "criminal_proceedings-1314-tables.xls", "criminal_proceedings", [probe]))
-    assert (got[(SCOTLAND_CODE, "2004-05", "disposals_custody")].value, got[(SCOTLAND_CODE, "2004-05",
-            "disposals_custody")].marker) == (None, "[z]")  # fmt: skip
+    assert (
+        got[(SCOTLAND_CODE, "2004-05", "disposals_custody")].value,
+        got[(SCOTLAND_CODE, "2004-05", "disposals_custody")].marker,
+    ) == (None, "[z]")
     assert got[(SCOTLAND_CODE, "2004-05", "disposals_custody")].raw_value == "0.0"
     assert got[(SCOTLAND_CODE, "2013-14", "disposals_custody")].value == 17
 

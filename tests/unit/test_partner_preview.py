@@ -64,8 +64,19 @@ def test_preview_csv_of_a_built_in_layout_for_machines():
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows and {r["recipe"] for r in rows} == {BUILTIN_RECIPE}
-    assert set(rows[0]) == {"source", "area_code", "area_name", "financial_year", "measure", "value", "marker",
-                            "sheet", "cell", "raw_value", "recipe"}  # fmt: skip
+    assert set(rows[0]) == {
+        "source",
+        "area_code",
+        "area_name",
+        "financial_year",
+        "measure",
+        "value",
+        "marker",
+        "sheet",
+        "cell",
+        "raw_value",
+        "recipe",
+    }
 
 
 def test_preview_of_an_unknown_layout_lists_the_recipes_and_exits_1(tmp_path):

@@ -135,8 +135,14 @@ def test_partner_coverage_ignores_context_measures_and_years_before_the_window(d
 
     gate = [m for m in read_seed("partner_measures") if m["required_for_gate"] == "true"]
     context = {m["measure"] for m in read_seed("partner_measures") if m["required_for_gate"] == "false"}
-    assert context == {"population_all_ages", "recorded_crimes", "offenders", "reconviction_rate",
-                       "reconvictions_per_offender", "homeless_apps_all"}  # fmt: skip
+    assert context == {
+        "population_all_ages",
+        "recorded_crimes",
+        "offenders",
+        "reconviction_rate",
+        "reconvictions_per_offender",
+        "homeless_apps_all",
+    }
     rows = []
     for measure in gate:
         codes = [SCOTLAND] if measure["scotland_only"] == "true" else [a["area_code"] for a in local_authorities()]

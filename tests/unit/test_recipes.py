@@ -158,9 +158,11 @@ def test_areas_down_rows_measures_by_column_year_from_title_footnote_digits_and_
     result = run(xlsx({"Table 13 ": rows}), text, "reconvictions", "reconvictions-2017-18-tables.xlsx")
     assert result.accepted, errors(result)
     assert values(result) == {
-        (SCOTLAND_CODE, "2017-18", "offenders"): (100.0, None), (SCOTLAND_CODE, "2017-18", "reconviction_rate"): (26.3, None),
-        (FIFE, "2017-18", "offenders"): (20.0, None), (FIFE, "2017-18", "reconviction_rate"): (25.2, None),
-    }  # fmt: skip
+        (SCOTLAND_CODE, "2017-18", "offenders"): (100.0, None),
+        (SCOTLAND_CODE, "2017-18", "reconviction_rate"): (26.3, None),
+        (FIFE, "2017-18", "offenders"): (20.0, None),
+        (FIFE, "2017-18", "reconviction_rate"): (25.2, None),
+    }
     assert any(i.code == "note_rows_ignored" for i in result.issues)
 
 
@@ -195,8 +197,10 @@ def test_population_sum_over_columns_filters_and_mid_year_from_title():
     """
     result = run(xlsx({"Table 1": rows}), text, "population", "mid-year-pop-est-22-data.xlsx")
     assert result.accepted, errors(result)
-    assert values(result) == {(SCOTLAND_CODE, "2022-23", "population_16plus"): (40.0, None),
-                              (FIFE, "2022-23", "population_16plus"): (4.0, None)}  # fmt: skip
+    assert values(result) == {
+        (SCOTLAND_CODE, "2022-23", "population_16plus"): (40.0, None),
+        (FIFE, "2022-23", "population_16plus"): (4.0, None),
+    }
     assert result.values[0].cell == "H4:J4"
 
 
@@ -264,8 +268,11 @@ def test_format_marker_with_the_default_map_is_the_marker():
     """
     result = run(xlsx({"T": rows}, formats), text, "criminal_proceedings")
     assert values(result) == {(SCOTLAND_CODE, "2022-23", "disposals_custody"): (None, "[z]")}  # "-" by default
-    no_formats = run(xlsx({"T": rows}, formats), text.replace('row_label_column', 'number_formats = false\nrow_label_column'),
-                     "criminal_proceedings")  # fmt: skip
+    no_formats = run(
+        xlsx({"T": rows}, formats),
+        text.replace("row_label_column", "number_formats = false\nrow_label_column"),
+        "criminal_proceedings",
+    )
     assert values(no_formats) == {(SCOTLAND_CODE, "2022-23", "disposals_custody"): (0.0, None)}
 
 
@@ -325,8 +332,10 @@ def test_split_header_and_stacked_tables():
     """
     result = run(xlsx({"Table 7": rows}), text, "criminal_proceedings")
     assert result.accepted, errors(result)
-    assert values(result) == {(SCOTLAND_CODE, "2012-13", "disposals_custody"): (20.0, None),
-                              (SCOTLAND_CODE, "2013-14", "disposals_custody"): (21.0, None)}  # fmt: skip
+    assert values(result) == {
+        (SCOTLAND_CODE, "2012-13", "disposals_custody"): (20.0, None),
+        (SCOTLAND_CODE, "2013-14", "disposals_custody"): (21.0, None),
+    }
     second = run(xlsx({"Table 7": rows}), text.replace("rows_below = 1", "occurrence = 2"), "criminal_proceedings")
     assert values(second)[(SCOTLAND_CODE, "2013-14", "disposals_custody")] == (10.0, None)
     third = run(xlsx({"Table 7": rows}), text.replace("rows_below = 1", "occurrence = 3"), "criminal_proceedings")
@@ -369,12 +378,16 @@ def test_areas_across_years_down_rows_with_calendar_years():
 def test_long_csv_with_uris_four_digit_end_years_and_crlf():
     lines = ["refArea,refPeriod,measureType,value"]
     for code, year, value in ((FIFE, "2015-2016", 2507), (SCOTLAND_CODE, "2016-2017", 34726)):
-        lines.append(f"http://statistics.gov.scot/id/statistical-geography/{code},"
-                     f"http://reference.data.gov.uk/id/government-year/{year},"
-                     f"http://statistics.gov.scot/def/measure-properties/count,{value}")  # fmt: skip
-    lines.append(f"http://statistics.gov.scot/id/statistical-geography/{FIFE},"
-                 "http://reference.data.gov.uk/id/government-year/2015-2016,"
-                 "http://statistics.gov.scot/def/measure-properties/ratio,7.5")  # fmt: skip
+        lines.append(
+            f"http://statistics.gov.scot/id/statistical-geography/{code},"
+            f"http://reference.data.gov.uk/id/government-year/{year},"
+            f"http://statistics.gov.scot/def/measure-properties/count,{value}"
+        )
+    lines.append(
+        f"http://statistics.gov.scot/id/statistical-geography/{FIFE},"
+        "http://reference.data.gov.uk/id/government-year/2015-2016,"
+        "http://statistics.gov.scot/def/measure-properties/ratio,7.5"
+    )
     text = """
         files = ["sparql-*.csv"]
         [table]
@@ -394,8 +407,10 @@ def test_long_csv_with_uris_four_digit_end_years_and_crlf():
     data = ("\r\n".join(lines) + "\r\n").encode()
     result = run(data, text, "homelessness", "sparql-1.csv")
     assert result.accepted, errors(result)
-    assert values(result) == {(FIFE, "2015-16", "homeless_apps_all"): (2507.0, None),
-                              (SCOTLAND_CODE, "2016-17", "homeless_apps_all"): (34726.0, None)}  # fmt: skip
+    assert values(result) == {
+        (FIFE, "2015-16", "homeless_apps_all"): (2507.0, None),
+        (SCOTLAND_CODE, "2016-17", "homeless_apps_all"): (34726.0, None),
+    }
 
 
 def test_year_from_file_name_and_scale():
@@ -423,9 +438,22 @@ def test_year_from_file_name_and_scale():
 
 @pytest.mark.parametrize(
     ("spelling", "marker"),
-    [("n/r", "[x]"), ("n/l", "[z]"), ("x", "[x]"), ("z", "[z]"), ("low", "[low]"), ("[ns]", "[z]"), ("[u]", "[u]"),
-     ("[l]", "[u]"), ("..", "[x]"), ("-", "[z]"), ("*", "[c]"), ("[c]", "[c]"), (" N/R ", "[x]")],
-)  # fmt: skip
+    [
+        ("n/r", "[x]"),
+        ("n/l", "[z]"),
+        ("x", "[x]"),
+        ("z", "[z]"),
+        ("low", "[low]"),
+        ("[ns]", "[z]"),
+        ("[u]", "[u]"),
+        ("[l]", "[u]"),
+        ("..", "[x]"),
+        ("-", "[z]"),
+        ("*", "[c]"),
+        ("[c]", "[c]"),
+        (" N/R ", "[x]"),
+    ],
+)
 def test_every_marker_spelling_maps_to_the_gss_set(spelling, marker):
     rows = [row[:] for row in CRIME_ROWS]
     rows[5] = ["Fife", "Total Crimes", "Total", spelling, 21, 22, 1.0]
@@ -463,9 +491,17 @@ def test_long_file_needs_max_rows(tmp_path):
 def test_preview_rows_and_issues():
     result = run(crime_book(), CRIME_RECIPE)
     rows = preview_rows(result)
-    assert rows[0] == {"recipe": "test_recipe", "area_code": SCOTLAND_CODE, "financial_year": "2022-23",
-                       "measure": "recorded_crimes", "value": 300.0, "marker": None, "sheet": "Table_1",
-                       "cell": "D4", "raw_value": "300.0"}  # fmt: skip
+    assert rows[0] == {
+        "recipe": "test_recipe",
+        "area_code": SCOTLAND_CODE,
+        "financial_year": "2022-23",
+        "measure": "recorded_crimes",
+        "value": 300.0,
+        "marker": None,
+        "sheet": "Table_1",
+        "cell": "D4",
+        "raw_value": "300.0",
+    }
     assert preview_issues(run(crime_book(), CRIME_RECIPE.replace("Table_1", "Table_9")))[0]["code"] == "sheet_not_found"
 
 
@@ -478,15 +514,19 @@ def test_header_not_found_names_recipe_sheet_and_first_rows():
     result = run(crime_book(rows), CRIME_RECIPE)
     assert not result.accepted and not result.values
     (message,) = errors(result)
-    assert message.startswith("header_not_found: recipe 'recorded_crime/test_recipe': header 'Local Authority' "
-                              "not found in rows 1-8 of Table_1; the first rows are: row 1: Table 1: Crimes")  # fmt: skip
+    assert message.startswith(
+        "header_not_found: recipe 'recorded_crime/test_recipe': header 'Local Authority' "
+        "not found in rows 1-8 of Table_1; the first rows are: row 1: Table 1: Crimes"
+    )
     assert "row 3: Council | Crime group" in message
 
 
 def test_sheet_renamed_lists_the_sheets():
     result = run(xlsx({**FRONT, "Table 1": CRIME_ROWS}), CRIME_RECIPE)
-    assert errors(result) == ["sheet_not_found: recipe 'recorded_crime/test_recipe': no sheet named 'Table_1'; the "
-                              "sheets are 'Cover sheet', 'Contents', 'Notes', 'Table 1'."]  # fmt: skip
+    assert errors(result) == [
+        "sheet_not_found: recipe 'recorded_crime/test_recipe': no sheet named 'Table_1'; the "
+        "sheets are 'Cover sheet', 'Contents', 'Notes', 'Table 1'."
+    ]
 
 
 def test_title_not_found_and_ambiguous():
@@ -503,8 +543,10 @@ def test_new_unknown_column_is_an_error_until_ignored():
 
 def test_filter_matching_nothing_and_missing_filter_column():
     text = CRIME_RECIPE.replace('"Total Crimes"', '"All crimes"')
-    assert "filter_matched_nothing: recipe 'recorded_crime/test_recipe': no row of Table_1 has Crime group = all crimes" \
-        in errors(run(crime_book(), text))[0]  # fmt: skip
+    assert (
+        "filter_matched_nothing: recipe 'recorded_crime/test_recipe': no row of Table_1 has Crime group = all crimes"
+        in errors(run(crime_book(), text))[0]
+    )
     text = CRIME_RECIPE.replace('"Crime type" = "Total"', '"Crime subtype" = "Total"')
     assert (
         "filter column 'Crime subtype' not found in the header (row 3) of Table_1" in errors(run(crime_book(), text))[0]
@@ -629,17 +671,21 @@ def test_no_recipe_for_the_file_lists_the_recipes():
     result = extract(
         b"x", "other.xlsx", "recorded_crime", [recipe(CRIME_RECIPE.replace('["*.xlsx"]', '["crime-*.xlsx"]'))]
     )
-    assert errors(result) == ["no_recipe: No recipe for recorded_crime reads a file named 'other.xlsx'. The "
-                              "recorded_crime recipes are: test_recipe (files crime-*.xlsx)."]  # fmt: skip
+    assert errors(result) == [
+        "no_recipe: No recipe for recorded_crime reads a file named 'other.xlsx'. The "
+        "recorded_crime recipes are: test_recipe (files crime-*.xlsx)."
+    ]
     assert "There are no recipes for homelessness" in errors(extract(b"x", "a.csv", "homelessness", []))[0]
 
 
 def test_unreadable_xls_is_refused_before_calamine():
-    result = run(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, CRIME_RECIPE.replace("*.xlsx", "*.xls"),
-                 file_name="t.xls")  # fmt: skip
+    result = run(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, CRIME_RECIPE.replace("*.xlsx", "*.xls"), file_name="t.xls"
+    )
     assert [i.code for i in result.issues] == ["unreadable_xls"]
-    assert [i.code for i in run(b"not an ole file", CRIME_RECIPE.replace("*.xlsx", "*.xls"), file_name="t.xls").issues] \
-        == ["unreadable_xls"]  # fmt: skip
+    assert [
+        i.code for i in run(b"not an ole file", CRIME_RECIPE.replace("*.xlsx", "*.xls"), file_name="t.xls").issues
+    ] == ["unreadable_xls"]
 
 
 def test_limits_apply_to_xlsx_through_the_safe_opener(tmp_path):

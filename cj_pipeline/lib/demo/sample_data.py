@@ -444,8 +444,12 @@ class _PartnerWriter:
         for year in years[: len(years) - RECONVICTION_COHORT_LAG]:
             cohort = {}
             for area in areas:
-                offenders = round(self.counts[(area, year, "population_16plus")] / 10_000 * OFFENDERS_PER_10000_ADULTS
-                                  * _intensity(rng, area))  # fmt: skip
+                offenders = round(
+                    self.counts[(area, year, "population_16plus")]
+                    / 10_000
+                    * OFFENDERS_PER_10000_ADULTS
+                    * _intensity(rng, area)
+                )
                 cohort[area] = (offenders, round(offenders * rng.uniform(0.2, 0.33)), rng.uniform(0.38, 0.6))
             other = round(sum(c[0] for c in cohort.values()) * OTHER_OFFENDERS_SHARE)
             offenders_all = sum(c[0] for c in cohort.values()) + other
@@ -455,13 +459,19 @@ class _PartnerWriter:
             for area in (*areas, SCOTLAND_CODE):
                 offenders, reconvicted, per_offender = cohort[area]
                 label = "Scotland" if area == SCOTLAND_CODE else area_names()[area]
-                rows.append([
-                    label, year,
-                    self._publish("reconvictions", area, year, "offenders", offenders),
-                    self._publish("reconvictions", area, year, "reconviction_rate",
-                                  round(100 * reconvicted / offenders, 1)),
-                    self._publish("reconvictions", area, year, "reconvictions_per_offender", round(per_offender, 2)),
-                ])  # fmt: skip
+                rows.append(
+                    [
+                        label,
+                        year,
+                        self._publish("reconvictions", area, year, "offenders", offenders),
+                        self._publish(
+                            "reconvictions", area, year, "reconviction_rate", round(100 * reconvicted / offenders, 1)
+                        ),
+                        self._publish(
+                            "reconvictions", area, year, "reconvictions_per_offender", round(per_offender, 2)
+                        ),
+                    ]
+                )
         _write_xlsx_table(
             path, {"Cohorts": (["Area", "Financial year", *measures], rows)}, "Reconviction rates by cohort"
         )
@@ -472,8 +482,10 @@ class _PartnerWriter:
         adults = sum(ADULTS_THOUSANDS[a] for a in areas)
         for year in years:
             factor = YEAR_FACTOR[int(year[:4])] ** 0.3
-            apps = {a: round(HOMELESS_APPS_ALL_2022 * ADULTS_THOUSANDS[a] / adults * factor * rng.uniform(0.85, 1.15))
-                    for a in areas}  # fmt: skip
+            apps = {
+                a: round(HOMELESS_APPS_ALL_2022 * ADULTS_THOUSANDS[a] / adults * factor * rng.uniform(0.85, 1.15))
+                for a in areas
+            }
             apps[SCOTLAND_CODE] = sum(apps.values())
             for area in (*areas, SCOTLAND_CODE):
                 label = "Scotland" if area == SCOTLAND_CODE else area_names()[area]

@@ -93,8 +93,17 @@ class _TableReader:
     # -- problems -------------------------------------------------------------
     def problem(self, severity: str, code: str, message: str, guidance: str, row=None, col=None, value=None):
         cell = a1(row, col) if row is not None and col is not None else None
-        self.out.issues.append(Issue(severity, code, f"{self.recipe.label}: {message}", guidance, self.sheet, cell,
-                                     None if value is None else str(value)))  # fmt: skip
+        self.out.issues.append(
+            Issue(
+                severity,
+                code,
+                f"{self.recipe.label}: {message}",
+                guidance,
+                self.sheet,
+                cell,
+                None if value is None else str(value),
+            )
+        )
 
     def cell_problem(self, problem: CellProblem, row: int, col: int, raw: object) -> None:
         issue = problem.at(self.sheet, a1(row, col), raw)
@@ -111,8 +120,12 @@ class _TableReader:
         if spec.fixed:
             year = year_from_label(spec.fixed, spec.calendar)
             if year is None:
-                raise mismatch(self.recipe, "invalid_year", f"fixed = '{spec.fixed}' in [years] is not a year.",
-                               "Write the financial year as 2024-25.")  # fmt: skip
+                raise mismatch(
+                    self.recipe,
+                    "invalid_year",
+                    f"fixed = '{spec.fixed}' in [years] is not a year.",
+                    "Write the financial year as 2024-25.",
+                )
             return year
         if not (spec.from_title or spec.from_file_name):
             return None
@@ -121,10 +134,13 @@ class _TableReader:
         if len(years) != 1:
             found = f"it names {', '.join(years)}" if years else "it names no year"
             rule = "" if spec.calendar else ' (a calendar year such as mid-2022 needs calendar = "mid_year")'
-            raise mismatch(self.recipe, "year_not_found",
-                           f"the year must be the only year in the {where} of {self.sheet}, but {found}{rule}: '{text}'.",
-                           "Check the recipe reads the right table, or give the year with [years] fixed.",
-                           self.sheet)  # fmt: skip
+            raise mismatch(
+                self.recipe,
+                "year_not_found",
+                f"the year must be the only year in the {where} of {self.sheet}, but {found}{rule}: '{text}'.",
+                "Check the recipe reads the right table, or give the year with [years] fixed.",
+                self.sheet,
+            )
         return years[0]
 
     # -- columns --------------------------------------------------------------
@@ -162,15 +178,25 @@ class _TableReader:
                     found.append(_ValueColumn((col,), area=area, measure=measure))
                     continue
             what = "a year" if spec.years.across else "an area"
-            self.problem(ERROR, "unexpected_column",
-                         f"column '{self.table.shown[col]}' of {self.sheet} is neither {what} nor a column the recipe uses.",
-                         "If the publisher added a column the recipe should not read, add its label to ignore_columns "
-                         "in [table]; if it is a year or area, check its spelling.",
-                         self.table.anchor, col, self.table.shown[col])  # fmt: skip
+            self.problem(
+                ERROR,
+                "unexpected_column",
+                f"column '{self.table.shown[col]}' of {self.sheet} is neither {what} nor a column the recipe uses.",
+                "If the publisher added a column the recipe should not read, add its label to ignore_columns "
+                "in [table]; if it is a year or area, check its spelling.",
+                self.table.anchor,
+                col,
+                self.table.shown[col],
+            )
         if not found:
-            raise mismatch(spec, "no_value_columns", f"no {'year' if spec.years.across else 'area'} columns in the "
-                           f"header of {self.sheet}: {', '.join(repr(s) for s in self.table.shown if s)}.",
-                           "Check the recipe reads the right table.", self.sheet)  # fmt: skip
+            raise mismatch(
+                spec,
+                "no_value_columns",
+                f"no {'year' if spec.years.across else 'area'} columns in the "
+                f"header of {self.sheet}: {', '.join(repr(s) for s in self.table.shown if s)}.",
+                "Check the recipe reads the right table.",
+                self.sheet,
+            )
         return found
 
     def measure_columns(self) -> list[_ValueColumn]:
@@ -183,10 +209,14 @@ class _TableReader:
             else:
                 first, last = (self.table.column(self.recipe, c, f"measure {measure.id}") for c in measure.column_range)
                 if last < first:
-                    raise mismatch(self.recipe, "column_range_reversed",
-                                   f"column_range of {measure.id} runs from '{measure.column_range[0]}' to "
-                                   f"'{measure.column_range[1]}', which comes before it in {self.sheet}.",
-                                   "Give the first column, then the last.", self.sheet)  # fmt: skip
+                    raise mismatch(
+                        self.recipe,
+                        "column_range_reversed",
+                        f"column_range of {measure.id} runs from '{measure.column_range[0]}' to "
+                        f"'{measure.column_range[1]}', which comes before it in {self.sheet}.",
+                        "Give the first column, then the last.",
+                        self.sheet,
+                    )
                 cols = tuple(range(first, last + 1))
             found.append(_ValueColumn(cols, measure=measure))
         return found
@@ -204,8 +234,10 @@ class _TableReader:
         return None
 
     def passes_filters(self, row: list[object], columns: dict[str, int]) -> bool:
-        return all(clean_label(_cell(row, columns[f"filter:{label}"])) in accepted
-                   for label, accepted in self.recipe.filters.items())  # fmt: skip
+        return all(
+            clean_label(_cell(row, columns[f"filter:{label}"])) in accepted
+            for label, accepted in self.recipe.filters.items()
+        )
 
     def row_key(self, row, index, col, has_values, read) -> str | None:
         """An area or year from the row's own column; None (noted or reported) when it is not one."""
@@ -224,8 +256,11 @@ class _TableReader:
     def read_year(self, raw: object) -> str:
         year = year_from_label(raw, self.recipe.years.calendar)
         if year is None:
-            raise CellProblem("invalid_year", f"'{raw}' is not a year the recipe can read.",
-                              "Years are read as 2024-25, 2024/25, 2024-2025 or, with calendar = \"mid_year\", 2024.")  # fmt: skip
+            raise CellProblem(
+                "invalid_year",
+                f"'{raw}' is not a year the recipe can read.",
+                'Years are read as 2024-25, 2024/25, 2024-2025 or, with calendar = "mid_year", 2024.',
+            )
         return year
 
     def reading(self, vc: _ValueColumn, measure: MeasureSpec, row: list[object], index: int) -> Reading | None:
@@ -253,16 +288,31 @@ class _TableReader:
             return
         key = (area, year, measure.id)
         if key in self.seen:
-            self.problem(ERROR, "duplicate_value",
-                         f"{measure.id} for {area} in {year} is read twice, at {self.seen[key]} and {ref}.",
-                         "Add a filter (or skip the repeated rows) so the recipe reads one value per area and year.",
-                         index, vc.cols[0])  # fmt: skip
+            self.problem(
+                ERROR,
+                "duplicate_value",
+                f"{measure.id} for {area} in {year} is read twice, at {self.seen[key]} and {ref}.",
+                "Add a filter (or skip the repeated rows) so the recipe reads one value per area and year.",
+                index,
+                vc.cols[0],
+            )
             return
         self.seen[key] = ref
         raw = _cell(row, vc.cols[0]) if len(vc.cols) == 1 else f"sum of {ref}"
-        self.out.values.append(ExtractedValue(self.recipe.source, area, year, measure.id, reading.value,
-                                              reading.marker, self.sheet, ref, None if raw is None else str(raw),
-                                              self.recipe.name))  # fmt: skip
+        self.out.values.append(
+            ExtractedValue(
+                self.recipe.source,
+                area,
+                year,
+                measure.id,
+                reading.value,
+                reading.marker,
+                self.sheet,
+                ref,
+                None if raw is None else str(raw),
+                self.recipe.name,
+            )
+        )
 
     def read_rows(self, columns: dict[str, int], value_cols: list[_ValueColumn], area: str | None, year: str | None):
         label_col = columns.get("row label")
@@ -296,27 +346,46 @@ class _TableReader:
     def check_rows_found(self, matched_filter: bool, measures_found: set[str], label_col: int | None) -> None:
         if self.recipe.filters and not matched_filter:
             wanted = "; ".join(f"{c} = {' or '.join(v)}" for c, v in self.recipe.filters.items())
-            raise mismatch(self.recipe, "filter_matched_nothing", f"no row of {self.sheet} has {wanted}.",
-                           "Check the filter values against the table (they are compared ignoring case).", self.sheet)  # fmt: skip
+            raise mismatch(
+                self.recipe,
+                "filter_matched_nothing",
+                f"no row of {self.sheet} has {wanted}.",
+                "Check the filter values against the table (they are compared ignoring case).",
+                self.sheet,
+            )
         if label_col is None:
             return
         missing = [m.row for m in self.recipe.measures if m.id not in measures_found]
         if missing:
-            labels = [str(r[label_col]).strip() for r in self.table.sheet.rows[self.table.data_start:self.table.data_end]
-                      if _cell(r, label_col) is not None]  # fmt: skip
-            raise mismatch(self.recipe, "row_not_found",
-                           f"row {', '.join(repr(m) for m in missing)} not found in column "
-                           f"'{self.recipe.table.row_label_column}' of {self.sheet}; the rows are: {'; '.join(labels[:40])}.",
-                           "If the publisher renamed the row, update 'row' of the measure in the recipe.", self.sheet)  # fmt: skip
+            labels = [
+                str(r[label_col]).strip()
+                for r in self.table.sheet.rows[self.table.data_start : self.table.data_end]
+                if _cell(r, label_col) is not None
+            ]
+            raise mismatch(
+                self.recipe,
+                "row_not_found",
+                f"row {', '.join(repr(m) for m in missing)} not found in column "
+                f"'{self.recipe.table.row_label_column}' of {self.sheet}; the rows are: {'; '.join(labels[:40])}.",
+                "If the publisher renamed the row, update 'row' of the measure in the recipe.",
+                self.sheet,
+            )
 
     def report(self) -> None:
         if self.empty:
-            self.problem(WARNING, "empty_cells", f"{len(self.empty)} empty cell(s) read as missing: {_listed(self.empty)}.",
-                         "No action needed if the publication leaves these blank.")  # fmt: skip
+            self.problem(
+                WARNING,
+                "empty_cells",
+                f"{len(self.empty)} empty cell(s) read as missing: {_listed(self.empty)}.",
+                "No action needed if the publication leaves these blank.",
+            )
         if self.note_rows:
-            self.problem(WARNING, "note_rows_ignored",
-                         f"{len(self.note_rows)} row(s) with no values were read as notes: {_listed(self.note_rows)}.",
-                         "No action needed if these are notes or links.")  # fmt: skip
+            self.problem(
+                WARNING,
+                "note_rows_ignored",
+                f"{len(self.note_rows)} row(s) with no values were read as notes: {_listed(self.note_rows)}.",
+                "No action needed if these are notes or links.",
+            )
 
     def run(self) -> None:
         area, year = self.fixed_area(), self.fixed_year()
@@ -339,13 +408,14 @@ def no_recipe_issue(source: str, file_name: str, recipes: list[Recipe]) -> Issue
     mine = [r for r in recipes if r.source == source]
     listed = "; ".join(f"{r.name} (files {', '.join(r.files)})" for r in mine)
     return Issue(
-        ERROR, "no_recipe",
+        ERROR,
+        "no_recipe",
         f"No recipe for {source} reads a file named '{Path(file_name).name}'. "
         + (f"The {source} recipes are: {listed}." if mine else f"There are no recipes for {source}."),
         f"Write a recipe in data/recipes/{source}/ (see docs/partners.md) or add this file's name to the "
         "'files' of the recipe that should read it; check it with cj-pipeline partners preview.",
         value=Path(file_name).name,
-    )  # fmt: skip
+    )
 
 
 def extract(
@@ -375,18 +445,33 @@ def extract(
             out.issues.append(Issue(ERROR, problem.code, f"{recipe.label}: {problem.message}", problem.guidance))
         out.recipes_used.append(recipe.name)
     if not out.values and not any(i.severity == ERROR for i in out.issues):
-        out.issues.append(Issue(ERROR, "no_values", f"The recipes found their tables in {out.file_name} but no values.",
-                                "Check the filters and rows the recipes choose."))  # fmt: skip
+        out.issues.append(
+            Issue(
+                ERROR,
+                "no_values",
+                f"The recipes found their tables in {out.file_name} but no values.",
+                "Check the filters and rows the recipes choose.",
+            )
+        )
     return out
 
 
 def preview_rows(extraction: Extraction) -> list[dict[str, object]]:
     """One plain dict per value, in reading order, for `cj-pipeline partners preview`."""
     return [
-        {"recipe": v.recipe, "area_code": v.area_code, "financial_year": v.financial_year, "measure": v.measure,
-         "value": v.value, "marker": v.marker, "sheet": v.sheet, "cell": v.cell, "raw_value": v.raw_value}
+        {
+            "recipe": v.recipe,
+            "area_code": v.area_code,
+            "financial_year": v.financial_year,
+            "measure": v.measure,
+            "value": v.value,
+            "marker": v.marker,
+            "sheet": v.sheet,
+            "cell": v.cell,
+            "raw_value": v.raw_value,
+        }
         for v in extraction.values
-    ]  # fmt: skip
+    ]
 
 
 def preview_issues(extraction: Extraction) -> list[dict[str, str | None]]:

@@ -33,13 +33,16 @@ CALENDAR_RULES = ("mid_year",)
 DEFAULT_MARKERS: dict[str, str] = {
     **LEGACY_MARKERS,  # "*", "..", "-", "n/a"
     **{marker: marker for marker in ALL_MARKERS},
-    "x": "[x]", "z": "[z]", "c": "[c]", "low": "[low]",
+    "x": "[x]",
+    "z": "[z]",
+    "c": "[c]",
+    "low": "[low]",
     "n/r": "[x]",  # not reported
     "n/l": "[z]",  # legislation not yet in force: not applicable
     "[ns]": "[z]",  # change not significant: no figure applies
     "[l]": "[u]",  # low reliability
     "[u]": "[u]",
-}  # fmt: skip
+}
 # A recipe may map a spelling to this instead of a marker: the cell is a true zero.
 ZERO = "0"
 

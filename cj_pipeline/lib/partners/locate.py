@@ -16,10 +16,24 @@ from cj_pipeline.lib.partners.labels import clean_label, tidy_label
 from cj_pipeline.lib.partners.recipe import Recipe
 
 # Sheets publishers put before their tables; never searched by title.
-FRONT_MATTER = frozenset({
-    "cover", "cover sheet", "cover page", "introduction", "contents", "table of contents", "table_of_contents",
-    "index", "notes", "definitions", "metadata", "readme", "information", "glossary",
-})  # fmt: skip
+FRONT_MATTER = frozenset(
+    {
+        "cover",
+        "cover sheet",
+        "cover page",
+        "introduction",
+        "contents",
+        "table of contents",
+        "table_of_contents",
+        "index",
+        "notes",
+        "definitions",
+        "metadata",
+        "readme",
+        "information",
+        "glossary",
+    }
+)
 _TITLE_ROWS = 10  # a sheet's title is among its first rows
 _SHOWN_ROWS = 6  # rows quoted when a header is not found
 _SHOWN_CHARS = 60
@@ -33,8 +47,9 @@ class Mismatch(Exception):
         self.issue = issue
 
 
-def mismatch(recipe: Recipe, code: str, message: str, guidance: str, sheet: str | None = None,
-             cell: str | None = None) -> Mismatch:  # fmt: skip
+def mismatch(
+    recipe: Recipe, code: str, message: str, guidance: str, sheet: str | None = None, cell: str | None = None
+) -> Mismatch:
     return Mismatch(Issue(ERROR, code, f"{recipe.label}: {message}", guidance, sheet, cell))
 
 
@@ -54,11 +69,14 @@ class Located:
         if key in self.labels:
             return self.labels.index(key)
         found = ", ".join(f"'{s}'" for s in self.shown if s)
-        raise mismatch(recipe, "column_not_found",
-                       f"{what} column '{label}' not found in the header (row {self.anchor + 1}) of "
-                       f"{self.sheet.name}; the header has: {found}.",
-                       "Update the recipe to the column's new label, or check this is the right table.",
-                       self.sheet.name)  # fmt: skip
+        raise mismatch(
+            recipe,
+            "column_not_found",
+            f"{what} column '{label}' not found in the header (row {self.anchor + 1}) of "
+            f"{self.sheet.name}; the header has: {found}.",
+            "Update the recipe to the column's new label, or check this is the right table.",
+            self.sheet.name,
+        )
 
 
 def _texts(row: list[object]) -> list[str]:
@@ -66,8 +84,9 @@ def _texts(row: list[object]) -> list[str]:
 
 
 def _matches_title(sheet: Sheet, pattern: str) -> bool:
-    return any(fnmatch.fnmatch(text.casefold(), pattern.casefold()) for row in sheet.rows[:_TITLE_ROWS]
-               for text in _texts(row))  # fmt: skip
+    return any(
+        fnmatch.fnmatch(text.casefold(), pattern.casefold()) for row in sheet.rows[:_TITLE_ROWS] for text in _texts(row)
+    )
 
 
 def choose_sheet(recipe: Recipe, sheets: list[Sheet]) -> Sheet:
@@ -79,25 +98,41 @@ def choose_sheet(recipe: Recipe, sheets: list[Sheet]) -> Sheet:
         if len(found) == 1:
             return found[0]
         if found:
-            raise mismatch(recipe, "sheet_ambiguous",
-                           f"{' or '.join(repr(n) for n in recipe.table.sheet)} matches several sheets: "
-                           f"{', '.join(s.name for s in found)}.", "Name the sheet exactly in 'sheet'.")  # fmt: skip
-        raise mismatch(recipe, "sheet_not_found",
-                       f"no sheet named {' or '.join(repr(n) for n in recipe.table.sheet)}; the sheets are {names}.",
-                       "If the publisher renamed the sheet, update 'sheet' in the recipe (or choose it by 'title').")  # fmt: skip
+            raise mismatch(
+                recipe,
+                "sheet_ambiguous",
+                f"{' or '.join(repr(n) for n in recipe.table.sheet)} matches several sheets: "
+                f"{', '.join(s.name for s in found)}.",
+                "Name the sheet exactly in 'sheet'.",
+            )
+        raise mismatch(
+            recipe,
+            "sheet_not_found",
+            f"no sheet named {' or '.join(repr(n) for n in recipe.table.sheet)}; the sheets are {names}.",
+            "If the publisher renamed the sheet, update 'sheet' in the recipe (or choose it by 'title').",
+        )
     skipped = FRONT_MATTER | {s.strip().casefold() for s in recipe.table.skip_sheets}
-    found = [s for s in sheets if s.visible and s.name.strip().casefold() not in skipped
-             and _matches_title(s, recipe.table.title)]  # fmt: skip
+    found = [
+        s
+        for s in sheets
+        if s.visible and s.name.strip().casefold() not in skipped and _matches_title(s, recipe.table.title)
+    ]
     if len(found) == 1:
         return found[0]
     if found:
-        raise mismatch(recipe, "title_ambiguous",
-                       f"the title '{recipe.table.title}' matches several sheets: {', '.join(s.name for s in found)}.",
-                       "Make 'title' more specific, or choose the sheet by 'sheet'.")  # fmt: skip
-    raise mismatch(recipe, "title_not_found",
-                   f"no sheet has a title matching '{recipe.table.title}' in its first {_TITLE_ROWS} rows; "
-                   f"the sheets are {names}.",
-                   "Update 'title' in the recipe to the table's new title (* matches any text).")  # fmt: skip
+        raise mismatch(
+            recipe,
+            "title_ambiguous",
+            f"the title '{recipe.table.title}' matches several sheets: {', '.join(s.name for s in found)}.",
+            "Make 'title' more specific, or choose the sheet by 'sheet'.",
+        )
+    raise mismatch(
+        recipe,
+        "title_not_found",
+        f"no sheet has a title matching '{recipe.table.title}' in its first {_TITLE_ROWS} rows; "
+        f"the sheets are {names}.",
+        "Update 'title' in the recipe to the table's new title (* matches any text).",
+    )
 
 
 def _has_labels(row: list[object], wanted: set[str]) -> bool:
@@ -123,12 +158,19 @@ def _anchors(recipe: Recipe, sheet: Sheet) -> list[int]:
         return anchors
     seen = {clean_label(c) for row in sheet.rows[:search] for c in row if c is not None}
     missing = [label for label in recipe.header.labels if clean_label(label) not in seen]
-    what = (f"header {', '.join(repr(m) for m in missing)}" if missing
-            else f"header labels {', '.join(repr(x) for x in recipe.header.labels)} together in one row")  # fmt: skip
-    raise mismatch(recipe, "header_not_found",
-                   f"{what} not found in rows 1-{min(search, len(sheet.rows))} of {sheet.name}; the first rows are: "
-                   f"{_first_rows(sheet, search)}.",
-                   "If the publisher changed the header, update [header] labels in the recipe.", sheet.name)  # fmt: skip
+    what = (
+        f"header {', '.join(repr(m) for m in missing)}"
+        if missing
+        else f"header labels {', '.join(repr(x) for x in recipe.header.labels)} together in one row"
+    )
+    raise mismatch(
+        recipe,
+        "header_not_found",
+        f"{what} not found in rows 1-{min(search, len(sheet.rows))} of {sheet.name}; the first rows are: "
+        f"{_first_rows(sheet, search)}.",
+        "If the publisher changed the header, update [header] labels in the recipe.",
+        sheet.name,
+    )
 
 
 def _combined_labels(sheet: Sheet, top: int, bottom: int) -> list[str]:
@@ -155,10 +197,14 @@ def locate(recipe: Recipe, sheet: Sheet) -> Located:
     anchors = _anchors(recipe, sheet)
     n = recipe.header.occurrence
     if n > len(anchors):
-        raise mismatch(recipe, "header_not_found",
-                       f"the header appears {len(anchors)} time(s) in {sheet.name}, but the recipe reads "
-                       f"occurrence {n} (a stacked table).",
-                       "Check the recipe's [header] occurrence against the sheet.", sheet.name)  # fmt: skip
+        raise mismatch(
+            recipe,
+            "header_not_found",
+            f"the header appears {len(anchors)} time(s) in {sheet.name}, but the recipe reads "
+            f"occurrence {n} (a stacked table).",
+            "Check the recipe's [header] occurrence against the sheet.",
+            sheet.name,
+        )
     anchor = anchors[n - 1]
     top, bottom = max(0, anchor - recipe.header.rows_above), anchor + recipe.header.rows_below
     shown = _combined_labels(sheet, top, min(bottom, len(sheet.rows) - 1))

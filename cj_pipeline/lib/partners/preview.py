@@ -35,10 +35,16 @@ def value_lines(reading: PartnerReading, width: int = WIDTH) -> list[str]:
     """The values as a fixed-width table, one line per value, never wider than `width`."""
     names = area_names()
     rows = [
-        (names.get(v.area_code, v.area_code), v.financial_year, v.measure, _number(v.value), v.marker or "",
-         f"{v.sheet}!{v.cell}")
+        (
+            names.get(v.area_code, v.area_code),
+            v.financial_year,
+            v.measure,
+            _number(v.value),
+            v.marker or "",
+            f"{v.sheet}!{v.cell}",
+        )
         for v in reading.values
-    ]  # fmt: skip
+    ]
     if not rows:
         return ["No values would be extracted."]
     widths = {h: max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEADINGS)}
@@ -93,10 +99,35 @@ def csv_text(reading: PartnerReading) -> str:
     names = area_names()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["source", "area_code", "area_name", "financial_year", "measure", "value", "marker", "sheet",
-                     "cell", "raw_value", "recipe"])  # fmt: skip
+    writer.writerow(
+        [
+            "source",
+            "area_code",
+            "area_name",
+            "financial_year",
+            "measure",
+            "value",
+            "marker",
+            "sheet",
+            "cell",
+            "raw_value",
+            "recipe",
+        ]
+    )
     for v in reading.values:
-        writer.writerow([v.source, v.area_code, names.get(v.area_code, ""), v.financial_year, v.measure,
-                         "" if v.value is None else repr(v.value), v.marker or "", v.sheet, v.cell,
-                         v.raw_value or "", v.recipe])  # fmt: skip
+        writer.writerow(
+            [
+                v.source,
+                v.area_code,
+                names.get(v.area_code, ""),
+                v.financial_year,
+                v.measure,
+                "" if v.value is None else repr(v.value),
+                v.marker or "",
+                v.sheet,
+                v.cell,
+                v.raw_value or "",
+                v.recipe,
+            ]
+        )
     return out.getvalue()

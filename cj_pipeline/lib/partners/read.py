@@ -54,11 +54,20 @@ class PartnerReading:
     def rows(self) -> list[dict]:
         """raw.partner_values rows (without submission_id), in reading order."""
         return [
-            {"source": v.source, "area_code": v.area_code, "financial_year": v.financial_year,
-             "measure": v.measure, "value": v.value, "marker": v.marker, "sheet": v.sheet,
-             "cell": v.cell, "raw_value": v.raw_value, "recipe": v.recipe}
+            {
+                "source": v.source,
+                "area_code": v.area_code,
+                "financial_year": v.financial_year,
+                "measure": v.measure,
+                "value": v.value,
+                "marker": v.marker,
+                "sheet": v.sheet,
+                "cell": v.cell,
+                "raw_value": v.raw_value,
+                "recipe": v.recipe,
+            }
             for v in self.values
-        ]  # fmt: skip
+        ]
 
     def summary(self) -> dict:
         """What a receipt says about the values read (empty when none were)."""
@@ -91,12 +100,29 @@ def _by_builtin(data: bytes, file_name: str, source: str, recipes: list[Recipe],
     opened = open_table_file(data, file_name, settings)
     parsed = parse_partner_file(opened, source, file_name)
     values = [
-        ExtractedValue(v.source, v.area_code, v.financial_year, v.measure, v.value, v.marker, v.sheet, v.cell,
-                       v.raw_value, BUILTIN_RECIPE)
+        ExtractedValue(
+            v.source,
+            v.area_code,
+            v.financial_year,
+            v.measure,
+            v.value,
+            v.marker,
+            v.sheet,
+            v.cell,
+            v.raw_value,
+            BUILTIN_RECIPE,
+        )
         for v in parsed.values
-    ]  # fmt: skip
-    reading = PartnerReading(source, Path(file_name).name, BUILTIN_RECIPE, values, list(parsed.issues),
-                             list(parsed.tables_read), parsed.empty_cells)  # fmt: skip
+    ]
+    reading = PartnerReading(
+        source,
+        Path(file_name).name,
+        BUILTIN_RECIPE,
+        values,
+        list(parsed.issues),
+        list(parsed.tables_read),
+        parsed.empty_cells,
+    )
     if recipes and not reading.accepted:
         # Not our layout either: most likely a publication whose recipe does not name this file.
         reading.issues.append(no_recipe_issue(source, file_name, recipes))

@@ -111,8 +111,17 @@ def _checked(section: dict, allowed: dict[str, type | tuple[type, ...]], where: 
             raise RecipeError(f"{path}: unknown key '{key}' in {where}; allowed keys there are: {', '.join(allowed)}.")
         if not isinstance(value, allowed[key]) or (isinstance(value, bool) and allowed[key] in (int, float)):
             expected = allowed[key] if isinstance(allowed[key], tuple) else (allowed[key],)
-            names = " or ".join({str: "text", bool: "true/false", int: "a whole number", float: "a number",
-                                 list: "a list", dict: "a table"}[t] for t in expected)  # fmt: skip
+            names = " or ".join(
+                {
+                    str: "text",
+                    bool: "true/false",
+                    int: "a whole number",
+                    float: "a number",
+                    list: "a list",
+                    dict: "a table",
+                }[t]
+                for t in expected
+            )
             raise RecipeError(f"{path}: '{key}' in {where} must be {names}, not {value!r}.")
     return section
 
@@ -132,22 +141,42 @@ def _one_of(path: Path, where: str, options: dict[str, object]) -> None:
 
 
 def _header(raw: dict, path: Path) -> HeaderSpec:
-    section = _checked(raw, {"labels": (str, list), "search_rows": int, "rows_above": int, "rows_below": int,
-                             "occurrence": int}, "[header]", path)  # fmt: skip
+    section = _checked(
+        raw,
+        {"labels": (str, list), "search_rows": int, "rows_above": int, "rows_below": int, "occurrence": int},
+        "[header]",
+        path,
+    )
     labels = _texts(section.get("labels"), "labels", "[header]", path)
     if not labels:
         raise RecipeError(f"{path}: [header] needs 'labels', the header labels that identify the table.")
-    spec = HeaderSpec(labels, section.get("search_rows", 30), section.get("rows_above", 0),
-                      section.get("rows_below", 0), section.get("occurrence", 1))  # fmt: skip
+    spec = HeaderSpec(
+        labels,
+        section.get("search_rows", 30),
+        section.get("rows_above", 0),
+        section.get("rows_below", 0),
+        section.get("occurrence", 1),
+    )
     if spec.search_rows < 1 or spec.occurrence < 1 or min(spec.rows_above, spec.rows_below) < 0:
         raise RecipeError(f"{path}: [header] search_rows and occurrence must be 1 or more, rows_above/below 0 or more.")
     return spec
 
 
 def _table(raw: dict, path: Path) -> TableSpec:
-    section = _checked(raw, {"sheet": (str, list), "title": str, "skip_sheets": list, "row_label_column": str,
-                             "end_labels": list, "ignore_columns": list, "number_formats": bool},
-                       "[table]", path)  # fmt: skip
+    section = _checked(
+        raw,
+        {
+            "sheet": (str, list),
+            "title": str,
+            "skip_sheets": list,
+            "row_label_column": str,
+            "end_labels": list,
+            "ignore_columns": list,
+            "number_formats": bool,
+        },
+        "[table]",
+        path,
+    )
     spec = TableSpec(
         sheet=_texts(section.get("sheet"), "sheet", "[table]", path),
         title=section.get("title"),
@@ -162,22 +191,50 @@ def _table(raw: dict, path: Path) -> TableSpec:
 
 
 def _areas(raw: dict, path: Path) -> AreaSpec:
-    section = _checked(raw, {"column": str, "across": bool, "fixed": str, "scotland": (str, list),
-                             "skip": (str, list), "footnote_digits": bool}, "[areas]", path)  # fmt: skip
-    spec = AreaSpec(section.get("column"), section.get("across", False), section.get("fixed"),
-                    _texts(section.get("scotland"), "scotland", "[areas]", path),
-                    _texts(section.get("skip"), "skip", "[areas]", path),
-                    section.get("footnote_digits", False))  # fmt: skip
+    section = _checked(
+        raw,
+        {
+            "column": str,
+            "across": bool,
+            "fixed": str,
+            "scotland": (str, list),
+            "skip": (str, list),
+            "footnote_digits": bool,
+        },
+        "[areas]",
+        path,
+    )
+    spec = AreaSpec(
+        section.get("column"),
+        section.get("across", False),
+        section.get("fixed"),
+        _texts(section.get("scotland"), "scotland", "[areas]", path),
+        _texts(section.get("skip"), "skip", "[areas]", path),
+        section.get("footnote_digits", False),
+    )
     _one_of(path, "[areas]", {"column": spec.column, "across": spec.across, "fixed": spec.fixed})
     return spec
 
 
 def _years(raw: dict, path: Path) -> YearSpec:
-    section = _checked(raw, {"column": str, "across": bool, "from_title": bool, "from_file_name": bool,
-                             "fixed": str, "calendar": str}, "[years]", path)  # fmt: skip
+    section = _checked(
+        raw,
+        {"column": str, "across": bool, "from_title": bool, "from_file_name": bool, "fixed": str, "calendar": str},
+        "[years]",
+        path,
+    )
     spec = YearSpec(**section)
-    _one_of(path, "[years]", {"column": spec.column, "across": spec.across, "from_title": spec.from_title,
-                              "from_file_name": spec.from_file_name, "fixed": spec.fixed})  # fmt: skip
+    _one_of(
+        path,
+        "[years]",
+        {
+            "column": spec.column,
+            "across": spec.across,
+            "from_title": spec.from_title,
+            "from_file_name": spec.from_file_name,
+            "fixed": spec.fixed,
+        },
+    )
     if spec.calendar is not None and spec.calendar not in CALENDAR_RULES:
         raise RecipeError(
             f"{path}: calendar = '{spec.calendar}' in [years] is not a known rule: {', '.join(CALENDAR_RULES)}."
@@ -187,19 +244,31 @@ def _years(raw: dict, path: Path) -> YearSpec:
 
 def _measure(raw: dict, index: int, known: dict[str, str], source: str, path: Path) -> MeasureSpec:
     where = f"[[measures]] number {index}"
-    section = _checked(raw, {"id": str, "column": str, "columns": list, "column_range": list, "row": str,
-                             "scale": (int, float)}, where, path)  # fmt: skip
+    section = _checked(
+        raw,
+        {"id": str, "column": str, "columns": list, "column_range": list, "row": str, "scale": (int, float)},
+        where,
+        path,
+    )
     measure_id = section.get("id")
     if not measure_id:
         raise RecipeError(f"{path}: {where} needs an 'id', the measure id.")
     if measure_id not in known:
-        raise RecipeError(f"{path}: measure '{measure_id}' is not a {source} measure in data/seeds/partner_measures.csv"
-                          f" (known: {', '.join(known) or 'none'}).")  # fmt: skip
+        raise RecipeError(
+            f"{path}: measure '{measure_id}' is not a {source} measure in data/seeds/partner_measures.csv"
+            f" (known: {', '.join(known) or 'none'})."
+        )
     column_range = _texts(section.get("column_range"), "column_range", where, path)
     if column_range and len(column_range) != 2:
         raise RecipeError(f"{path}: column_range in {where} must be two labels, the first and last column.")
-    spec = MeasureSpec(measure_id, section.get("column"), _texts(section.get("columns"), "columns", where, path),
-                       tuple(column_range) or None, section.get("row"), float(section.get("scale", 1.0)))  # fmt: skip
+    spec = MeasureSpec(
+        measure_id,
+        section.get("column"),
+        _texts(section.get("columns"), "columns", where, path),
+        tuple(column_range) or None,
+        section.get("row"),
+        float(section.get("scale", 1.0)),
+    )
     places = {"column": spec.column, "columns": spec.columns, "column_range": spec.column_range, "row": spec.row}
     if sum(bool(v) for v in places.values()) > 1:
         _one_of(path, where, places)
@@ -210,8 +279,10 @@ def _markers(raw: dict, path: Path) -> dict[str, str]:
     markers = dict(DEFAULT_MARKERS)
     for spelling, meaning in _checked(raw, {key: str for key in raw}, "[markers]", path).items():
         if meaning not in ALL_MARKERS and meaning != ZERO:
-            raise RecipeError(f"{path}: [markers] maps '{spelling}' to '{meaning}', which is not a GSS marker "
-                              f"({', '.join(sorted(ALL_MARKERS))}) or \"{ZERO}\" (a true zero).")  # fmt: skip
+            raise RecipeError(
+                f"{path}: [markers] maps '{spelling}' to '{meaning}', which is not a GSS marker "
+                f'({", ".join(sorted(ALL_MARKERS))}) or "{ZERO}" (a true zero).'
+            )
         markers[" ".join(spelling.split()).casefold()] = meaning
     return markers
 
@@ -221,11 +292,20 @@ def _check_layout(recipe: Recipe) -> None:
     path, measures = recipe.path, recipe.measures
     by_column = [m for m in measures if m.by_column]
     by_row = [m for m in measures if m.row]
-    across = [name for name, on in (("areas.across", recipe.areas.across), ("years.across", recipe.years.across),
-                                    ("measures by column", bool(by_column))) if on]  # fmt: skip
+    across = [
+        name
+        for name, on in (
+            ("areas.across", recipe.areas.across),
+            ("years.across", recipe.years.across),
+            ("measures by column", bool(by_column)),
+        )
+        if on
+    ]
     if len(across) != 1:
-        raise RecipeError(f"{path}: exactly one of areas.across, years.across or measures given by column must "
-                          f"say what the value columns are; this recipe has {', '.join(across) or 'none'}.")  # fmt: skip
+        raise RecipeError(
+            f"{path}: exactly one of areas.across, years.across or measures given by column must "
+            f"say what the value columns are; this recipe has {', '.join(across) or 'none'}."
+        )
     if by_column and len(by_column) != len(measures):
         raise RecipeError(f"{path}: when one measure is given by column, every measure must be.")
     if not by_column and len(measures) > 1 and len(by_row) != len(measures):
@@ -239,32 +319,56 @@ def _check_layout(recipe: Recipe) -> None:
 
 def parse_recipe(document: dict, name: str, source: str, path: Path) -> Recipe:
     """A Recipe from a parsed TOML document (validated)."""
-    top = _checked(document, {"description": str, "publication": str, "files": (str, list), "max_rows": int,
-                              "table": dict, "header": dict, "filters": dict, "areas": dict, "years": dict,
-                              "markers": dict, "measures": list}, "the top level", path)  # fmt: skip
+    top = _checked(
+        document,
+        {
+            "description": str,
+            "publication": str,
+            "files": (str, list),
+            "max_rows": int,
+            "table": dict,
+            "header": dict,
+            "filters": dict,
+            "areas": dict,
+            "years": dict,
+            "markers": dict,
+            "measures": list,
+        },
+        "the top level",
+        path,
+    )
     for required in ("files", "table", "header", "areas", "years", "measures"):
         if required not in top:
-            raise RecipeError(f"{path}: the recipe needs [{required}]" if required != "files"
-                              else f"{path}: the recipe needs 'files', globs of the file names it reads.")  # fmt: skip
+            raise RecipeError(
+                f"{path}: the recipe needs [{required}]"
+                if required != "files"
+                else f"{path}: the recipe needs 'files', globs of the file names it reads."
+            )
     known = {row["measure"]: row["unit"] for row in read_seed("partner_measures") if row["source"] == source}
     filters = {
         column: tuple(clean_label(v) for v in _texts(values, column, "[filters]", path))
         for column, values in _checked(
             top.get("filters", {}), {k: (str, list) for k in top.get("filters", {})}, "[filters]", path
-        ).items()  # fmt: skip
+        ).items()
     }
     if not top["measures"]:
         raise RecipeError(f"{path}: [[measures]] is empty; name at least one measure.")
     recipe = Recipe(
-        name=name, source=source, path=path,
+        name=name,
+        source=source,
+        path=path,
         files=_texts(top["files"], "files", "the top level", path),
-        table=_table(top["table"], path), header=_header(top["header"], path),
-        areas=_areas(top["areas"], path), years=_years(top["years"], path),
+        table=_table(top["table"], path),
+        header=_header(top["header"], path),
+        areas=_areas(top["areas"], path),
+        years=_years(top["years"], path),
         measures=tuple(_measure(m, i, known, source, path) for i, m in enumerate(top["measures"], 1)),
-        filters=filters, markers=_markers(top.get("markers", {}), path),
-        max_rows=top.get("max_rows"), description=top.get("description", ""),
+        filters=filters,
+        markers=_markers(top.get("markers", {}), path),
+        max_rows=top.get("max_rows"),
+        description=top.get("description", ""),
         publication=top.get("publication", ""),
-    )  # fmt: skip
+    )
     _check_layout(recipe)
     return recipe
 

@@ -59,8 +59,10 @@ def read_cell(raw: object, fmt: str | None, markers: dict[str, str], recipe_labe
     try:
         cell = parse_numeric(raw)
     except CellProblem as problem:
-        problem.guidance = (f"If '{raw}' is a marker this publisher uses, add it to [markers] in {recipe_label} "
-                            "with the GSS marker it means. " + problem.guidance)  # fmt: skip
+        problem.guidance = (
+            f"If '{raw}' is a marker this publisher uses, add it to [markers] in {recipe_label} "
+            "with the GSS marker it means. " + problem.guidance
+        )
         raise
     return Reading(cell.value, cell.marker)
 

@@ -72,15 +72,23 @@ def _read_xls(data: bytes, settings: Settings) -> PartnerWorkbook:
     try:
         listed = read_xls(data)
     except XlsProblem as problem:
-        return PartnerWorkbook(_refuse(
-            "unreadable_xls", f"The .xls workbook could not be read: {problem}.",
-            "Open it in Excel, remove any password, and save it again (as .xls or .xlsx).",
-        ), "xls")  # fmt: skip
+        return PartnerWorkbook(
+            _refuse(
+                "unreadable_xls",
+                f"The .xls workbook could not be read: {problem}.",
+                "Open it in Excel, remove any password, and save it again (as .xls or .xlsx).",
+            ),
+            "xls",
+        )
     if len(listed) > settings.max_sheets:
-        return PartnerWorkbook(_refuse(
-            "too_many_sheets", f"The workbook has {len(listed)} sheets, more than the limit of {settings.max_sheets}.",
-            "Remove the extra sheets, or ask the CJS data team to raise CJ_MAX_SHEETS.",
-        ), "xls")  # fmt: skip
+        return PartnerWorkbook(
+            _refuse(
+                "too_many_sheets",
+                f"The workbook has {len(listed)} sheets, more than the limit of {settings.max_sheets}.",
+                "Remove the extra sheets, or ask the CJS data team to raise CJ_MAX_SHEETS.",
+            ),
+            "xls",
+        )
     # Limits first, from the records: calamine allocates every cell up to the last one used.
     for sheet in listed:
         if sheet.rows > settings.max_rows:
@@ -100,10 +108,14 @@ def _read_xls(data: bytes, settings: Settings) -> PartnerWorkbook:
             sheets.append(Sheet(meta.name, rows, visible=str(meta.visible).endswith("Visible")))
         workbook.close()
     except Exception as exc:  # calamine raises several types for damaged files
-        return PartnerWorkbook(_refuse(
-            "corrupt_workbook", f"The .xls workbook could not be read ({type(exc).__name__}).",
-            "Open it in Excel, save it again and send the new copy.",
-        ), "xls")  # fmt: skip
+        return PartnerWorkbook(
+            _refuse(
+                "corrupt_workbook",
+                f"The .xls workbook could not be read ({type(exc).__name__}).",
+                "Open it in Excel, save it again and send the new copy.",
+            ),
+            "xls",
+        )
     return PartnerWorkbook(OpenedFile(sheets=sheets), "xls", data, listed)
 
 
@@ -114,10 +126,14 @@ def open_partner_file(data: bytes, file_name: str, settings: Settings) -> Partne
         if not data:
             return PartnerWorkbook(_refuse("empty_file", "The file is empty (0 bytes).", "Send the file again."), "xls")
         if len(data) > settings.max_file_bytes:
-            return PartnerWorkbook(_refuse(
-                "file_too_large", f"The file is {len(data):,} bytes, more than the limit of {settings.max_file_bytes:,}.",
-                "Ask the CJS data team to raise CJ_MAX_FILE_BYTES if this table really is this large.",
-            ), "xls")  # fmt: skip
+            return PartnerWorkbook(
+                _refuse(
+                    "file_too_large",
+                    f"The file is {len(data):,} bytes, more than the limit of {settings.max_file_bytes:,}.",
+                    "Ask the CJS data team to raise CJ_MAX_FILE_BYTES if this table really is this large.",
+                ),
+                "xls",
+            )
         return _read_xls(data, settings)
     kind = "csv" if suffix == ".csv" else "xlsx"
     return PartnerWorkbook(open_table_file(data, file_name, settings), kind, data)
