@@ -26,6 +26,7 @@ from cj_pipeline.lib.partners.labels import (
     years_in_text,
 )
 from cj_pipeline.lib.partners.locate import Located, Mismatch, choose_sheet, locate, mismatch
+from cj_pipeline.lib.partners.parse import PartnerValue
 from cj_pipeline.lib.partners.recipe import MeasureSpec, Recipe
 from cj_pipeline.lib.partners.values import Reading, read_cell, scaled, summed
 from cj_pipeline.lib.partners.workbook_cells import open_partner_file
@@ -34,25 +35,11 @@ from cj_pipeline.settings import Settings, get_settings
 _LISTED = 10  # cell references a warning lists before "and N more"
 
 
-@dataclass(frozen=True)
-class ExtractedValue:
-    source: str
-    area_code: str
-    financial_year: str
-    measure: str
-    value: float | None
-    marker: str | None
-    sheet: str
-    cell: str  # A1, or first:last for a sum over columns
-    raw_value: str | None
-    recipe: str
-
-
 @dataclass
 class Extraction:
     source: str
     file_name: str
-    values: list[ExtractedValue] = field(default_factory=list)
+    values: list[PartnerValue] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     recipes_used: list[str] = field(default_factory=list)
 
@@ -300,7 +287,7 @@ class _TableReader:
         self.seen[key] = ref
         raw = _cell(row, vc.cols[0]) if len(vc.cols) == 1 else f"sum of {ref}"
         self.out.values.append(
-            ExtractedValue(
+            PartnerValue(
                 self.recipe.source,
                 area,
                 year,

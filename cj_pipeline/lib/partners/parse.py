@@ -36,8 +36,14 @@ MID_YEAR_SOURCES = frozenset({"population"})
 _LISTED_CELLS = 10
 
 
+# The name the two layouts of the data contract go by in lineage and receipts.
+BUILTIN_RECIPE = "builtin:data_contract"
+
+
 @dataclass(frozen=True)
 class PartnerValue:
+    """One value read from a partner file, with the cell it came from and what read it."""
+
     source: str
     area_code: str
     financial_year: str
@@ -45,8 +51,9 @@ class PartnerValue:
     value: float | None
     marker: str | None
     sheet: str
-    cell: str
+    cell: str  # A1, or first:last for a sum over columns
     raw_value: str | None
+    recipe: str = BUILTIN_RECIPE  # the recipe that read it, or the contract's built-in layouts
 
 
 @dataclass

@@ -22,19 +22,16 @@ error, and callers store nothing.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
 from cj_pipeline.lib.core.workbook import open_table_file
-from cj_pipeline.lib.partners.extract import ExtractedValue, extract, no_recipe_issue, recipes_for_file
-from cj_pipeline.lib.partners.parse import parse_partner_file
+from cj_pipeline.lib.partners.extract import extract, no_recipe_issue, recipes_for_file
+from cj_pipeline.lib.partners.parse import BUILTIN_RECIPE, PartnerValue, parse_partner_file
 from cj_pipeline.lib.partners.recipe import RECIPES_DIR, Recipe, load_recipes
 from cj_pipeline.settings import Settings, get_settings
-
-# The name the two layouts of the data contract go by in lineage and receipts.
-BUILTIN_RECIPE = "builtin:data_contract"
 
 
 @dataclass
@@ -42,7 +39,7 @@ class PartnerReading:
     source: str
     file_name: str
     read_by: str  # "recipes" or BUILTIN_RECIPE
-    values: list[ExtractedValue] = field(default_factory=list)
+    values: list[PartnerValue] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     tables_read: list[str] = field(default_factory=list)  # "recipe (sheet)" or sheet names
     empty_cells: int = 0
@@ -53,21 +50,7 @@ class PartnerReading:
 
     def rows(self) -> list[dict]:
         """raw.partner_values rows (without submission_id), in reading order."""
-        return [
-            {
-                "source": v.source,
-                "area_code": v.area_code,
-                "financial_year": v.financial_year,
-                "measure": v.measure,
-                "value": v.value,
-                "marker": v.marker,
-                "sheet": v.sheet,
-                "cell": v.cell,
-                "raw_value": v.raw_value,
-                "recipe": v.recipe,
-            }
-            for v in self.values
-        ]
+        return [asdict(value) for value in self.values]
 
     def summary(self) -> dict:
         """What a receipt says about the values read (empty when none were)."""
@@ -99,26 +82,11 @@ def _by_recipes(data: bytes, file_name: str, source: str, recipes: list[Recipe],
 def _by_builtin(data: bytes, file_name: str, source: str, recipes: list[Recipe], settings: Settings):
     opened = open_table_file(data, file_name, settings)
     parsed = parse_partner_file(opened, source, file_name)
-    values = [
-        ExtractedValue(
-            v.source,
-            v.area_code,
-            v.financial_year,
-            v.measure,
-            v.value,
-            v.marker,
-            v.sheet,
-            v.cell,
-            v.raw_value,
-            BUILTIN_RECIPE,
-        )
-        for v in parsed.values
-    ]
     reading = PartnerReading(
         source,
         Path(file_name).name,
         BUILTIN_RECIPE,
-        values,
+        list(parsed.values),  # recipe: BUILTIN_RECIPE by default
         list(parsed.issues),
         list(parsed.tables_read),
         parsed.empty_cells,
