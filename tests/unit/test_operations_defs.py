@@ -11,6 +11,7 @@ import pytest
 
 from cj_pipeline.definitions import defs
 from cj_pipeline.defs.alerts import alert_on_run_failure
+from cj_pipeline.defs.intake import sensors as sensors_module
 from cj_pipeline.defs.intake.sensors import partners_sensor, uploads_sensor
 from cj_pipeline.defs.jobs import (
     raw_keys,
@@ -38,6 +39,14 @@ from cj_pipeline.settings import PROJECT_ROOT, get_settings
 
 def _resources(tmp_path):
     return {"pipeline_settings": PipelineSettings(data_dir=str(tmp_path))}
+
+
+@pytest.fixture(autouse=True)
+def _two_looks_only(monkeypatch):
+    """These ticks test the two-look rule without the clock: on a slow machine more than the
+    settle time can pass between writing a file and the first tick (the settle rule has its
+    own tests in test_stable_files.py)."""
+    monkeypatch.setattr(sensors_module, "SETTLE_SECONDS", 3600)
 
 
 def _tick(sensor, tmp_path, cursor):
