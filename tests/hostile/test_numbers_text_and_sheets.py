@@ -71,9 +71,7 @@ def test_count_bound_and_publication_never_overflow():
 
 
 def test_dbt_marks_or_refuses_non_finite_values():
-    sql = (
-        Path(__file__).resolve().parents[2] / "dbt_project" / "tests" / "generic" / "null_value_has_marker.sql"
-    ).read_text()
+    sql = (Path(__file__).resolve().parents[2] / "dbt_project" / "tests" / "generic" / "row_contract.sql").read_text()
     assert "isfinite" in sql
 
 

@@ -139,42 +139,113 @@ def test_every_file_received_is_archived_and_has_a_receipt(built_warehouse):
     assert len(receipts) >= len(truth.partner_files)
 
 
-def test_not_null_columns_names_the_column_that_holds_a_null(warehouse_copy, tmp_path):
-    """The per-model not_null_columns test (dbt_project/tests/generic) passes on the build
-    and fails, naming the column, once a NULL is planted in one of its columns."""
+def _dbt(settings, target: Path, *args: str) -> subprocess.CompletedProcess:
+    """dbt itself (not through Dagster) on this warehouse, its artefacts in `target`."""
+    command = [
+        str(Path(sys.executable).with_name("dbt")),
+        *args,
+        "--profiles-dir",
+        ".",
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target),
+    ]
+    env = {**os.environ, "CJ_WAREHOUSE_PATH": str(settings.warehouse_path)}
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300)
+
+
+# One planted fault per rule kind of the row_contract test (dbt_project/tests/generic), as
+# (the model's contract test, rule, column(s), SQL that breaks exactly that rule: each fault
+# is planted on its own row, so no fault breaks or hides another rule).
+PLANTED_FAULTS = [
+    (
+        "row_contract_fct_indicator_trends",
+        "not_null",
+        "area_name",
+        "update marts.fct_indicator_trends set area_name = null where rowid = (select min(rowid) from marts.fct_indicator_trends)",
+    ),
+    (
+        "row_contract_fct_indicator_trends",
+        "unique",
+        "area_code, financial_year, indicator_id",
+        "insert into marts.fct_indicator_trends select * from marts.fct_indicator_trends "
+        "where rowid = (select min(rowid) + 3 from marts.fct_indicator_trends)",
+    ),
+    (
+        "row_contract_fct_indicator_trends",
+        "references",
+        "indicator_id",
+        "update marts.fct_indicator_trends set indicator_id = 'NO_SUCH_INDICATOR' "
+        "where rowid = (select min(rowid) + 1 from marts.fct_indicator_trends)",
+    ),
+    (
+        "row_contract_fct_indicator_trends",
+        "accepted_values",
+        "direction",
+        "update marts.fct_indicator_trends set direction = 'sideways' "
+        "where rowid = (select min(rowid) + 2 from marts.fct_indicator_trends)",
+    ),
+    (
+        "row_contract_fct_indicator_values",
+        "value_has_marker",
+        "value",
+        "update marts.fct_indicator_values set value = null, marker = null "
+        "where rowid = (select min(rowid) from marts.fct_indicator_values)",
+    ),
+    (
+        "row_contract_stg_jsws__values",
+        "in_range",
+        "value",
+        "insert into raw.partner_values by name select * replace (-1 as value, '1999-00' as financial_year) "
+        "from raw.partner_values where source = 'jsws' and value is not null limit 1",
+    ),
+    (
+        "row_contract_stg_jsws__values",
+        "financial_year_format",
+        "financial_year",
+        "insert into raw.partner_values by name select * replace ('2024/25' as financial_year, 'Z2' as cell) "
+        "from raw.partner_values where source = 'jsws' limit 1",
+    ),
+]
+
+
+def test_row_contract_passes_on_the_build_and_names_every_broken_rule(warehouse_copy, tmp_path):
+    """The per-model row_contract test (one dbt node for all of a model's row rules) passes
+    on the build, and fails once a fault is planted for each kind of rule, with one failure
+    row per broken rule naming the rule and the column."""
     settings, _ = warehouse_copy
-    target = tmp_path / "target"
-
-    def dbt_test() -> tuple[int, dict]:
-        command = [
-            str(Path(sys.executable).with_name("dbt")),
-            "test",
-            "--profiles-dir",
-            ".",
-            "--select",
-            "fct_indicator_values,test_name:not_null_columns",
-            "--store-failures",
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-        ]
-        env = {**os.environ, "CJ_WAREHOUSE_PATH": str(settings.warehouse_path)}
-        done = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300)
-        (result,) = json.loads((target / "run_results.json").read_text())["results"]
-        return done.returncode, result
-
-    code, result = dbt_test()
-    assert code == 0 and result["status"] == "pass"
+    tests = sorted({test for test, *_ in PLANTED_FAULTS})
+    done = _dbt(settings, tmp_path / "before", "test", "--select", *tests)
+    assert done.returncode == 0, done.stdout[-2000:]
     with duckdb.connect(str(settings.warehouse_path)) as connection:
-        connection.execute(
-            "update marts.fct_indicator_values set area_name = null where indicator_id = 'NO1_COMMENCED'"
-        )
-    code, result = dbt_test()
-    assert code == 1 and result["status"] == "fail" and result["failures"] == 1
+        columns = {row[0] for row in connection.execute("describe marts.fct_indicator_trends").fetchall()}
+        assert {"area_name", "indicator_id", "direction"} <= columns, "the planted faults need these columns"
+        for *_, sql in PLANTED_FAULTS:
+            connection.execute(sql)
+    target = tmp_path / "after"
+    done = _dbt(settings, target, "test", "--select", *tests, "--store-failures")
+    assert done.returncode == 1
+    results = {
+        r["unique_id"].split(".")[2]: r for r in json.loads((target / "run_results.json").read_text())["results"]
+    }
+    found = set()
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
-        failures = connection.execute(f"select null_column, null_rows from {result['relation_name']}").fetchall()
-        planted = connection.execute(
-            "select count(*) from marts.fct_indicator_values where indicator_id = 'NO1_COMMENCED'"
-        ).fetchall()[0][0]
-    assert failures == [("area_name", planted)]
+        for test in tests:
+            assert results[test]["status"] == "fail"
+            rows = connection.execute(
+                f"select rule, column_name, problem, failures from {results[test]['relation_name']}"
+            ).fetchall()
+            assert all(failures >= 1 and problem for _, _, problem, failures in rows)
+            found |= {(test, rule, column) for rule, column, _, _ in rows}
+    assert found == {(test, rule, column) for test, rule, column, _ in PLANTED_FAULTS}
+
+
+def test_dbt_unit_tests_pass(warehouse_copy, tmp_path):
+    """dbt's unit tests check the model code on fixed inputs, not the data, so the
+    warehouse build leaves them out (defs/warehouse/assets.py) and this test runs them."""
+    settings, _ = warehouse_copy
+    done = _dbt(settings, tmp_path, "test", "--select", "test_type:unit")
+    results = json.loads((tmp_path / "run_results.json").read_text())["results"]
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert len(results) >= 4 and all(r["status"] == "pass" for r in results)

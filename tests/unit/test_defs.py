@@ -54,10 +54,31 @@ def test_groups_follow_the_layers():
 
 def test_dbt_tests_are_asset_checks():
     checks = {key.name for key in _graph().asset_check_keys}
-    assert any(name.startswith("unique_combination_fct_indicator_values") for name in checks)
+    assert "row_contract_fct_indicator_values" in checks
 
 
 def test_intake_does_not_claim_tables_written_by_publication():
     keys = set(_graph().get_all_asset_keys())
     assert dg.AssetKey(["raw", "publication_audit"]) not in keys
     assert dg.AssetKey(["raw", "change_reports"]) in keys  # written by intake with each submission
+
+
+def test_the_dbt_resource_knows_its_version_without_asking_and_opens_no_adapter():
+    """VenvDbtCli skips dagster-dbt's `dbt --version` subprocess and in-process adapter
+    (defs/warehouse/project.py). The version it assumes must be what the executable says,
+    and the hooks it overrides must still exist in dagster-dbt (else the override is dead
+    and the cost is back)."""
+    import re
+    import subprocess
+
+    from dagster_dbt import DbtCliResource
+
+    from cj_pipeline.defs.warehouse.project import DBT_EXECUTABLE, VenvDbtCli, dbt_project
+
+    said = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True).stdout
+    resource = VenvDbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    assert str(resource._cli_version) == re.search(r"installed: (\d+\.\d+\.\d+)", said).group(1)
+    assert resource._initialize_dbt_core_adapter([]) is None
+    for hook in ("_cli_version", "_initialize_dbt_core_adapter"):
+        assert hook in vars(DbtCliResource), f"dagster-dbt no longer has {hook}: revisit VenvDbtCli"
+    assert isinstance(defs.resources["dbt"], VenvDbtCli)

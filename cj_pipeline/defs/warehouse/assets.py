@@ -13,7 +13,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from cj_pipeline.defs.jobs import refresh_keys
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
-from cj_pipeline.defs.warehouse.project import DBT_EXECUTABLE, dbt_project
+from cj_pipeline.defs.warehouse.project import DBT_EXECUTABLE, VenvDbtCli, dbt_project
 from cj_pipeline.defs.warehouse.translator import CJDbtTranslator
 from cj_pipeline.lib.core import progress
 from cj_pipeline.lib.core.kinds import FILE_KINDS
@@ -89,7 +89,10 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     wait_for_warehouse(settings.warehouse_path, settings.lock_wait, on_wait=context.log.warning)
     with log_path.open("a", encoding="utf-8") as log:
         log.write(f"---- run {context.run.run_id} ----\n")
-        events, done = dbt.cli(["build"], context=context, target_path=target).stream(), 0
+        # dbt unit tests check the model code on fixed inputs, not the data: the test suite
+        # runs them (tests/integration/test_build_matches_truth.py), not every build.
+        build = ["build", "--exclude-resource-type", "unit_test"]
+        events, done = dbt.cli(build, context=context, target_path=target).stream(), 0
         while True:
             with contextlib.redirect_stdout(log):  # only while dbt's events are read
                 event = next(events, None)
@@ -115,7 +118,7 @@ def defs() -> dg.Definitions:
     return dg.Definitions(
         assets=[warehouse_dbt_models],
         resources={
-            "dbt": DbtCliResource(
+            "dbt": VenvDbtCli(
                 project_dir=dbt_project,
                 profiles_dir=str(dbt_project.profiles_dir),
                 dbt_executable=DBT_EXECUTABLE,  # the venv's dbt: nothing depends on PATH
