@@ -27,7 +27,7 @@ import duckdb
 
 from cj_pipeline.lib.demo.sample_data import generate_sample_data
 from cj_pipeline.runner import instance, run_build
-from cj_pipeline.settings import DBT_PROJECT_DIR, get_settings
+from cj_pipeline.settings import DBT_PROJECT_DIR, PROJECT_ROOT, get_settings
 
 
 def _step_seconds(result) -> dict[str, float]:
@@ -39,10 +39,11 @@ def _step_seconds(result) -> dict[str, float]:
 
 def _ensure_dagster_home() -> None:
     """Runs must be recorded somewhere step timings can be read back: a scratch instance
-    when $DAGSTER_HOME is not set (the bench then runs standalone from a fresh clone)."""
+    configured as the project's (dagster.yaml) when $DAGSTER_HOME is not set (the bench
+    then runs standalone from a fresh clone and measures what `make run` gets)."""
     if not os.environ.get("DAGSTER_HOME"):
         home = Path(tempfile.mkdtemp(prefix="cj-bench-dagster-"))
-        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
         os.environ["DAGSTER_HOME"] = str(home)
 
 

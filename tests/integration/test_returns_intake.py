@@ -6,6 +6,7 @@ file dropped twice, a corrected resubmission, and a corrupt file.
 
 import json
 import os
+import re
 import shutil
 
 import duckdb
@@ -13,7 +14,7 @@ import pytest
 
 from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.returns.template import write_template
-from cj_pipeline.runner import run_build
+from cj_pipeline.runner import instance, run_build
 from cj_pipeline.settings import get_settings
 
 CORRUPT = b"PK\x03\x04 this zip was cut off in transit"
@@ -69,6 +70,21 @@ def _rows(built, sql, params=()):
 
 def test_build_succeeds(built):
     assert built["result"].success
+
+
+def test_the_run_log_names_every_file_and_its_outcome(built):
+    """Intake logs files in batches (one instance event per batch, not per file), and the
+    run's log still has one line per file with its outcome and receipt."""
+    settings, result = built["settings"], built["result"]
+    log = (settings.logs_dir / f"{result.run_id}.log").read_text()
+    for name, status in [("copy of ", "duplicate"), ("corrected.xlsx", "accepted"), ("broken.xlsx", "rejected")]:
+        assert re.search(rf"{re.escape(name)}\S*: {status} \(receipt {re.escape(str(settings.receipts_dir))}/", log)
+    files = len([p for p in settings.uploads_dir.rglob("*") if p.is_file()])
+    assert log.count(": already processed") >= files - 3
+    entries = [
+        e for e in instance().all_logs(result.run_id) if e.step_key == "received_files" and not e.is_dagster_event
+    ]
+    assert 1 <= len(entries) < files / 10
 
 
 def test_every_return_is_a_submission_with_raw_rows(built):

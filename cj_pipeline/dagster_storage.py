@@ -1,0 +1,124 @@
+"""The local Dagster instance's SQLite storage, with connections kept open between events.
+
+Dagster's SQLite event log opens a new engine and connection for every event it stores,
+and in WAL mode closing the last connection checkpoints the database and fsyncs it. A
+cold build stores about a thousand events (several connections each): that was a third
+of the run's time (bench/results.md). Here each database keeps one pooled connection, so
+an event costs one INSERT and one commit, and commits use `synchronous=NORMAL`, SQLite's
+recommended setting for WAL: still atomic and never corrupt; after a power cut the last
+few events may be missing from the run history (the warehouse, archive and receipts do not
+live here).
+
+Everything else is Dagster's own `DagsterSqliteStorage`: same files under $DAGSTER_HOME,
+same schema, readable by a stock instance. Production uses PostgreSQL
+(deploy/dagster.postgres.yaml) and none of this.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dagster import Field, StringSource
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
+from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
+from dagster._serdes import ConfigurableClassData
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+
+from cj_pipeline.settings import DEFAULT_DAGSTER_HOME
+
+# Open databases kept per process: the index and the runs being written or watched. The
+# least recently used beyond this are closed (a webserver may read hundreds of runs).
+MAX_OPEN_DATABASES = 16
+
+
+class PooledSqliteEventLogStorage(SqliteEventLogStorage):
+    """Dagster's per-run-sharded SQLite event log, one pooled connection per database."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._engines_lock = threading.Lock()
+        super().__init__(base_dir, inst_data=inst_data)
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value) -> PooledSqliteEventLogStorage:
+        return cls(inst_data=inst_data, **config_value)
+
+    def _engine(self, shard: str) -> Engine:
+        with self._engines_lock:
+            engine = self._engines.pop(shard, None)
+            if engine is None:
+                engine = create_engine(
+                    self.conn_string_for_shard(shard),
+                    pool_size=1,
+                    max_overflow=4,  # Dagster opens a second one while creating a database
+                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+                )
+                event.listen(engine, "connect", _wal_normal_sync)
+            self._engines[shard] = engine
+            while len(self._engines) > MAX_OPEN_DATABASES:
+                _, oldest = self._engines.popitem(last=False)
+                oldest.dispose()
+            return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        # As Dagster's own _connect (one connection at a time per process, the database
+        # created on first use), but the engine and its connection outlive the call.
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def _close_all(self) -> None:
+        with self._engines_lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+
+    def delete_events(self, run_id: str) -> None:
+        self._close_all()  # no open handle on a run database being deleted
+        super().delete_events(run_id)
+
+    def wipe(self) -> None:
+        self._close_all()
+        super().wipe()
+
+    def dispose(self) -> None:
+        self._close_all()
+        super().dispose()
+
+
+def _wal_normal_sync(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class CJSqliteStorage(DagsterSqliteStorage):
+    """`DagsterSqliteStorage` (runs, schedules, event logs under one base_dir), with the
+    pooled event log. Configured in dagster.yaml as `storage: custom:`; a run worker the
+    daemon starts rebuilds this whole storage from that config, so it pools too.
+
+    `base_dir` defaults to $DAGSTER_HOME, else the project's .dagster_home (what `make dev`
+    and the CLI use), so a bare `dagster dev` in the project folder still starts."""
+
+    @classmethod
+    def config_type(cls):
+        return {"base_dir": Field(StringSource, is_required=False)}
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
+        super().__init__(base_dir, inst_data=inst_data)
+        self._event_log_storage = PooledSqliteEventLogStorage(_event_logs_directory(base_dir))
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value) -> CJSqliteStorage:
+        base_dir = config_value.get("base_dir") or os.environ.get("DAGSTER_HOME") or str(DEFAULT_DAGSTER_HOME)
+        return cls.from_local(base_dir, inst_data=inst_data)

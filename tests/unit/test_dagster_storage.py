@@ -1,0 +1,80 @@
+"""The instance's SQLite storage (cj_pipeline/dagster_storage.py) keeps Dagster's files and
+schema, stores every event, and reuses one connection per database."""
+
+import shutil
+
+import dagster as dg
+import pytest
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
+
+from cj_pipeline import dagster_storage
+from cj_pipeline.dagster_storage import CJSqliteStorage, PooledSqliteEventLogStorage
+from cj_pipeline.settings import PROJECT_ROOT
+
+
+@dg.asset
+def numbers(context: dg.AssetExecutionContext) -> int:
+    for i in range(20):
+        context.log.info(f"line {i}")
+    return 3
+
+
+@dg.asset_check(asset=numbers)
+def numbers_positive() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    return tmp_path
+
+
+def _instance(home) -> dg.DagsterInstance:
+    return dg.DagsterInstance.from_config(str(home))
+
+
+def test_the_shipped_instance_uses_the_pooled_event_log_in_dagster_home(home):
+    tmp_path = home
+    instance = _instance(tmp_path)
+    assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
+    assert isinstance(instance._run_storage, type(DagsterSqliteStorage.from_local(str(tmp_path / "x")).run_storage))
+    result = dg.materialize([numbers, numbers_positive], instance=instance)
+    assert result.success
+    assert (tmp_path / "history" / "runs" / f"{result.run_id}.db").exists()  # where Dagster puts it
+
+
+def test_every_event_is_stored_and_a_stock_instance_reads_them(home):
+    tmp_path = home
+    instance = _instance(tmp_path)
+    result = dg.materialize([numbers, numbers_positive], instance=instance)
+    ours = instance.all_logs(result.run_id)
+    assert sum(1 for e in ours if not e.is_dagster_event and (e.user_message or "").startswith("line ")) == 20
+    instance.dispose()
+    stock = SqliteEventLogStorage(str(tmp_path / "history" / "runs"))
+    theirs = stock.get_logs_for_run(result.run_id)
+    assert len(theirs) == len(ours) > 20
+    assert stock.get_latest_materialization_events([dg.AssetKey("numbers")])[dg.AssetKey("numbers")] is not None
+    evaluations = [
+        e for e in theirs if e.is_dagster_event and e.dagster_event.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    assert len(evaluations) == 1
+
+
+def test_one_engine_per_database_reused_and_old_ones_closed(tmp_path, monkeypatch):
+    monkeypatch.setattr(dagster_storage, "MAX_OPEN_DATABASES", 3)  # creating a database takes ~0.4 s
+    storage = CJSqliteStorage.from_local(str(tmp_path)).event_log_storage
+    with storage.index_connection():
+        pass
+    first = storage._engines["index"]
+    with storage.index_connection():
+        pass
+    assert storage._engines["index"] is first
+    for n in range(5):
+        with storage.run_connection(f"run{n}"):
+            pass
+    assert list(storage._engines) == ["run2", "run3", "run4"]  # the least recently used closed
+    storage.dispose()
+    assert not storage._engines
