@@ -5,7 +5,9 @@ Order of work, chosen so a crash at any point loses nothing:
 ledger (idempotent by sha256), before anything parses them; 3. parse; 4. in ONE
 warehouse transaction per batch of files (up to BATCH_FILES) write each file's
 submission, rows, issues and file event; 5. write the batch's receipts (rewritten
-from the warehouse on the next run if a crash came between 4 and 5). A crash before
+from the warehouse on the next run if a crash came between 4 and 5). A file the sensor
+already checked on arrival (intake/on_arrival.py, steps 1-3 and its own receipt) keeps the
+arrival time of that check, so the run's receipt has the same name and replaces it. A crash before
 4 leaves the batch's files without a file event, so the next run processes them
 again (their archive objects are already there; the ledger records the arrival again).
 A file event (path, size, mtime, sha256) is processed at most once.
