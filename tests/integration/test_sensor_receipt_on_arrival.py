@@ -128,3 +128,21 @@ def test_a_failed_check_on_arrival_never_stops_the_run_request(tmp_path, monkeyp
         "raw/uploads: return.xlsx could not be checked on arrival (OSError: the disk hiccuped); "
         "the run will write its receipt."
     ]
+
+
+@pytest.mark.parametrize("failure", ["garbage file", "any error reading it"])
+def test_an_unreadable_warehouse_does_not_stop_the_check_or_the_run_request(tmp_path, monkeypatch, failure):
+    settings = get_settings(tmp_path / "data")
+    settings.ensure_dirs()
+    settings.warehouse_path.write_bytes(b"not a DuckDB file, truncated by a crash")  # the run repairs it
+    if failure == "any error reading it":
+
+        def unreadable(path):
+            raise RuntimeError("something DuckDB did not expect")
+
+        monkeypatch.setattr(sensors_module, "recorded_file_events", unreadable)
+    (settings.uploads_dir / "return.xlsx").write_bytes(b"not a workbook")
+    (request,) = _tick(uploads_sensor, settings).run_requests
+    assert request.tags["cj/files"] == "return.xlsx"
+    (receipt,) = _receipts(settings).values()
+    assert receipt["stage"] == receipts.CHECKED_ON_ARRIVAL and receipt["status"] == "rejected"

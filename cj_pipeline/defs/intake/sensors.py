@@ -69,7 +69,10 @@ def _check_on_arrival(context, settings, folder, label: str, taken: dict) -> dic
     is a warning, never an error, and the file is still in the run."""
     try:
         recorded = recorded_file_events(settings.warehouse_path)
-    except WarehouseUnavailable:
+    except WarehouseUnavailable:  # a run holds it: check every file taken
+        recorded = set()
+    except Exception as error:  # an unreadable warehouse is the run's to repair, never the sensor's stop
+        context.log.warning(f"{label}: the warehouse could not be read ({type(error).__name__}); checking every file.")
         recorded = set()
     prefix = folder.relative_to(settings.data_dir).as_posix()
     started, hashes = time.monotonic(), {}
