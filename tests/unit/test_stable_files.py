@@ -11,7 +11,9 @@ from cj_pipeline.lib.intake.stable_files import (
     list_candidate_files,
     listing_fingerprint,
     new_arrivals,
+    observe_file,
     recorded_file_events,
+    take_stable_files,
     track_stable_files,
     waiting_files,
 )
@@ -167,3 +169,114 @@ def test_a_file_still_being_written_is_not_taken_however_short_the_tick():
         assert ready == []
     ready, state = track_stable_files(state, {"big.xlsx": (5, now + 2 * second)}, now + 5 * second, 2 * second)
     assert ready == ["big.xlsx"]  # the writer stopped 3 s ago
+
+
+class _Clock:
+    """A clock and a sleep that only move when slept; `during_sleep` runs while 'asleep'."""
+
+    def __init__(self, now: int, during_sleep=None):
+        self.now, self.slept, self.during_sleep = now, [], during_sleep
+
+    def __call__(self) -> int:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += int(seconds * 10**9)
+        if self.during_sleep:
+            self.during_sleep()
+
+
+SECOND = 10**9
+
+
+def _take(previous, files, clock, wait=2 * SECOND):
+    return take_stable_files(
+        previous, dict(files), 2 * SECOND, observe=files.get, max_wait_ns=wait, clock=clock, sleep=clock.sleep
+    )
+
+
+def test_a_file_changed_just_before_the_look_is_taken_after_the_rest_of_the_settle_time():
+    clock = _Clock(100 * SECOND)
+    files = {"new.xlsx": (5, clock.now - SECOND // 2), "old.xlsx": (7, clock.now - 9 * SECOND)}
+    ready, state = _take(StableState(), files, clock)
+    assert ready == ["new.xlsx", "old.xlsx"]
+    assert clock.slept == [1.5]  # only what was left of the 2 s, once
+    assert state.taken == files
+    ready, _ = _take(state, files, clock)
+    assert ready == [] and clock.slept == [1.5], "taken once; nothing to wait for"
+
+
+def test_a_file_whose_mtime_moves_during_the_settle_is_not_taken():
+    clock = _Clock(100 * SECOND)
+    files = {"big.xlsx": (1, clock.now - SECOND)}
+
+    def writer_appends():
+        files["big.xlsx"] = (2, clock.now)
+
+    clock.during_sleep = writer_appends
+    ready, state = _take(StableState(), files, clock)
+    assert ready == [] and clock.slept == [1.0]
+    assert state.observed == {"big.xlsx": (2, clock.now)} and state.taken == {}
+    clock.during_sleep = None
+    clock.now += 5 * SECOND  # the next tick: the writer stopped, the file settled
+    ready, _ = _take(state, files, clock)
+    assert ready == ["big.xlsx"]
+
+
+def test_one_wait_per_look_for_the_youngest_and_never_longer_than_the_bound():
+    clock = _Clock(100 * SECOND)
+    files = {"a": (1, clock.now - SECOND), "b": (1, clock.now - SECOND // 4), "future": (1, clock.now + 60 * SECOND)}
+    ready, state = _take(StableState(), files, clock)
+    assert ready == ["a", "b"] and clock.slept == [1.75]
+    assert "future" in state.observed and "future" not in state.taken  # left to the next look (two looks)
+    clock = _Clock(100 * SECOND)
+    ready, _ = _take(StableState(), {"young": (1, clock.now)}, clock, wait=SECOND)
+    assert ready == [] and clock.slept == [], "2 s left is more than the 1 s bound: no wait, next look"
+
+
+def test_a_file_removed_during_the_settle_is_forgotten():
+    clock = _Clock(100 * SECOND)
+    files = {"gone.xlsx": (1, clock.now - SECOND)}
+    clock.during_sleep = lambda: files.pop("gone.xlsx")
+    ready, state = _take(StableState(), files, clock)
+    assert ready == [] and state == StableState()
+
+
+def test_a_file_still_being_written_on_disk_is_not_taken(tmp_path):
+    import threading
+    import time
+
+    path = tmp_path / "growing.xlsx"
+    path.write_bytes(b"x")
+    stop = threading.Event()
+
+    def write():
+        while not stop.wait(0.1):
+            with open(path, "ab") as handle:
+                handle.write(b"x")
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        ready, state = take_stable_files(
+            StableState(),
+            list_candidate_files(tmp_path),
+            2 * SECOND,
+            observe=lambda name: observe_file(tmp_path / name),
+            max_wait_ns=2 * SECOND,
+        )
+    finally:
+        stop.set()
+        writer.join()
+    assert ready == [] and state.taken == {}
+    later = time.time_ns() + 3 * SECOND  # as if the next look came 3 s after the writer stopped
+    ready, _ = take_stable_files(
+        state,
+        list_candidate_files(tmp_path),
+        2 * SECOND,
+        observe=lambda name: observe_file(tmp_path / name),
+        max_wait_ns=2 * SECOND,
+        clock=lambda: later,
+    )
+    assert ready == ["growing.xlsx"]

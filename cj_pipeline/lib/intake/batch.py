@@ -5,7 +5,9 @@ Order of work, chosen so a crash at any point loses nothing:
 ledger (idempotent by sha256), before anything parses them; 3. parse; 4. in ONE
 warehouse transaction per batch of files (up to BATCH_FILES) write each file's
 submission, rows, issues and file event; 5. write the batch's receipts (rewritten
-from the warehouse on the next run if a crash came between 4 and 5). A crash before
+from the warehouse on the next run if a crash came between 4 and 5). A file the sensor
+already checked on arrival (intake/on_arrival.py, steps 1-3 and its own receipt) keeps the
+arrival time of that check, so the run's receipt has the same name and replaces it. A crash before
 4 leaves the batch's files without a file event, so the next run processes them
 again (their archive objects are already there; the ledger records the arrival again).
 A file event (path, size, mtime, sha256) is processed at most once.
@@ -38,7 +40,7 @@ from cj_pipeline.lib.warehouse.schema import insert_rows
 from cj_pipeline.settings import Settings
 
 
-def _now() -> str:
+def now_utc() -> str:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
@@ -46,7 +48,7 @@ def _event_id(relative_path: str, size: int, mtime_ns: int, sha256: str) -> str:
     return hashlib.sha256(f"{relative_path}|{size}|{mtime_ns}|{sha256}".encode()).hexdigest()[:32]
 
 
-def _receipt(
+def receipt_of(
     arrival: Arrival,
     outcome: ParseOutcome,
     submission_id: str,
@@ -86,6 +88,44 @@ class KnownSubmission:
     status: str
     area_code: str | None
     financial_year: str | None
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    """One file read for intake: its bytes (none when refused unread), why it is refused
+    before parsing (if it is), and the arrival's identity (size, mtime, sha256, event id)."""
+
+    received: ReceivedFile
+    size_bytes: int
+    mtime_ns: int
+    data: bytes
+    read_issues: list[Issue]  # refused unread: nothing to archive
+    refused: list[Issue]  # read_issues and placement issues: judged without parsing
+    sha256: str
+    event_id: str
+
+
+def read_arrival(settings: Settings, received: ReceivedFile) -> ReadFile | None:
+    """Read one file as intake does (the run and the check on arrival alike); None when it is
+    gone. The size and mtime are taken before the read, as the event id has always been."""
+    try:
+        stat = received.path.lstat()
+    except FileNotFoundError:  # removed since it was listed: nothing was received
+        return None
+    data, read_issues = read_safely(settings, received)
+    refused = read_issues + placement_issues(received)  # judged without parsing
+    sha256 = archive.sha256_bytes(data)
+    event_id = _event_id(received.relative_path, stat.st_size, stat.st_mtime_ns, sha256)
+    return ReadFile(received, stat.st_size, stat.st_mtime_ns, data, read_issues, refused, sha256, event_id)
+
+
+def judge(
+    parsers: dict[str, Parser], received: ReceivedFile, data: bytes, refused: list[Issue], settings: Settings
+) -> ParseOutcome:
+    """The verdict on an arrival's bytes: refused unparsed, or what its kind's parser says."""
+    if refused:
+        return ParseOutcome(status="rejected", issues=list(refused))
+    return parsers[received.kind](data, received, settings)
 
 
 @dataclass(frozen=True)
@@ -181,19 +221,16 @@ class Intake:
         """Archive and parse one file into the batch; returns its receipt, or None when this
         event was already processed. The receipt is written once the batch is committed."""
         settings = self.settings
-        try:
-            stat = received.path.lstat()
-        except FileNotFoundError:  # removed since it was listed: nothing was received
+        read = read_arrival(settings, received)
+        if read is None or read.event_id in self.seen_events:
             return None
-        data, read_issues = read_safely(settings, received)
-        refused = read_issues + placement_issues(received)  # judged without parsing
-        sha256 = archive.sha256_bytes(data)
-        event_id = _event_id(received.relative_path, stat.st_size, stat.st_mtime_ns, sha256)
-        if event_id in self.seen_events:
-            return None
-        received_at = _now()
-        if not read_issues:
-            archive.store_object(settings.archive_dir, data, sha256)
+        sha256, event_id = read.sha256, read.event_id
+        # Checked on arrival by the sensor: the same arrival time, so the same receipt name,
+        # and this receipt replaces that one (receipts.py).
+        note = receipts.read_note(settings.receipts_dir, event_id)
+        received_at = note["received_at"] if note else now_utc()
+        if not read.read_issues:
+            archive.store_object(settings.archive_dir, read.data, sha256)
         archive.append_ledger(
             settings.archive_dir,
             {
@@ -202,17 +239,17 @@ class Intake:
                 "original_name": received.name,
                 "relative_path": received.relative_path,
                 "folder": received.folder,
-                "size_bytes": stat.st_size,
-                "mtime_ns": stat.st_mtime_ns,
+                "size_bytes": read.size_bytes,
+                "mtime_ns": read.mtime_ns,
                 "received_at": received_at,
                 "kind": received.kind,
                 "source": received.source,
-                "archived": not read_issues,  # False: refused unread, no object (rebuild.py)
-                "refused": [issue.to_dict() for issue in refused],
+                "archived": not read.read_issues,  # False: refused unread, no object (rebuild.py)
+                "refused": [issue.to_dict() for issue in read.refused],
             },
         )
-        arrival = Arrival(received, stat.st_size, stat.st_mtime_ns, sha256, event_id, received_at)
-        return self.decide(arrival, data, refused)
+        arrival = Arrival(received, read.size_bytes, read.mtime_ns, sha256, event_id, received_at)
+        return self.decide(arrival, read.data, read.refused)
 
     def decide(self, arrival: Arrival, data: bytes, refused: list[Issue]) -> dict:
         """What becomes of one archived arrival (a new submission or a duplicate), into the
@@ -236,16 +273,12 @@ class Intake:
                     )
                 ],
             )
-            receipt = _receipt(arrival, outcome, existing.submission_id, existing.submission_id)
+            receipt = receipt_of(arrival, outcome, existing.submission_id, existing.submission_id)
             submission_id, outcome_label, tables = existing.submission_id, "duplicate", {}
         else:
-            outcome = (
-                ParseOutcome(status="rejected", issues=list(refused))
-                if refused
-                else self.parsers[received.kind](data, received, settings)
-            )
+            outcome = judge(self.parsers, received, data, refused, settings)
             submission_id = event_id  # one submission per arrival that is not a duplicate
-            receipt = _receipt(arrival, outcome, submission_id, None)
+            receipt = receipt_of(arrival, outcome, submission_id, None)
             outcome_label, tables = outcome.status, outcome.tables if outcome.status == "accepted" else {}
             if outcome_label == "accepted":  # a corrected return or revised partner values: say what changed
                 if self._replaces_in_batch(received, outcome):
@@ -378,5 +411,18 @@ def _insert(connection: duckdb.DuckDBPyConnection, files: list[_Processed]) -> N
 def _write_receipts(settings: Settings, files: list[_Processed], only_missing: bool = False) -> None:
     for processed in files:
         if only_missing and (settings.receipts_dir / f"{receipts.stem_of(processed.receipt)}.json").exists():
-            continue
-        receipts.write_receipt(settings.receipts_dir, processed.receipt)
+            if receipts.read_note(settings.receipts_dir, processed.receipt["event_id"]) is None:
+                continue  # the run's own receipt is there (a receipt on arrival is replaced)
+        write_final_receipt(settings, processed.receipt)
+
+
+def write_final_receipt(settings: Settings, receipt: dict) -> None:
+    """An arrival's receipt from the run: written over its receipt on arrival if the sensor wrote
+    one (same name), whose note then goes, so the arrival has one receipt, this one."""
+    receipts_dir = settings.receipts_dir
+    receipts.write_receipt(receipts_dir, receipt)
+    note = receipts.read_note(receipts_dir, receipt["event_id"])
+    if note is not None:
+        if note["stem"] != receipts.stem_of(receipt):  # a run that took the file before the sensor's note
+            receipts.remove_receipt(receipts_dir, note["stem"])
+        receipts.clear_note(receipts_dir, receipt["event_id"])

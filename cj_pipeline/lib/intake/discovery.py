@@ -79,42 +79,57 @@ def _received(
     return ReceivedFile(path=path, relative_path=relative, kind=kind, source=source, folder=folder, misplaced=misplaced)
 
 
+def partner_file(settings: Settings, path: Path) -> ReceivedFile:
+    """A file under raw/partners/ as intake takes it: a table in raw/partners/<source>/, or an
+    arrival to reject with where to put it (anywhere else under raw/partners/)."""
+    parts = path.relative_to(settings.partners_dir).parts
+    if len(parts) == 2:
+        return _received(settings, path, PARTNER, stored_name(parts[0]))
+    if len(parts) == 1:
+        hint = (
+            "Move it into the folder of its source, raw/partners/<source>/ (for example "
+            "raw/partners/recorded_crime/), and it is read on the next run."
+        )
+        return _received(settings, path, PARTNER, None, hint)
+    source = stored_name(parts[0])
+    hint = f"Move it up into raw/partners/{source}/ itself (files in folders below it are not read)."
+    return _received(settings, path, PARTNER, source, hint)
+
+
+def upload_file(settings: Settings, path: Path) -> ReceivedFile:
+    """A file under raw/uploads/ as intake takes it: a return in raw/uploads/ itself or in a
+    per-area folder raw/uploads/<GSS code>/, or (deeper down) an arrival to reject with where
+    to put it."""
+    parts = path.relative_to(settings.uploads_dir).parts
+    if len(parts) <= 2:
+        return _received(settings, path, RETURN, None)
+    area_folder = stored_name(parts[0])
+    hint = (
+        f"Move it up into raw/uploads/{area_folder}/ (or raw/uploads/ itself); returns in folders "
+        "below an area folder are not read."
+    )
+    return _received(settings, path, RETURN, None, hint)
+
+
+def received_file(settings: Settings, path: Path) -> ReceivedFile:
+    """The arrival intake makes of one file under raw/uploads/ or raw/partners/ (the same as
+    the discover_* functions give): what the check on arrival judges."""
+    for root, make in ((settings.uploads_dir, upload_file), (settings.partners_dir, partner_file)):
+        if path.is_relative_to(root):
+            return make(settings, path)
+    raise ValueError(f"{stored_name(str(path))} is not under {settings.uploads_dir} or {settings.partners_dir}")
+
+
 def discover_partner_files(settings: Settings) -> list[ReceivedFile]:
     """Partner tables in raw/partners/<source>/; files anywhere else under raw/partners/ are
     arrivals to reject with where to put them."""
-    found = []
-    for path, depth in walk_files(settings.partners_dir):
-        parts = path.relative_to(settings.partners_dir).parts
-        if depth == 2:
-            found.append(_received(settings, path, PARTNER, stored_name(parts[0])))
-        elif depth == 1:
-            hint = (
-                "Move it into the folder of its source, raw/partners/<source>/ (for example "
-                "raw/partners/recorded_crime/), and it is read on the next run."
-            )
-            found.append(_received(settings, path, PARTNER, None, hint))
-        else:
-            source = stored_name(parts[0])
-            hint = f"Move it up into raw/partners/{source}/ itself (files in folders below it are not read)."
-            found.append(_received(settings, path, PARTNER, source, hint))
-    return found
+    return [partner_file(settings, path) for path, _depth in walk_files(settings.partners_dir)]
 
 
 def discover_upload_files(settings: Settings) -> list[ReceivedFile]:
     """Returns in raw/uploads/ itself and in per-area folders raw/uploads/<GSS code>/; files
     deeper down are arrivals to reject with where to put them."""
-    found = []
-    for path, depth in walk_files(settings.uploads_dir):
-        if depth <= 2:
-            found.append(_received(settings, path, RETURN, None))
-            continue
-        area_folder = stored_name(path.relative_to(settings.uploads_dir).parts[0])
-        hint = (
-            f"Move it up into raw/uploads/{area_folder}/ (or raw/uploads/ itself); returns in folders "
-            "below an area folder are not read."
-        )
-        found.append(_received(settings, path, RETURN, None, hint))
-    return found
+    return [upload_file(settings, path) for path, _depth in walk_files(settings.uploads_dir)]
 
 
 def placement_issues(received: ReceivedFile) -> list[Issue]:

@@ -83,7 +83,9 @@ def _sha256_file(path: Path) -> str:
 
 
 def check_archive(settings: Settings, arrivals: list[dict] | None = None) -> list[ArchiveProblem]:
-    """Every archive object the ledger names: present, and its content's sha256 is its name."""
+    """Every archive object the ledger names: present, and its content's sha256 is its name.
+    Objects no ledger line names are not looked at: the sensor's check on arrival archives a
+    file's bytes before the run that writes its ledger line (intake/on_arrival.py)."""
     arrivals = ledger_arrivals(settings) if arrivals is None else arrivals
     files: dict[str, list[str]] = {}
     for entry in arrivals:

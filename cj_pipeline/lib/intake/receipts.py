@@ -2,6 +2,13 @@
 
 The JSON follows docs/data-contract.md section 6 ({file, sha256, status, area_code,
 financial_year, issues[...]}) plus what the CJS team needs to trace it.
+
+One receipt per arrival, written in up to two steps under the same name: the sensor checks a
+file as soon as it stops changing and writes a receipt on arrival (`"stage":
+"checked_on_arrival"`, intake/on_arrival.py); the run that loads the file into the warehouse
+then writes its receipt over it (no `stage`). The name of a receipt on arrival is kept in a
+note, receipts/.checked_on_arrival/<event id>.json, so the run gives its receipt the same
+name (same arrival time) and the officer never finds two receipts for one drop.
 """
 
 from __future__ import annotations
@@ -16,6 +23,23 @@ from cj_pipeline.lib.core.problems import ERROR, WARNING
 from cj_pipeline.lib.intake.changes import render_changes
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+# `stage` of a receipt written before the run: the check on arrival, and (should the file change
+# or go before a run read it) a check on arrival whose bytes were never loaded.
+CHECKED_ON_ARRIVAL = "checked_on_arrival"
+NOT_LOADED = "checked_on_arrival_not_loaded"
+NOTES_DIR = ".checked_on_arrival"  # under receipts/: one note per receipt on arrival not yet replaced
+_STAGE_LINES = {
+    CHECKED_ON_ARRIVAL: [
+        "Stage:     CHECKED ON ARRIVAL. A run loads the file into the warehouse next and then",
+        "           replaces this receipt; it also says whether these bytes were received before",
+        "           and what changed against the previous version.",
+    ],
+    NOT_LOADED: [
+        "Stage:     CHECKED ON ARRIVAL, NOT LOADED: the file changed or was removed before a run",
+        "           read it, so these bytes were not loaded. A later version has its own receipt.",
+    ],
+}
 
 
 def receipt_stem(received_at: str, sha256: str, file_name: str, event_id: str | None = None) -> str:
@@ -46,6 +70,7 @@ def render_text(receipt: dict) -> str:
         f"SHA-256:   {receipt['sha256']}",
         f"Received:  {receipt.get('received_at', '')}",
         f"Result:    {verdict}",
+        *_STAGE_LINES.get(receipt.get("stage"), []),
     ]
     if receipt.get("area_code") or receipt.get("financial_year"):
         lines.append(f"Area/year: {receipt.get('area_code') or '?'} {receipt.get('financial_year') or '?'}")
@@ -77,11 +102,77 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def write_receipt(receipts_dir: Path, receipt: dict) -> Path:
-    """Write <stem>.json and <stem>.txt; returns the JSON path."""
+def _write_new(path: Path, text: str) -> bool:
+    """Write `path` whole, only if it does not exist (never over another writer's file)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink()
+    return True
+
+
+def write_receipt(receipts_dir: Path, receipt: dict, replace: bool = True) -> Path | None:
+    """Write <stem>.json and <stem>.txt; returns the JSON path. With replace=False (the receipt
+    on arrival) nothing is written over a receipt already there, so a run that wrote its
+    receipt first keeps it; then None is returned."""
     receipts_dir.mkdir(parents=True, exist_ok=True)
     stem = stem_of(receipt)
     json_path = receipts_dir / f"{stem}.json"
-    _atomic_write(json_path, json.dumps(receipt, indent=2, sort_keys=False) + "\n")
-    _atomic_write(receipts_dir / f"{stem}.txt", render_text(receipt))
+    json_text = json.dumps(receipt, indent=2, sort_keys=False) + "\n"
+    if replace:
+        _atomic_write(json_path, json_text)
+        _atomic_write(receipts_dir / f"{stem}.txt", render_text(receipt))
+        return json_path
+    if not _write_new(json_path, json_text):
+        return None
+    _write_new(receipts_dir / f"{stem}.txt", render_text(receipt))
     return json_path
+
+
+def remove_receipt(receipts_dir: Path, stem: str) -> None:
+    for suffix in (".json", ".txt"):
+        (receipts_dir / f"{stem}{suffix}").unlink(missing_ok=True)
+
+
+# --- notes of receipts written on arrival, until the run replaces them ----------------------
+
+
+def _note_path(receipts_dir: Path, event_id: str) -> Path:
+    return receipts_dir / NOTES_DIR / f"{event_id}.json"
+
+
+def write_note(receipts_dir: Path, note: dict) -> None:
+    """Record a receipt on arrival: {event_id, received_at, stem, path (relative to the data
+    dir, as on disk), size_bytes, mtime_ns}. Written before the receipt itself."""
+    path = _note_path(receipts_dir, note["event_id"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, json.dumps(note))  # ASCII: a name that is not UTF-8 is kept as \udcxx
+
+
+def read_note(receipts_dir: Path, event_id: str) -> dict | None:
+    try:
+        return json.loads(_note_path(receipts_dir, event_id).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def all_notes(receipts_dir: Path) -> list[dict]:
+    """Every receipt on arrival not yet replaced by a run's (a handful at most)."""
+    folder = receipts_dir / NOTES_DIR
+    if not folder.is_dir():
+        return []
+    notes = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            notes.append(json.loads(path.read_text(encoding="utf-8")))
+        except (FileNotFoundError, ValueError):
+            continue
+    return notes
+
+
+def clear_note(receipts_dir: Path, event_id: str) -> None:
+    _note_path(receipts_dir, event_id).unlink(missing_ok=True)

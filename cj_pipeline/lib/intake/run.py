@@ -4,6 +4,7 @@ order of work that makes a crash lose nothing)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ import duckdb
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.names import shown_name
 from cj_pipeline.lib.intake import receipts
-from cj_pipeline.lib.intake.batch import BATCH_FILES, Intake
+from cj_pipeline.lib.intake.batch import BATCH_FILES, Intake, write_final_receipt
 from cj_pipeline.lib.intake.discovery import ReceivedFile
 from cj_pipeline.lib.intake.parsers import PARSERS, Parser
 from cj_pipeline.lib.warehouse.schema import ensure_raw_schema
@@ -55,6 +56,61 @@ def restore_missing_receipts(connection: duckdb.DuckDBPyConnection, settings: Se
             receipts.write_receipt(settings.receipts_dir, receipt)
             restored += 1
     return restored
+
+
+# A note whose receipt on arrival is not written yet is left this long for the sensor to write
+# it (it is parsing the file), then dropped: the sensor stopped before writing it.
+UNWRITTEN_NOTE_SECONDS = 3600
+
+
+def finish_receipts_on_arrival(connection: duckdb.DuckDBPyConnection, settings: Settings) -> int:
+    """Receipts the sensor wrote on arrival that no run has replaced yet (receipts.py): the
+    arrival is in the warehouse (a run took the file before the sensor's note, or a crash came
+    between the commit and the receipt), so its receipt is written and the one on arrival goes;
+    or the file changed or went before any run read it, so those bytes will never be loaded and
+    the receipt says so. Receipts on arrival of files still waiting are left for their run.
+    Returns how many receipts on arrival were finished."""
+    notes = receipts.all_notes(settings.receipts_dir)
+    if not notes:
+        return 0
+    loaded = dict(
+        connection.execute(
+            "SELECT event_id, receipt_json FROM raw.file_events WHERE event_id IN (SELECT unnest(?::VARCHAR[]))",
+            [[note["event_id"] for note in notes]],
+        ).fetchall()
+    )
+    finished = 0
+    for note in notes:
+        if note["event_id"] in loaded:
+            write_final_receipt(settings, json.loads(loaded[note["event_id"]]))
+            finished += 1
+        elif _changed_since(settings, note):
+            finished += _not_loaded(settings, note)
+    return finished
+
+
+def _changed_since(settings: Settings, note: dict) -> bool:
+    try:
+        stat = (settings.data_dir / note["path"]).lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    return (stat.st_size, stat.st_mtime_ns) != (note["size_bytes"], note["mtime_ns"])
+
+
+def _not_loaded(settings: Settings, note: dict) -> int:
+    """Say in a receipt on arrival that its bytes were never loaded; drop its note."""
+    receipts_dir = settings.receipts_dir
+    try:
+        receipt = json.loads((receipts_dir / f"{note['stem']}.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        written = dt.datetime.fromisoformat(note["received_at"]).replace(tzinfo=dt.UTC)
+        if (dt.datetime.now(dt.UTC) - written).total_seconds() > UNWRITTEN_NOTE_SECONDS:
+            receipts.clear_note(receipts_dir, note["event_id"])
+        return 0
+    if receipt.get("stage") == receipts.CHECKED_ON_ARRIVAL:
+        receipts.write_receipt(receipts_dir, {**receipt, "stage": receipts.NOT_LOADED})
+    receipts.clear_note(receipts_dir, note["event_id"])
+    return 1
 
 
 def _arrival_order(received: ReceivedFile) -> tuple[int, str]:
@@ -110,6 +166,7 @@ def ingest_pending(
             intake.flush()
             raise
         intake.flush()
+        finish_receipts_on_arrival(connection, settings)
     # Every object the ledger names is still there with its sha256; if not, say so (an alert).
     report.archive_problems = recovered.problems if recovered else check_archive(settings)
     if not recovered:  # a rebuild has already raised its alert

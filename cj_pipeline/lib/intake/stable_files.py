@@ -1,9 +1,12 @@
 """Which dropped files are ready to take: the stable-file rule and arrival fingerprints.
 
 A file being copied into raw/ grows for a while; reading it half-written would archive a
-broken submission. So a file is only taken once its size and mtime were the same on two
-consecutive looks (sensor ticks). The previous look travels in the sensor cursor as JSON,
-which keeps the sensor stateless between daemon restarts.
+broken submission. So a file is only taken once it has stood untouched for the settle time
+(judged by the time since its last change, its mtime), or its size and mtime were the same on
+two consecutive looks (sensor ticks). A file changed less than the settle time ago is looked
+at again within the same tick once it should have settled (`take_stable_files`), rather than
+a whole tick later. The previous look travels in the sensor cursor as JSON, which keeps the
+sensor stateless between daemon restarts.
 
 Plain functions, no Dagster: the sensors and the schedule are thin wrappers around them.
 """
@@ -12,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,12 +126,53 @@ def track_stable_files(
     return ready, StableState(observed=dict(current), taken=taken)
 
 
-def sha256_file(path: Path, chunk_size: int = 1024 * 1024) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
+def observe_file(path: Path) -> Observation | None:
+    """One look at one file: (size, mtime_ns), or None when it is gone."""
+    try:
+        stat = path.lstat()
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def take_stable_files(
+    previous: StableState,
+    current: Mapping[str, Observation],
+    settle_ns: int,
+    observe: Callable[[str], Observation | None],
+    max_wait_ns: int,
+    clock: Callable[[], int] = time.time_ns,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[list[str], StableState]:
+    """`track_stable_files` at this look, then the files changed less than `settle_ns` ago looked
+    at again once they should have settled, within this call: one sleep, of the remaining settle
+    time of the youngest (at most `max_wait_ns`). A file whose (size, mtime) is the same after
+    the wait, and now `settle_ns` old, is taken too; one that changed meanwhile (still being
+    written) is left for the next look, and so is one that would need a longer wait (an mtime
+    in the future). Returns the files to take now and the state to keep, as track_stable_files.
+    """
+    now = clock()
+    ready, state = track_stable_files(previous, current, now, settle_ns)
+    remaining = {
+        path: seen[1] + settle_ns - now
+        for path, seen in current.items()
+        if path not in state.taken and 0 < seen[1] + settle_ns - now <= max_wait_ns
+    }
+    if not remaining:
+        return ready, state
+    sleep(max(remaining.values()) / 1e9)
+    later = clock()
+    observed, taken, settled = dict(state.observed), dict(state.taken), []
+    for path in remaining:
+        again = observe(path)
+        if again is None:  # gone meanwhile: forgotten, as track_stable_files forgets it
+            observed.pop(path, None)
+            continue
+        observed[path] = again
+        if again == current[path] and later - again[1] >= settle_ns:
+            settled.append(path)
+            taken[path] = again
+    return sorted(ready + settled), StableState(observed=observed, taken=taken)
 
 
 def batch_run_key(prefix: str, files: Iterable[tuple[str, Observation, str]]) -> str:
