@@ -16,20 +16,19 @@ same schema, readable by a stock instance. Production uses PostgreSQL
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from dagster import Field, StringSource
+import yaml
+from dagster import DagsterInstance
+from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
-
-from cj_pipeline.settings import DEFAULT_DAGSTER_HOME
 
 # Open databases kept per process: the index and the runs being written or watched. The
 # least recently used beyond this are closed (a webserver may read hundreds of runs).
@@ -104,15 +103,7 @@ def _wal_normal_sync(dbapi_connection, _record) -> None:
 
 class CJSqliteStorage(DagsterSqliteStorage):
     """`DagsterSqliteStorage` (runs, schedules, event logs under one base_dir), with the
-    pooled event log. Configured in dagster.yaml as `storage: custom:`; a run worker the
-    daemon starts rebuilds this whole storage from that config, so it pools too.
-
-    `base_dir` defaults to $DAGSTER_HOME, else the project's .dagster_home (what `make dev`
-    and the CLI use), so a bare `dagster dev` in the project folder still starts."""
-
-    @classmethod
-    def config_type(cls):
-        return {"base_dir": Field(StringSource, is_required=False)}
+    pooled event log."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         super().__init__(base_dir, inst_data=inst_data)
@@ -120,5 +111,25 @@ class CJSqliteStorage(DagsterSqliteStorage):
 
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> CJSqliteStorage:
-        base_dir = config_value.get("base_dir") or os.environ.get("DAGSTER_HOME") or str(DEFAULT_DAGSTER_HOME)
-        return cls.from_local(base_dir, inst_data=inst_data)
+        return cls.from_local(inst_data=inst_data, **config_value)  # the parent names itself
+
+
+class CJDagsterInstance(DagsterInstance):
+    """The local instance (`instance_class:` in dagster.yaml): Dagster's own in every way
+    but its default storage, which is `CJSqliteStorage` in the instance's folder (whichever
+    folder the dagster.yaml was read from, $DAGSTER_HOME or `dagster dev`'s temporary one).
+    A `storage:` section in the yaml (PostgreSQL) still wins. A run worker the daemon starts
+    rebuilds the same storage from the instance's settings, so it pools too."""
+
+    @classmethod
+    def config_schema(cls) -> dict:
+        return {}
+
+    @classmethod
+    def config_defaults(cls, base_dir: str):
+        return {
+            **InstanceRef.config_defaults(base_dir),
+            "storage": ConfigurableClassData(
+                __name__, CJSqliteStorage.__name__, yaml.dump({"base_dir": base_dir}, default_flow_style=False)
+            ),
+        }

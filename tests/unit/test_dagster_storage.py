@@ -27,7 +27,8 @@ def numbers_positive() -> dg.AssetCheckResult:
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    # $DAGSTER_HOME elsewhere: the instance must still keep everything in its own folder.
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "elsewhere"))
     shutil.copy(PROJECT_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
     return tmp_path
 
@@ -44,6 +45,7 @@ def test_the_shipped_instance_uses_the_pooled_event_log_in_dagster_home(home):
     result = dg.materialize([numbers, numbers_positive], instance=instance)
     assert result.success
     assert (tmp_path / "history" / "runs" / f"{result.run_id}.db").exists()  # where Dagster puts it
+    assert not (tmp_path / "elsewhere").exists()
 
 
 def test_every_event_is_stored_and_a_stock_instance_reads_them(home):
