@@ -51,6 +51,7 @@ bench: setup
 	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_validate_process.py
 	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_intake.py
 	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_drop_receipt.py
+	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_growth.py
 
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

@@ -8,14 +8,14 @@ is reported with a ratio against a baseline measured in the same run:
   full (`run_build(full=True)`, the old behaviour) and then selectively (`run_build`: only
   what depends on returns), with dbt node, asset and check counts; `--resubmission-only`
   runs just that part (cold run, then the two resubmissions).
-bench/bench_intake.py adds validation vs openpyxl, drop -> receipt latency and growth.
+bench/bench_intake.py adds validation vs openpyxl, drop -> receipt latency and growth of intake;
+bench/bench_growth.py the whole run at 1x, 4x and 16x the returns, with its fixed costs named.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -24,27 +24,11 @@ import time
 from pathlib import Path
 
 import duckdb
+from run_timing import dbt_nodes, ensure_dagster_home, load_average, machine, stages
 
 from cj_pipeline.lib.demo.sample_data import generate_sample_data
-from cj_pipeline.runner import instance, run_build
-from cj_pipeline.settings import DBT_PROJECT_DIR, PROJECT_ROOT, get_settings
-
-
-def _step_seconds(result) -> dict[str, float]:
-    """Seconds per step, from the persistent instance the run was recorded in (main() makes
-    sure there is one: an in-process result's events carry no timestamps)."""
-    stats = instance().get_run_step_stats(result.run_id)
-    return {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in stats}
-
-
-def _ensure_dagster_home() -> None:
-    """Runs must be recorded somewhere step timings can be read back: a scratch instance
-    configured as the project's (dagster.yaml) when $DAGSTER_HOME is not set (the bench
-    then runs standalone from a fresh clone and measures what `make run` gets)."""
-    if not os.environ.get("DAGSTER_HOME"):
-        home = Path(tempfile.mkdtemp(prefix="cj-bench-dagster-"))
-        shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-        os.environ["DAGSTER_HOME"] = str(home)
+from cj_pipeline.runner import run_build
+from cj_pipeline.settings import DBT_PROJECT_DIR, get_settings
 
 
 def _compiled_models(warehouse: Path) -> list[tuple[str, str, str, str]]:
@@ -107,14 +91,6 @@ def _node_counts(result) -> dict[str, int]:
     return {"assets": kinds.count("ASSET_MATERIALIZATION"), "checks": kinds.count("ASSET_CHECK_EVALUATION")}
 
 
-def _dbt_nodes(settings) -> int:
-    """Nodes the last dbt invocation in this warehouse's target folder ran (models, seeds, tests)."""
-    from cj_pipeline.lib.warehouse.build_plan import dbt_target_path
-
-    results = dbt_target_path(settings) / "run_results.json"
-    return len(json.loads(results.read_text())["results"]) if results.exists() else 0
-
-
 def _correct_one_return(settings, truth, name: str, numerator: int) -> None:
     from cj_pipeline.lib.returns.template import write_template
 
@@ -139,7 +115,7 @@ def _resubmission(settings, truth, full: bool, name: str, numerator: int) -> dic
         "seconds": seconds,
         "ok": result.success,
         "job": result.dagster_run.job_name,
-        "dbt_nodes": _dbt_nodes(settings),
+        "dbt_nodes": dbt_nodes(settings),
         **_node_counts(result),
     }
 
@@ -184,13 +160,13 @@ def resubmission_only() -> None:
     started = time.perf_counter()
     result = run_build(settings, log_level="ERROR")
     print(f"cold full run: {time.perf_counter() - started:.2f} s, ok={result.success}")
-    lines = resubmission_lines(settings, truth, _dbt_nodes(settings), _node_counts(result), floor=float("nan"))
+    lines = resubmission_lines(settings, truth, dbt_nodes(settings), _node_counts(result), floor=float("nan"))
     print("\n".join(lines))
     shutil.rmtree(root, ignore_errors=True)
 
 
 def main() -> None:
-    _ensure_dagster_home()
+    ensure_dagster_home()
     if "--resubmission-only" in sys.argv:
         resubmission_only()
         return
@@ -200,19 +176,16 @@ def main() -> None:
     started = time.perf_counter()
     result = run_build(settings, log_level="ERROR")
     wall = time.perf_counter() - started
-    steps = _step_seconds(result)
+    split = stages(result, wall)
     floor = _floor_seconds(settings.warehouse_path, _compiled_models(settings.warehouse_path))
-    intake = sum(v for k, v in steps.items() if "received" in k)
-    dbt = sum(v for k, v in steps.items() if "dbt" in k)
-    other = sum(steps.values()) - intake - dbt
-    cold_dbt_nodes, cold_counts = _dbt_nodes(settings), _node_counts(result)
+    intake, dbt, other, overhead = split.intake, split.dbt, split.other, split.overhead
+    cold_dbt_nodes, cold_counts = dbt_nodes(settings), _node_counts(result)
     resubmission = resubmission_lines(settings, truth, cold_dbt_nodes, cold_counts, floor)
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         "# Benchmark results",
         "",
-        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"load average at the end {load} (other jobs shared the machine: absolute times are inflated, "
+        f"Machine: {machine()}, "
+        f"load average at the end {load_average()} (other jobs shared the machine: absolute times are inflated, "
         "ratios against baselines measured in the same run are the figures to compare).",
         f"Data: 32 areas x 8 years, every partner source, {len(list(settings.uploads_dir.rglob('*.xlsx')))} returns",
         "",
@@ -227,8 +200,7 @@ def main() -> None:
         f"| - intake step | {intake:.2f} | {intake / floor:.1f} |",
         f"| - dbt build step (models + tests) | {dbt:.2f} | {dbt / floor:.1f} |",
         f"| - other steps (checks, publication, year status) | {other:.2f} | {other / floor:.1f} |",
-        f"| - Dagster overhead (wall - steps) | {wall - sum(steps.values()):.2f} | "
-        f"{(wall - sum(steps.values())) / floor:.1f} |",
+        f"| - Dagster overhead (wall - steps) | {overhead:.2f} | {overhead / floor:.1f} |",
         *resubmission,
     ]
     out = Path(__file__).with_name("results.md")
