@@ -99,6 +99,9 @@ def test_the_receipt_on_arrival_agrees_with_the_runs_which_replaces_it(settings,
     assert status == "accepted" or any(i["severity"] == "error" for i in on_arrival["issues"])
     text = checked.receipt.with_suffix(".txt").read_text()
     assert f"Result:    {status.upper()}" in text and "CHECKED ON ARRIVAL" in text
+    # A rejected file is never loaded: its receipt says what to do, not that a load follows.
+    assert ("drop the corrected copy" in text) == (status == "rejected")
+    assert ("loads the file into the warehouse" in text) == (status == "accepted")
     assert archive.object_path(settings.archive_dir, checked.sha256).read_bytes() == path.read_bytes()
     assert not settings.warehouse_path.exists()
     assert [p.name for p in _receipt_files(settings)] == [

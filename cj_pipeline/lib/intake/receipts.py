@@ -41,6 +41,19 @@ _STAGE_LINES = {
     ],
 }
 
+# A rejected file is never loaded: its receipt on arrival says what to do now.
+_REJECTED_ON_ARRIVAL = [
+    "Stage:     CHECKED ON ARRIVAL. This file cannot be loaded as it is: put right the problems",
+    "           below and drop the corrected copy. A run records this file shortly and",
+    "           replaces this receipt with the same verdict.",
+]
+
+
+def _stage_lines(receipt: dict) -> list[str]:
+    if receipt.get("stage") == CHECKED_ON_ARRIVAL and receipt.get("status") == "rejected":
+        return _REJECTED_ON_ARRIVAL
+    return _STAGE_LINES.get(receipt.get("stage"), [])
+
 
 def receipt_stem(received_at: str, sha256: str, file_name: str, event_id: str | None = None) -> str:
     """A file-system-safe name for one arrival's receipt, unique per arrival: it carries the
@@ -70,7 +83,7 @@ def render_text(receipt: dict) -> str:
         f"SHA-256:   {receipt['sha256']}",
         f"Received:  {receipt.get('received_at', '')}",
         f"Result:    {verdict}",
-        *_STAGE_LINES.get(receipt.get("stage"), []),
+        *_stage_lines(receipt),
     ]
     if receipt.get("area_code") or receipt.get("financial_year"):
         lines.append(f"Area/year: {receipt.get('area_code') or '?'} {receipt.get('financial_year') or '?'}")
