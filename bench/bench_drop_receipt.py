@@ -124,9 +124,16 @@ def main() -> list[str]:
             while _stage(receipt) != "loaded" and time.monotonic() - dropped < 300:
                 time.sleep(0.1)
             loaded.append(time.monotonic() - dropped)
+        deadline = time.monotonic() + 180
+        while not _idle(env) and time.monotonic() < deadline:  # stop between runs, never in one
+            time.sleep(1)
     finally:
         os.killpg(dev.pid, signal.SIGINT)
-        dev.wait(timeout=60)
+        try:
+            dev.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # dagster dev did not stop: its whole group goes
+            os.killpg(dev.pid, signal.SIGKILL)
+            dev.wait()
     baseline_check, baseline_intake = _one_file_baselines(root, fife)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     shutil.rmtree(root, ignore_errors=True)

@@ -310,3 +310,36 @@ def test_changed_dbt_project_or_no_record_means_a_full_build(tmp_path):
     write_build_state(settings, BuildState(dbt_project_fingerprint(), {RETURN: 5, PARTNER: 7}))
     assert plan_build(settings, set()).job_name == INTAKE_JOB_NAME
     assert plan_build(settings, set(), full=True).job_name == BUILD_JOB_NAME
+
+
+@pytest.mark.parametrize("run_active", [False, True])
+def test_the_sensor_leaves_the_warehouse_alone_while_a_run_is_active(tmp_path, monkeypatch, run_active):
+    """DuckDB refuses a writer while another process reads: with a run queued or running, the
+    sensor neither reads raw.file_events nor plans from the warehouse (it still checks the
+    file and requests the run); with none active it reads both."""
+    from cj_pipeline.lib.warehouse import build_plan
+
+    reads = []
+    monkeypatch.setattr(sensors_module, "recorded_file_events", lambda path: reads.append("events") or set())
+    monkeypatch.setattr(build_plan, "raw_positions", lambda path: reads.append("positions") or {})
+    settings = get_settings(tmp_path)
+    settings.ensure_dirs()
+    settings.warehouse_path.write_bytes(b"")  # exists: the plan would read it
+    write_build_state(settings, BuildState(dbt_project_fingerprint(), {}))
+    instance = dg.DagsterInstance.ephemeral()
+    if run_active:
+        run = instance.create_run_for_job(defs.resolve_job_def(INTAKE_JOB_NAME))
+        instance.handle_run_event(
+            run.run_id, dg.DagsterEvent(dg.DagsterEventType.RUN_START.value, job_name=run.job_name)
+        )
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
+    area = settings.uploads_dir / "S12000036"
+    area.mkdir(parents=True)
+    (area / "return.xlsx").write_bytes(b"not a workbook")
+    context = dg.build_sensor_context(cursor=None, resources=_resources(tmp_path), instance=instance)
+    first = uploads_sensor(context)
+    context = dg.build_sensor_context(cursor=first.cursor, resources=_resources(tmp_path), instance=instance)
+    second = uploads_sensor(context)
+    assert len(second.run_requests) == 1
+    assert reads == ([] if run_active else ["events", "positions"])
+    assert ("warehouse busy" in second.run_requests[0].tags["cj/plan"]) == run_active

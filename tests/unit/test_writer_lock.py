@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -98,3 +99,54 @@ def test_two_writers_never_hold_the_lock_at_once(tmp_path):
     assert len(spans) == 10 and {s[0] for s in spans} == {"a", "b"}
     for earlier, later in zip(spans, spans[1:], strict=False):
         assert earlier[2] <= later[1], f"overlap: {earlier} and {later}"
+
+
+READER = """
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1], read_only=True)
+print("reading", flush=True)
+sys.stdin.readline()
+connection.close()
+"""
+
+
+def _read_in_another_process(warehouse):
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert reader.stdout.readline().strip() == "reading"
+    return reader
+
+
+def test_a_writer_waits_out_a_brief_reader_then_writes(tmp_path, monkeypatch):
+    """A sensor or analyst reading for a moment must not fail a run (db.connect retries)."""
+    import duckdb
+
+    from cj_pipeline.lib.core import db
+
+    warehouse = tmp_path / "cj.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    reader = _read_in_another_process(warehouse)
+    threading_timer = threading.Timer(0.5, lambda: reader.communicate("done\n"))
+    threading_timer.start()
+    started = time.monotonic()
+    with db.connect(warehouse) as connection:
+        connection.execute("create table written as select 1 as x")
+    assert 0.4 < time.monotonic() - started < db.WRITER_RETRY_SECONDS
+    threading_timer.join()
+
+
+def test_a_writer_still_fails_when_a_reader_stays(tmp_path, monkeypatch):
+    import duckdb
+
+    from cj_pipeline.lib.core import db
+
+    monkeypatch.setattr(db, "WRITER_RETRY_SECONDS", 0.3)
+    warehouse = tmp_path / "cj.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    reader = _read_in_another_process(warehouse)
+    try:
+        with pytest.raises(duckdb.IOException, match="lock"), db.connect(warehouse):
+            pass
+    finally:
+        reader.communicate("done\n")

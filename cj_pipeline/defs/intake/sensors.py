@@ -62,13 +62,34 @@ ON_ARRIVAL_BUDGET_SECONDS = 10
 TAGGED_FILES = 10
 
 
-def _check_on_arrival(context, settings, folder, label: str, taken: dict) -> dict[str, str | None]:
+ACTIVE_RUN_STATUSES = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+def _a_run_is_active(context: dg.SensorEvaluationContext) -> bool:
+    """A run queued, starting or running opens the warehouse for writing, and DuckDB refuses
+    a writer while another process reads it: the sensor then leaves the warehouse alone
+    (a run's intake failed once when a tick read it at that moment, bench_drop_receipt)."""
+    try:
+        instance = context.instance
+    except dg.DagsterInvariantViolationError:  # a context built without an instance (tests)
+        return False
+    return bool(instance.get_run_ids(dg.RunsFilter(statuses=ACTIVE_RUN_STATUSES), limit=1))
+
+
+def _check_on_arrival(
+    context, settings, folder, label: str, taken: dict, read_warehouse: bool = True
+) -> dict[str, str | None]:
     """The check on arrival of each file taken: the receipt seconds after the drop. Returns
     path -> sha256 of the bytes read (None: the file is gone). Files whose event a run already
     recorded are only hashed (the warehouse is read only when no run holds it); a failed check
     is a warning, never an error, and the file is still in the run."""
     try:
-        recorded = recorded_file_events(settings.warehouse_path)
+        recorded = recorded_file_events(settings.warehouse_path) if read_warehouse else set()
     except WarehouseUnavailable:  # a run holds it: check every file taken
         recorded = set()
     except Exception as error:  # an unreadable warehouse is the run's to repair, never the sensor's stop
@@ -114,7 +135,10 @@ def evaluate_folder(
         observe=lambda path: observe_file(folder / path),
         max_wait_ns=SETTLE_WAIT_SECONDS * 10**9,
     )
-    hashes = _check_on_arrival(context, settings, folder, label, {path: state.taken[path] for path in ready})
+    read_warehouse = bool(ready) and not _a_run_is_active(context)
+    hashes = _check_on_arrival(
+        context, settings, folder, label, {path: state.taken[path] for path in ready}, read_warehouse
+    )
     hashed = []
     for path in ready:
         if hashes[path] is None:  # removed since we looked: forget it, look again next tick
@@ -137,7 +161,7 @@ def evaluate_folder(
     tags = {"cj/trigger": label, "cj/file_count": str(len(names)), "cj/files": ", ".join(names[:TAGGED_FILES])}
     job_name = None
     if kind is not None:
-        plan = plan_build(settings, {kind})
+        plan = plan_build(settings, {kind}, read_warehouse=read_warehouse)
         context.log.info(f"{label}: job {plan.job_name} ({plan.reason})")
         job_name, tags["cj/plan"] = plan.job_name, plan.reason
     request = dg.RunRequest(run_key=batch_run_key(label, hashed), job_name=job_name, tags=tags)

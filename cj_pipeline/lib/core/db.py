@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+
+# A writer that finds the file locked tries again for this long: a sensor or an analyst
+# reading for a few milliseconds must not fail a run (DuckDB refuses a writer while another
+# process reads). Longer holders are waited for, with a message, by writer_lock.wait_for_warehouse.
+WRITER_RETRY_SECONDS = 5.0
 
 
 @contextmanager
@@ -18,7 +24,15 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    connection = duckdb.connect(str(path), read_only=read_only)
+    deadline = time.monotonic() + WRITER_RETRY_SECONDS
+    while True:
+        try:
+            connection = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as error:
+            if read_only or "lock" not in str(error).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
     try:
         yield connection
     finally:

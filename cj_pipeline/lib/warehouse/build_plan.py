@@ -135,11 +135,14 @@ def waiting_kinds(settings: Settings) -> set[str]:
     return {RETURN if path.startswith(uploads) else PARTNER for path in listing}
 
 
-def plan_build(settings: Settings, waiting: Iterable[str] | None = None, full: bool = False) -> BuildPlan:
+def plan_build(
+    settings: Settings, waiting: Iterable[str] | None = None, full: bool = False, read_warehouse: bool = True
+) -> BuildPlan:
     """The job to run now, and why: the full build when the warehouse's relations cannot be
     trusted (no record of a successful full dbt build, or the dbt project or seeds changed
     since) or when `full`; otherwise the refresh for the kinds of file `waiting` (None: look
-    in raw/ now) or ingested but not yet built; otherwise intake alone."""
+    in raw/ now) or ingested but not yet built; otherwise intake alone. `read_warehouse=False`
+    (a run is about to write it) plans as if the warehouse were busy, without opening it."""
     if full:
         return BuildPlan(BUILD_JOB_NAME, "a full build was asked for")
     state = read_build_state(settings)
@@ -148,10 +151,11 @@ def plan_build(settings: Settings, waiting: Iterable[str] | None = None, full: b
     if state.fingerprint != dbt_project_fingerprint():
         return BuildPlan(BUILD_JOB_NAME, "the dbt project or seeds changed since the last full build")
     waiting = set(waiting_kinds(settings) if waiting is None else waiting)
+    busy = " (warehouse busy: ingested-but-unbuilt rows not checked)"
     try:
-        positions, busy = raw_positions(settings.warehouse_path), ""
+        positions, busy = (raw_positions(settings.warehouse_path), "") if read_warehouse else ({}, busy)
     except duckdb.IOException:  # a run holds the file: it builds what it ingested itself
-        positions, busy = {}, " (warehouse busy: ingested-but-unbuilt rows not checked)"
+        positions = {}
     unbuilt = {kind for kind, seq in positions.items() if kind in FILE_KINDS and seq > state.built_through.get(kind, 0)}
     kinds = frozenset(unbuilt | waiting)
     if not kinds:
