@@ -42,7 +42,9 @@ def postgres_server():
         pytest.skip("PostgreSQL server binaries not found (pg_config --bindir has no initdb/pg_ctl)")
     # initdb refuses to run as root: run the server as the postgres system user, in a
     # directory that user owns (docs/environment-notes.md).
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    # runuser lives in /usr/sbin, which a CI runner's PATH may leave out.
+    runuser = shutil.which("runuser", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
+    as_user = [runuser or "runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     root = Path(tempfile.mkdtemp(prefix="cj_pg_"))
     root.chmod(0o755)
     data, sockets, log = root / "data", root / "sockets", root / "server.log"
