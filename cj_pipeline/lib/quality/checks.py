@@ -147,7 +147,7 @@ def missing_local_evidence(connection: Connection, financial_year: str | None = 
         name="missing_local_evidence",
         blocking=True,
         passed_summary="Every received return has its local evidence, actions and progress.",
-        failed_summary="{n} return(s) have local evidence, actions or progress missing.",
+        failed_summary="{n} return(s) lack local evidence, actions or progress.",  # fits 80 columns
     )
 
 
