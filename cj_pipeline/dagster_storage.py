@@ -16,7 +16,6 @@ same schema, readable by a stock instance. Production uses PostgreSQL
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,30 +38,25 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     """Dagster's per-run-sharded SQLite event log, one pooled connection per database."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
-        self._engines: OrderedDict[str, Engine] = OrderedDict()
-        self._engines_lock = threading.Lock()
+        self._engines: OrderedDict[str, Engine] = OrderedDict()  # guarded by Dagster's _db_lock
         super().__init__(base_dir, inst_data=inst_data)
 
-    @classmethod
-    def from_config_value(cls, inst_data, config_value) -> PooledSqliteEventLogStorage:
-        return cls(inst_data=inst_data, **config_value)
-
     def _engine(self, shard: str) -> Engine:
-        with self._engines_lock:
-            engine = self._engines.pop(shard, None)
-            if engine is None:
-                engine = create_engine(
-                    self.conn_string_for_shard(shard),
-                    pool_size=1,
-                    max_overflow=4,  # Dagster opens a second one while creating a database
-                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
-                )
-                event.listen(engine, "connect", _wal_normal_sync)
-            self._engines[shard] = engine
-            while len(self._engines) > MAX_OPEN_DATABASES:
-                _, oldest = self._engines.popitem(last=False)
-                oldest.dispose()
-            return engine
+        """The shard's engine, now the most recently used (the caller holds _db_lock)."""
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            engine = create_engine(
+                self.conn_string_for_shard(shard),
+                pool_size=1,
+                max_overflow=4,  # Dagster opens a second one while creating a database
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            )
+            event.listen(engine, "connect", _wal_normal_sync)
+        self._engines[shard] = engine
+        while len(self._engines) > MAX_OPEN_DATABASES:
+            _, oldest = self._engines.popitem(last=False)
+            oldest.dispose()
+        return engine
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
@@ -77,7 +71,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 yield conn
 
     def _close_all(self) -> None:
-        with self._engines_lock:
+        with self._db_lock:  # never while a connection is in use
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()

@@ -26,6 +26,7 @@ changed since) the run is the full `build_warehouse` instead (`lib/warehouse/bui
 import time
 
 import dagster as dg
+from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
 
 from cj_pipeline.defs.jobs import BUILD_JOB, REFRESH_JOBS
 from cj_pipeline.defs.resources import PipelineSettings
@@ -62,23 +63,16 @@ ON_ARRIVAL_BUDGET_SECONDS = 10
 TAGGED_FILES = 10
 
 
-ACTIVE_RUN_STATUSES = [
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-]
-
-
 def _a_run_is_active(context: dg.SensorEvaluationContext) -> bool:
-    """A run queued, starting or running opens the warehouse for writing, and DuckDB refuses
-    a writer while another process reads it: the sensor then leaves the warehouse alone
-    (a run's intake failed once when a tick read it at that moment, bench_drop_receipt)."""
+    """A run not finished (queued, starting, running, cancelling) may open the warehouse for
+    writing, and DuckDB refuses a writer while another process reads it: the sensor then
+    leaves the warehouse alone (a run's intake failed once when a tick read it at that
+    moment, bench_drop_receipt)."""
     try:
         instance = context.instance
     except dg.DagsterInvariantViolationError:  # a context built without an instance (tests)
         return False
-    return bool(instance.get_run_ids(dg.RunsFilter(statuses=ACTIVE_RUN_STATUSES), limit=1))
+    return bool(instance.get_run_ids(dg.RunsFilter(statuses=NOT_FINISHED_STATUSES), limit=1))
 
 
 def _check_on_arrival(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import textwrap
+from dataclasses import asdict
 
 from cj_pipeline.lib.core.problems import ERROR
 from cj_pipeline.lib.core.seeds import area_names
@@ -16,6 +17,20 @@ from cj_pipeline.lib.partners.read import PartnerReading
 
 WIDTH = 80
 HEADINGS = ("area", "year", "measure", "value", "marker", "sheet!cell")
+# The CSV's columns: a PartnerValue's fields, with the area's name after its code.
+CSV_COLUMNS = (
+    "source",
+    "area_code",
+    "area_name",
+    "financial_year",
+    "measure",
+    "value",
+    "marker",
+    "sheet",
+    "cell",
+    "raw_value",
+    "recipe",
+)
 # Columns shortened to fit: the area name first (down to 16), then the widest of these.
 _MINIMUM = {"area": 9, "measure": 12, "sheet!cell": 10}
 _AREA_FIRST = 16
@@ -94,40 +109,15 @@ def summary_line(reading: PartnerReading) -> str:
 
 
 def csv_text(reading: PartnerReading) -> str:
-    """The values as CSV: source, area_code, area_name, financial_year, measure, value, marker,
-    sheet, cell, raw_value, recipe."""
+    """The values as CSV, one row per value: every field a raw.partner_values row has, plus
+    the area's name (CSV_COLUMNS)."""
     names = area_names()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        [
-            "source",
-            "area_code",
-            "area_name",
-            "financial_year",
-            "measure",
-            "value",
-            "marker",
-            "sheet",
-            "cell",
-            "raw_value",
-            "recipe",
-        ]
-    )
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
     for v in reading.values:
+        row = {column: "" if value is None else value for column, value in asdict(v).items()}
         writer.writerow(
-            [
-                v.source,
-                v.area_code,
-                names.get(v.area_code, ""),
-                v.financial_year,
-                v.measure,
-                "" if v.value is None else repr(v.value),
-                v.marker or "",
-                v.sheet,
-                v.cell,
-                v.raw_value or "",
-                v.recipe,
-            ]
+            {**row, "area_name": names.get(v.area_code, ""), "value": "" if v.value is None else repr(v.value)}
         )
     return out.getvalue()

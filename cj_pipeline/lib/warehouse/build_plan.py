@@ -151,11 +151,12 @@ def plan_build(
     if state.fingerprint != dbt_project_fingerprint():
         return BuildPlan(BUILD_JOB_NAME, "the dbt project or seeds changed since the last full build")
     waiting = set(waiting_kinds(settings) if waiting is None else waiting)
-    busy = " (warehouse busy: ingested-but-unbuilt rows not checked)"
-    try:
-        positions, busy = (raw_positions(settings.warehouse_path), "") if read_warehouse else ({}, busy)
-    except duckdb.IOException:  # a run holds the file: it builds what it ingested itself
-        positions = {}
+    positions, busy = {}, " (warehouse busy: ingested-but-unbuilt rows not checked)"
+    if read_warehouse:
+        try:
+            positions, busy = raw_positions(settings.warehouse_path), ""
+        except duckdb.IOException:  # a run holds the file: it builds what it ingested itself
+            pass
     unbuilt = {kind for kind, seq in positions.items() if kind in FILE_KINDS and seq > state.built_through.get(kind, 0)}
     kinds = frozenset(unbuilt | waiting)
     if not kinds:
