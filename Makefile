@@ -35,11 +35,20 @@ demo: setup
 run: setup
 	$(BIN)/cj-pipeline run
 
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.10.3
+
 # The browser and office tests need Chromium and LibreOffice Calc (Debian packages; no
-# browser download). Installed when missing, as root in CI; a no-op when present.
-test-tools:
+# browser download) and axe-core (npm, pinned) for the accessibility checks. Installed
+# when missing, as root in CI; a no-op when present.
+test-tools: $(AXE)
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 	command -v soffice >/dev/null || (apt-get update && apt-get install -y --no-install-recommends libreoffice-calc-nogui)
+
+$(AXE): $(INSTALLED)
+	command -v npm >/dev/null || (apt-get update && apt-get install -y --no-install-recommends nodejs npm)
+	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_VERSION)
+	touch $@
 
 test: setup test-tools
 	$(BIN)/ruff format --check --quiet .

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+from html import unescape as html_unescape
 from pathlib import Path
 
 import pytest
@@ -92,9 +93,49 @@ def check_page(pack: Path, work: Path, width: int = 1100) -> dict:
     )
     found = re.search(r'<pre id="layout-check">(.*?)</pre>', result.stdout, re.S)
     assert found, "the checking script did not run"
-    return json.loads(
-        found.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return json.loads(html_unescape(found.group(1)))
+
+
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.2 A/AA and best practice: what the issues measured the pages against.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+AXE_RUN = """
+<script>
+axe.run(document, {runOnly: {type: "tag", values: %s}}).then(function (r) {
+  const out = document.createElement("pre");
+  out.id = "axe-result";
+  out.textContent = JSON.stringify(r.violations.map(function (v) {
+    return {id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(function (n) { return n.target.join(" "); })};
+  }));
+  document.body.appendChild(out);
+});
+</script>
+"""
+
+
+def axe_violations(page: Path, work: Path, width: int = 1100) -> list[dict]:
+    """axe-core's violations for a page, as [{id, impact, help, nodes}] (empty: none found).
+
+    axe-core comes from npm (`make test-tools` installs the pinned version into
+    .venv/node); it is inlined into a copy of the page, so the page itself stays
+    script-free and nothing is fetched.
+    """
+    if not AXE_SCRIPT.exists():
+        if os.environ.get("CI"):
+            pytest.fail("axe-core is missing in CI: `make test-tools` installs it (npm)")
+        pytest.skip("axe-core is not installed: `make test-tools` installs it (npm)")
+    copy = work / f"axe_{page.name}"
+    injected = "<script>" + AXE_SCRIPT.read_text(encoding="utf-8") + "</script>" + AXE_RUN % json.dumps(AXE_TAGS)
+    html = page.read_text(encoding="utf-8")
+    head, tail = html.rsplit("</body>", 1) if "</body>" in html else (html, "")
+    copy.write_text(head + injected + "</body>" + tail, encoding="utf-8")
+    result = run(
+        [f"--window-size={width},1400", "--virtual-time-budget=30000", "--dump-dom", copy.as_uri()],
+        work / "profile_axe",
     )
+    found = re.search(r'<pre id="axe-result">(.*?)</pre>', result.stdout, re.S)
+    assert found, "axe-core did not finish on " + page.name
+    return json.loads(html_unescape(found.group(1)))
 
 
 def screenshot(pack: Path, png: Path, work: Path, width: int = 1100, height: int = 6000) -> Path:
