@@ -61,6 +61,7 @@ bench: setup
 	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_intake.py
 	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_drop_receipt.py
 	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_growth.py
+	CJ_BENCH_OUT=bench/results.md $(BIN)/python bench/bench_publish.py
 
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
