@@ -13,6 +13,7 @@ problems. Warnings (empty cells, note rows) never block.
 from __future__ import annotations
 
 import fnmatch
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -63,6 +64,11 @@ def _listed(cells: list[str]) -> str:
 
 def _cell(row: list[object], col: int) -> object:
     return row[col] if col < len(row) else None
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _year_label(raw: str | float | int | None, calendar: str | None) -> str | None:
+    return year_from_label(raw, calendar)  # a long table repeats its years thousands of times
 
 
 def _filled(cell: object) -> bool:
@@ -288,7 +294,7 @@ class _TableReader:
         return key
 
     def read_year(self, raw: object) -> str:
-        year = year_from_label(raw, self.recipe.years.calendar)
+        year = _year_label(raw, self.recipe.years.calendar)
         if year is None:
             raise CellProblem(
                 "invalid_year",
