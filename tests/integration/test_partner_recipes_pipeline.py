@@ -10,7 +10,10 @@ by hand from the publication (the cell is named beside it):
   Population sheet mid-2023 Fife 373,210 (J17), Scotland 5,490,100 (J3).
 - Reconvictions 2017-18 cohort, Table 13: Fife 2,110 offenders (B19), 25.2% (C19), 0.42 (D19);
   "All" (Scotland) 36,700 (B5), 26.3% (C5), 0.46 (D5).
-- Criminal proceedings, Scotland, 2013-14 custody: 14,101 in the 2013-14 legacy .xls (Table 7
+- Long NRS file: Orkney Islands mid-2018 aged 16+ 18,646, the sum of E124142:E124216 (females
+  16 ... 90+) and E124233:E124307 (males); see test_real_partner_tables.py.
+- Criminal proceedings, Scotland, 2011-12 custody 15,880 in the 2011-12 legacy .xls (Table 7 K7);
+  2013-14 custody: 14,101 in the 2013-14 legacy .xls (Table 7
   K7), revised to 14,170 in the 2022-23 main tables (Table_7a B6).
 """
 
@@ -38,6 +41,8 @@ CRIME = "sg_recorded_crime_police_scotland/recorded-crime-2024-25-bulletin-table
 RECONVICTIONS = "sg_reconvictions/reconvictions-2017-18-offender-cohort-main-publication-tables.xlsx"
 PROCEEDINGS_2023 = "sg_criminal_proceedings/criminal-proceedings-scotland-2022-23-main-tables.xlsx"
 PROCEEDINGS_2014 = "sg_criminal_proceedings/criminal_proceedings-1314-tables.xls"
+PROCEEDINGS_2012 = "sg_criminal_proceedings/criminal_proceedings-1112-tables.xls"
+LONG_POPULATION = "nrs_population/Mid-year population estimates.xlsx"
 # (source folder, file, minutes before now it "arrived"): arrival order is modification time.
 DROPS = [
     ("population", "nrs_population/mid-year-pop-est-22-data.xlsx", 60),
@@ -45,12 +50,14 @@ DROPS = [
     ("recorded_crime", CRIME, 58),  # ... and its Table_1
     ("reconvictions", RECONVICTIONS, 57),
     ("homelessness", "sg_homelessness/sparql-269b10-POST.csv", 56),
-    ("criminal_proceedings", PROCEEDINGS_2014, 55),  # legacy .xls, 2004-05 .. 2013-14
-    ("criminal_proceedings", PROCEEDINGS_2023, 54),  # later: revises 2013-14
-    # Rejected: a legacy table whose header the recipe no longer matches ...
-    ("criminal_proceedings", "sg_criminal_proceedings/criminal_proceedings-1112-tables.xls", 53),
-    # ... and a long population file (over 100,000 rows) no recipe names.
-    ("population", "nrs_population/Mid-year population estimates.xlsx", 52),
+    # legacy .xls, 2002-03 .. 2011-12, its header split the other way round
+    ("criminal_proceedings", PROCEEDINGS_2012, 55),
+    ("criminal_proceedings", PROCEEDINGS_2014, 54),  # legacy .xls, 2004-05 .. 2013-14
+    ("criminal_proceedings", PROCEEDINGS_2023, 53),  # later: revises 2013-14
+    # a long population file (over 100,000 rows, one per area, year, sex and age), summed to 16+
+    ("population", LONG_POPULATION, 52),
+    # Rejected: a workbook no population recipe names.
+    ("population", "nrs_other/nrs-drug-related-deaths-scotland-2024.xlsx", 51),
 ]
 
 
@@ -213,18 +220,33 @@ def test_a_later_publication_supersedes_and_the_receipt_lists_the_changes(built)
     assert len(receipt["changes"]) == 4  # the four disposal groups of 2013-14, the only year both give
 
 
+def test_both_legacy_editions_and_the_long_file_are_read_and_the_other_recipe_steps_aside(built):
+    edition_2012 = partner_value(built, "criminal_proceedings", SCOTLAND_CODE, "2011-12", "disposals_custody", False)
+    assert (edition_2012["value"], edition_2012["file_name"], edition_2012["cell"]) == (
+        15_880,
+        "criminal_proceedings-1112-tables.xls",
+        "K7",
+    )
+    receipt = receipt_of(built, "criminal_proceedings-1112-tables.xls", "criminal_proceedings")
+    assert receipt["status"] == "accepted"
+    (note,) = [i for i in receipt["issues"] if i["code"] == "recipe_stepped_aside"]
+    assert note["severity"] == "warning" and "table_7a_main_penalty" in note["message"]
+    orkney = partner_value(built, "population", "S12000023", "2018-19", "population_16plus")
+    assert (orkney["value"], orkney["cell"], orkney["recipe"]) == (
+        18_646,
+        "E124142:E124216,E124233:E124307",
+        "nrs_long_mid_year_16plus",
+    )
+
+
 def test_rejections_name_the_recipe_and_list_the_recipes(built):
-    legacy = receipt_of(built, "criminal_proceedings-1112-tables.xls", "criminal_proceedings")
-    assert legacy["status"] == "rejected"
-    (error,) = [i for i in legacy["issues"] if i["severity"] == "error"]
-    assert "legacy_table_7_main_penalty" in error["message"] and error["sheet"] == "Table 7"
-    long_file = receipt_of(built, "Mid-year population estimates.xlsx", "population")
-    assert long_file["status"] == "rejected"
-    listed = next(i for i in long_file["issues"] if i["code"] == "no_recipe")
-    assert "nrs_mid_year_16plus" in listed["message"] and "recorded_crime_population_sheet" in listed["message"]
+    unknown = receipt_of(built, "nrs-drug-related-deaths-scotland-2024.xlsx", "population")
+    assert unknown["status"] == "rejected"
+    listed = next(i for i in unknown["issues"] if i["code"] == "no_recipe")
+    assert "nrs_mid_year_16plus" in listed["message"] and "nrs_long_mid_year_16plus" in listed["message"]
     # nothing half-loaded
     assert not query(
         built,
-        "select * from marts.fct_partner_values where file_name in (?, ?)",
-        ["criminal_proceedings-1112-tables.xls", "Mid-year population estimates.xlsx"],
+        "select * from marts.fct_partner_values where file_name = ?",
+        ["nrs-drug-related-deaths-scotland-2024.xlsx"],
     )
