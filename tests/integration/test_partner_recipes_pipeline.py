@@ -1,5 +1,13 @@
 """Real published partner files, dropped unaltered in raw/partners/<source>/, through the whole
-pipeline: intake (recipes), DuckDB, dbt, Dagster (one full build, `run_build`).
+pipeline: intake (recipes), DuckDB, dbt, Dagster (one full build, `cj-pipeline run`).
+
+The build runs from a temporary copy of the project (code, seeds, recipes, dbt project) to
+which a new partner source was added as data only, the way docs/partners.md "Adding a new
+source" tells the data team: a row in the partner_measures seed, a recipe in
+data/recipes/drug_deaths/ and a row in the indicator catalogue; no SQL or Python change.
+Its table is NRS's drug-related deaths workbook, which no shipped recipe reads. By hand
+(calamine, sheet Table_C1): the header is row 5 (Year, Sex, Scotland, Aberdeen City, ...);
+Fife is column Q; 2023 Persons is row 19: Q19 = 73.
 
 The files are read from ../shared/real-tables/ and copied into a temporary data dir (never
 into this repository); without that folder the module skips. Every expected number was read
@@ -22,13 +30,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import duckdb
 import pytest
 
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
 from cj_pipeline.lib.reporting.explain import explain
-from cj_pipeline.runner import run_build
 from cj_pipeline.settings import PROJECT_ROOT, get_settings
 
 REAL = (PROJECT_ROOT / ".." / "shared" / "real-tables").resolve()
@@ -44,6 +53,7 @@ PROCEEDINGS_2014 = "sg_criminal_proceedings/criminal_proceedings-1314-tables.xls
 PROCEEDINGS_2012 = "sg_criminal_proceedings/criminal_proceedings-1112-tables.xls"
 LONG_POPULATION = "nrs_population/Mid-year population estimates.xlsx"
 # (source folder, file, minutes before now it "arrived"): arrival order is modification time.
+DEATHS = "nrs_other/nrs-drug-related-deaths-scotland-2024.xlsx"  # no shipped recipe reads it
 DROPS = [
     ("population", "nrs_population/mid-year-pop-est-22-data.xlsx", 60),
     ("population", CRIME, 59),  # the same workbook for two sources: its Population sheet ...
@@ -57,23 +67,89 @@ DROPS = [
     # a long population file (over 100,000 rows, one per area, year, sex and age), summed to 16+
     ("population", LONG_POPULATION, 52),
     # Rejected: a workbook no population recipe names.
-    ("population", "nrs_other/nrs-drug-related-deaths-scotland-2024.xlsx", 51),
+    ("population", DEATHS, 51),
 ]
 
 
+SEED_ROW = "drug_deaths,drug_misuse_deaths,Drug misuse deaths registered in the calendar year,count,false,false,true\n"
+INDICATOR_ROW = (
+    "CTX_DRUG_DEATHS_RATE,CTX,Drug misuse deaths per 10000 population (all ages),rate_per_10000,lower_is_better,"
+    "drug_deaths,ratio,drug_misuse_deaths,population_all_ages,10000,false,Context indicator added as data only\n"
+)
+RECIPE = """\
+description = "Drug misuse deaths by council area and calendar year of registration (Table_C1)."
+publication = "National Records of Scotland, Drug-related deaths in Scotland (workbook)"
+files = ["nrs-drug-related-deaths-scotland-*.xlsx"]
+
+[table]
+sheet = "Table_C1"
+
+[header]
+labels = ["Year", "Sex", "Scotland"]
+
+[filters]
+"Sex" = "Persons"                 # the Females and Males blocks below are not read
+
+[areas]
+across = true                     # Scotland, Aberdeen City, ... across the columns
+
+[years]
+column = "Year"
+calendar = "mid_year"             # registration year 2023 is filed under 2023-24
+
+[[measures]]
+id = "drug_misuse_deaths"
+"""
+
+
+def _copy_project(root):
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "logs", "partial_parse.msgpack", "run_results.json")
+    for part in ("cj_pipeline", "data/seeds", "data/recipes", "dbt_project"):
+        shutil.copytree(PROJECT_ROOT / part, root / part, ignore=ignore)
+    for name in ("pyproject.toml", "dagster.yaml"):
+        shutil.copyfile(PROJECT_ROOT / name, root / name)
+
+
+def _cli(root, data_dir, *args) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "CJ_DATA_DIR": str(data_dir),
+        "DAGSTER_HOME": str(data_dir.parent / "dagster_home"),
+        "COLUMNS": "80",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "cj_pipeline.cli", *args], cwd=root, env=env, capture_output=True, text=True
+    )
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("real_partners") / "data"
+def added(tmp_path_factory):
+    """One build for the whole module, from a copy of the project to which a new source was
+    added as data only (seed row, recipe, catalogue row), run by the real CLI."""
+    base = tmp_path_factory.mktemp("real_partners")
+    root, data_dir = base / "project", base / "data"
+    _copy_project(root)
+    (base / "dagster_home").mkdir()
+    with open(root / "data" / "seeds" / "partner_measures.csv", "a", encoding="utf-8") as seed:
+        seed.write(SEED_ROW)
+    with open(root / "data" / "seeds" / "indicators.csv", "a", encoding="utf-8") as catalogue:
+        catalogue.write(INDICATOR_ROW)
+    (root / "data" / "recipes" / "drug_deaths").mkdir()
+    (root / "data" / "recipes" / "drug_deaths" / "table_c1_council_areas.toml").write_text(RECIPE, encoding="utf-8")
     now = 1_700_000_000  # a fixed past time: files are old enough to be stable
-    for source, relative, minutes in DROPS:
+    for source, relative, minutes in [*DROPS, ("drug_deaths", DEATHS, 50)]:
         target = data_dir / "raw" / "partners" / source / (REAL / relative).name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(REAL / relative, target)
         os.utime(target, (now - 60 * minutes, now - 60 * minutes))
-    settings = get_settings(data_dir)
-    result = run_build(settings, log_level="WARNING")
-    assert result.success
-    return settings
+    return {"root": root, "data_dir": data_dir, "run": _cli(root, data_dir, "run")}
+
+
+@pytest.fixture(scope="module")
+def built(added):
+    assert added["run"].returncode == 0, added["run"].stdout + added["run"].stderr
+    return get_settings(added["data_dir"])
 
 
 def query(settings, sql: str, params=()) -> list[dict]:
@@ -247,6 +323,73 @@ def test_rejections_name_the_recipe_and_list_the_recipes(built):
     # nothing half-loaded
     assert not query(
         built,
-        "select * from marts.fct_partner_values where file_name = ?",
+        "select * from marts.fct_partner_values where file_name = ? and source = 'population'",
         ["nrs-drug-related-deaths-scotland-2024.xlsx"],
+    )
+
+
+# --- a new source added as data only (seed row, recipe, catalogue row) ---------------------
+
+
+def _query(data_dir, sql, params=()):
+    return query(get_settings(data_dir), sql, params)
+
+
+def test_the_copy_runs_and_accepts_the_new_sources_file(added):
+    assert added["run"].returncode == 0, added["run"].stdout + added["run"].stderr
+    assert "nrs-drug-related-deaths-scotland-2024.xlsx" in added["run"].stdout
+
+
+def test_its_values_reach_fct_partner_values_with_their_cells(added):
+    (fife,) = _query(
+        added["data_dir"],
+        "select * from marts.fct_partner_values where source = 'drug_deaths' and area_code = ? "
+        "and financial_year = '2023-24' and measure = 'drug_misuse_deaths'",
+        [FIFE],
+    )
+    assert (fife["value"], fife["sheet"], fife["cell"], fife["recipe"], fife["is_current"]) == (
+        73,
+        "Table_C1",
+        "Q19",
+        "table_c1_council_areas",
+        True,
+    )
+    (count,) = _query(
+        added["data_dir"], "select count(*) as n from marts.fct_partner_values where source = 'drug_deaths'"
+    )
+    assert count["n"] == 33 * 15  # Scotland and 32 councils, 2010 ... 2024
+
+
+def test_the_receipt_says_what_was_read(added):
+    (row,) = _query(
+        added["data_dir"],
+        "select receipt_json from raw.file_events where source = 'drug_deaths'",
+    )
+    receipt = json.loads(row["receipt_json"])
+    assert receipt["status"] == "accepted"
+    assert receipt["summary"]["measures"] == "drug_misuse_deaths" and receipt["summary"]["rows_loaded"] == 495
+
+
+def test_explain_traces_the_new_indicator_to_the_publications_cells(added):
+    shown = _cli(
+        added["root"],
+        added["data_dir"],
+        "explain",
+        "--area",
+        "Fife",
+        "--year",
+        "2023-24",
+        "--indicator",
+        "CTX_DRUG_DEATHS_RATE",
+        "--json",
+    )
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    found = json.loads(shown.stdout)
+    assert found["value"] == pytest.approx(10_000 * 73 / 373_210)  # Population sheet J17: 373,210
+    numerator = found["inputs"][0]
+    assert (numerator["measure"], numerator["file_name"], numerator["source_sheet"], numerator["source_cell"]) == (
+        "drug_misuse_deaths",
+        "nrs-drug-related-deaths-scotland-2024.xlsx",
+        "Table_C1",
+        "Q19",
     )
