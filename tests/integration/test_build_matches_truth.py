@@ -194,14 +194,14 @@ PLANTED_FAULTS = [
         "where rowid = (select min(rowid) from marts.fct_indicator_values)",
     ),
     (
-        "row_contract_stg_jsws__values",
+        "row_contract_stg_partners__values",
         "in_range",
         "value",
         "insert into raw.partner_values by name select * replace (-1 as value, '1999-00' as financial_year) "
         "from raw.partner_values where source = 'jsws' and value is not null limit 1",
     ),
     (
-        "row_contract_stg_jsws__values",
+        "row_contract_stg_partners__values",
         "financial_year_format",
         "financial_year",
         "insert into raw.partner_values by name select * replace ('2024/25' as financial_year, 'Z2' as cell) "

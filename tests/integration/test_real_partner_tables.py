@@ -157,11 +157,17 @@ def test_legacy_xls_number_format_markers_are_read():
     assert got[(SCOTLAND_CODE, "2013-14", "disposals_custody")].value == 17
 
 
-def test_legacy_xls_with_another_header_split_is_rejected_whole():
-    result = read("criminal_proceedings", "sg_criminal_proceedings/criminal_proceedings-1112-tables.xls")
+def test_legacy_xls_with_another_header_split_is_rejected_whole_without_or_splits():
+    from dataclasses import replace
+
+    shipped = next(r for r in load_recipes("criminal_proceedings") if r.name == "legacy_table_7_main_penalty")
+    one_split = replace(shipped, header=replace(shipped.header, other_splits=()))
+    path = REAL / "sg_criminal_proceedings/criminal_proceedings-1112-tables.xls"
+    result = extract(path.read_bytes(), path.name, "criminal_proceedings", [one_split])
     assert not result.accepted
     (issue,) = [i for i in result.issues if i.severity == "error"]
-    assert "legacy_table_7_main_penalty" in issue.message and issue.sheet == "Table 7"
+    assert issue.code == "column_not_found" and issue.sheet == "Table 7"
+    assert "legacy_table_7_main_penalty" in issue.message
 
 
 def test_changed_header_rejects_the_file_naming_recipe_sheet_and_rows(tmp_path):
@@ -195,8 +201,187 @@ def test_renamed_sheet_rejects_the_file(tmp_path):
 
 
 def test_a_file_no_recipe_reads_lists_the_recipes():
-    result = read("population", "nrs_population/Mid-year population estimates.xlsx")
+    result = read("population", "nrs_other/nrs-drug-related-deaths-scotland-2024.xlsx")
     (issue,) = result.issues
     assert issue.code == "no_recipe"
     assert "nrs_mid_year_16plus (files mid-year-pop-est-*-data.xlsx)" in issue.message
     assert "recorded_crime_population_sheet" in issue.message
+    assert "nrs_long_mid_year_16plus (files Mid-year population estimates*.xlsx)" in issue.message
+
+
+# --- layouts added to the recipe format: each on a real table, values read by hand ------------
+
+LONG_NRS = "nrs_population/Mid-year population estimates.xlsx"
+LEGACY_1112 = "sg_criminal_proceedings/criminal_proceedings-1112-tables.xls"
+LEGACY_1314 = "sg_criminal_proceedings/criminal_proceedings-1314-tables.xls"
+ORKNEY = "S12000023"
+
+
+def test_sum_over_rows_with_a_numeric_filter_long_nrs_file():
+    """The shipped nrs_long_mid_year_16plus recipe: one row per area, year, sex and age, summed to 16+.
+
+    By hand (calamine, sheet 'Mid-year population estimates'): Orkney Islands 2018 is rows
+    124126-124307; females aged 16 start at E124142 (121) and 90+ end at E124216 (129); males
+    16 at E124233 (108) to 90+ at E124307 (70). The 150 cells E124142:E124216 and
+    E124233:E124307 add up to 18,646 (summed with a one-line script over those cells).
+    """
+    result = accepted(read("population", LONG_NRS))
+    got = by_key(result)
+    assert len(result.values) == 33 * 21  # Scotland and 32 councils, mid-1998 ... mid-2018
+    orkney = got[(ORKNEY, "2018-19", "population_16plus")]
+    assert (orkney.value, orkney.cell) == (18_646, "E124142:E124216,E124233:E124307")
+    assert orkney.raw_value == "sum of 150 cells" and orkney.recipe == "nrs_long_mid_year_16plus"
+    assert got[(SCOTLAND_CODE, "2018-19", "population_16plus")].value == 4_518_598
+    # the filter keeps ages 16 and over only: Orkney's all-ages total for mid-2018 is larger
+    assert got[(ORKNEY, "2018-19", "population_16plus")].value < 22_190
+
+
+TABLE_9_RECIPE = """
+files = ["reconvictions-*-offender-cohort-main-publication-tables.xlsx"]
+[table]
+sheet = "Table 9"
+[header]
+labels = ["Index disposal", "Number of offenders"]
+[groups]
+column = "Index disposal"
+keep = "Discharged from Custody"      # written 'Discharged from Custody3' (footnote 3)
+[areas]
+fixed = "Scotland"
+[years]
+column = "Index disposal"             # the cohort year, in the rows under the block's label
+[[measures]]
+id = "released_offenders"
+column = "Number of offenders"
+[[measures]]
+id = "released_reconviction_rate"
+column = "Reconviction rate"
+"""
+TABLE_9_UNITS = {"released_offenders": "count", "released_reconviction_rate": "percent"}
+
+
+def test_grouped_blocks_reconvictions_table_9():
+    """A block label on its own row heads the rows below it. By hand: Table 9 A5 is
+    'Discharged from Custody3'; A6 '1997-98' B6 6,133 C6 48.4; A26 '2017-18' B26 5,719 C26 41.0;
+    the next block starts at A27 'Extended Sentences' (whose ' - ' cells are not read)."""
+    import tomllib
+
+    recipe = parse_recipe(
+        tomllib.loads(TABLE_9_RECIPE), "table_9", "reconvictions", Path("table_9.toml"), TABLE_9_UNITS
+    )
+    path = REAL / RECONVICTIONS
+    result = accepted(extract(path.read_bytes(), path.name, "reconvictions", [recipe]))
+    got = by_key(result)
+    assert len(result.values) == 21 * 2  # 1997-98 ... 2017-18, two measures, one block
+    first = got[(SCOTLAND_CODE, "1997-98", "released_offenders")]
+    assert (first.value, first.cell) == (6_133, "B6")
+    assert got[(SCOTLAND_CODE, "1997-98", "released_reconviction_rate")].value == 48.4
+    last = got[(SCOTLAND_CODE, "2017-18", "released_offenders")]
+    assert (last.value, last.cell) == (5_719, "B26")
+    assert got[(SCOTLAND_CODE, "2017-18", "released_reconviction_rate")].value == 41.0
+    assert max(int(v.cell[1:]) for v in result.values) == 26  # nothing from the blocks below
+
+
+def test_grouped_blocks_name_the_blocks_when_the_label_is_gone():
+    import tomllib
+
+    text = TABLE_9_RECIPE.replace('keep = "Discharged from Custody"', 'keep = "Released from Custody"')
+    recipe = parse_recipe(tomllib.loads(text), "table_9", "reconvictions", Path("table_9.toml"), TABLE_9_UNITS)
+    path = REAL / RECONVICTIONS
+    result = extract(path.read_bytes(), path.name, "reconvictions", [recipe])
+    assert not result.accepted
+    (error,) = [i for i in result.issues if i.severity == "error"]
+    assert error.code == "group_not_found"
+    assert "'released from custody'" in error.message and "Discharged from Custody3" in error.message
+
+
+LGBF_RECIPE = """
+files = ["lgbf-*.csv"]
+[table]
+sheet = "*"
+[header]
+labels = ["Indicators_Information_Code", "LA_Information_LocalAuthority", "LA_Data_LGBF_Year"]
+[filters]
+"Indicators_Information_Code" = "CHN01"
+[areas]
+column = "LA_Information_LocalAuthority"
+[years]
+column = "LA_Data_LGBF_Year"
+[[measures]]
+id = "cost_per_primary_pupil"
+column = "LA_Data_LA_IndicatorReal"
+area_columns = { Scotland = "Scotland_Data_Scotland_Indicator_Real" }
+"""
+
+
+def test_fixed_area_column_beside_area_rows_lgbf_scotland_columns():
+    """LGBF has no Scotland rows: Scotland's value is repeated in a column of every council row.
+    By hand (the CSV opened as text): row 221 is CHN01, Fife, 2019-20, D221 6384.0829 and
+    G221 6912.8907; row 11 (Aberdeen City, 2019-20) repeats G11 6912.8907."""
+    import tomllib
+
+    recipe = parse_recipe(
+        tomllib.loads(LGBF_RECIPE), "lgbf_chn01", "lgbf", Path("lgbf.toml"), {"cost_per_primary_pupil": "ratio"}
+    )
+    path = REAL / "other_council_tables" / "lgbf-family-groups-source.csv"
+    result = accepted(extract(path.read_bytes(), path.name, "lgbf", [recipe]))
+    got = by_key(result)
+    fife = got[(FIFE, "2019-20", "cost_per_primary_pupil")]
+    assert (fife.value, fife.cell) == (6384.0829, "D221")
+    scotland = got[(SCOTLAND_CODE, "2019-20", "cost_per_primary_pupil")]
+    assert (scotland.value, scotland.cell) == (6912.8907, "G11")  # read once, from the first row of the year
+    assert sum(1 for v in result.values if v.area_code == SCOTLAND_CODE and v.financial_year == "2019-20") == 1
+
+
+def test_fixed_area_column_that_disagrees_between_rows_is_an_error():
+    import tomllib
+
+    text = LGBF_RECIPE.replace('"Scotland_Data_Scotland_Indicator_Real"', '"LA_Data_LA_Den_Real"')
+    recipe = parse_recipe(
+        tomllib.loads(text), "lgbf_chn01", "lgbf", Path("lgbf.toml"), {"cost_per_primary_pupil": "ratio"}
+    )
+    path = REAL / "other_council_tables" / "lgbf-family-groups-source.csv"
+    result = extract(path.read_bytes(), path.name, "lgbf", [recipe])
+    assert not result.accepted
+    assert {i.code for i in result.issues if i.severity == "error"} == {"area_column_disagrees"}
+
+
+@pytest.mark.parametrize(
+    ("relative", "year", "custody", "cell"),
+    [
+        # By hand: 2011-12 file, Table 7: '% change' in L4 above '2010-11 to 2011-12' in L5, years
+        # on row 5 with 'Main penalty'; Custody 2011-12 is K7 = 15,880.
+        (LEGACY_1112, "2011-12", 15_880, "K7"),
+        # 2013-14 file: years on row 4 with 'Main penalty', '2012-13 to 2013-14' below in L5;
+        # Custody 2013-14 is K7 = 14,101.
+        (LEGACY_1314, "2013-14", 14_101, "K7"),
+    ],
+)
+def test_one_recipe_reads_either_header_split(relative, year, custody, cell):
+    result = accepted(read("criminal_proceedings", relative))
+    got = by_key(result)
+    value = got[(SCOTLAND_CODE, year, "disposals_custody")]
+    assert (value.value, value.cell, value.recipe) == (custody, cell, "legacy_table_7_main_penalty")
+    assert len(result.values) == 40  # ten years x four disposal groups
+    # the modern recipe's glob matches too, and it steps aside with a note
+    (note,) = [i for i in result.issues if i.code == "recipe_stepped_aside"]
+    assert note.severity == "warning" and "table_7a_main_penalty" in note.message and "'Table_7a'" in note.message
+
+
+def test_the_modern_recipe_reads_its_file_and_the_legacy_one_steps_aside():
+    result = accepted(
+        read("criminal_proceedings", "sg_criminal_proceedings/criminal-proceedings-scotland-2022-23-main-tables.xlsx")
+    )
+    assert {v.recipe for v in result.values} == {"table_7a_main_penalty"}
+    assert [i.code for i in result.issues if i.code == "recipe_stepped_aside"] == ["recipe_stepped_aside"]
+
+
+def test_when_no_matching_recipe_finds_its_table_the_receipt_shows_what_each_looked_for(tmp_path):
+    path = tmp_path / "criminal_proceedings-2030-tables.xlsx"
+    shutil.copyfile(REAL / CRIME, path)  # a workbook with neither Table 7 nor Table_7a
+    result = read("criminal_proceedings", "", path)
+    assert not result.accepted
+    errors = [i for i in result.issues if i.severity == "error"]
+    assert [i.code for i in errors] == ["sheet_not_found", "sheet_not_found"]
+    assert "legacy_table_7_main_penalty" in errors[0].message and "'Table 7'" in errors[0].message
+    assert "table_7a_main_penalty" in errors[1].message and "'Table_7a'" in errors[1].message
+    assert not any(i.code == "recipe_stepped_aside" for i in result.issues)

@@ -31,7 +31,7 @@ RETURNS_JOB = REFRESH_JOB_NAMES[frozenset({RETURN})]
 UNTOUCHED = {
     "table intermediate.int_partner_values_versioned": ["intermediate", "int_partner_values_versioned"],
     "table intermediate.int_scotland_reconciliation": ["intermediate", "int_scotland_reconciliation"],
-    "view staging.stg_jsws__values": ["staging", "stg_jsws__values"],
+    "view staging.stg_partners__values": ["staging", "stg_partners__values"],
     "table marts.dim_area": ["marts", "dim_area"],
 }
 REBUILT = {
@@ -157,7 +157,7 @@ def test_dbt_tests_on_rebuilt_models_ran_as_checks(refreshed):
     # No dbt test of an unrebuilt model ran as a check (the project's own quality checks run whole).
     partner_only = {e.check_name for e in by_asset.get(("intermediate", "int_partner_values_versioned"), [])}
     assert partner_only <= {"partner_coverage"}
-    assert ("staging", "stg_jsws__values") not in by_asset
+    assert ("staging", "stg_partners__values") not in by_asset
     dbt_failures = [e.check_name for e in evaluations if not e.passed and e.check_name.startswith("row_contract_")]
     assert not dbt_failures
 

@@ -31,23 +31,25 @@ def test_marts_exist_and_hang_off_intake_through_staging():
         assert dg.AssetKey(["marts", mart]) in keys
     fct = dg.AssetKey(["marts", "fct_indicator_values"])
     assert graph.get(fct).parent_keys == {dg.AssetKey(["intermediate", "int_indicator_values_computed"])}
-    assert dg.AssetKey(["raw", "partner_values"]) in graph.get(dg.AssetKey(["staging", "stg_jsws__values"])).parent_keys
+    assert (
+        dg.AssetKey(["raw", "partner_values"])
+        in graph.get(dg.AssetKey(["staging", "stg_partners__values"])).parent_keys
+    )
     upstream = graph.upstream_key_iterator(fct)
     assert dg.AssetKey(["raw", "partner_values"]) in set(upstream)
 
 
-def test_every_partner_source_has_a_staging_asset():
-    from cj_pipeline.lib.partners.parse import known_sources
-
-    keys = set(_graph().get_all_asset_keys())
-    for source in known_sources():
-        assert dg.AssetKey(["staging", f"stg_{source}__values"]) in keys
+def test_all_partner_sources_share_one_staging_asset():
+    """A partner source is data (seed rows and recipes): no asset of its own to keep in step."""
+    keys = {"/".join(k.path) for k in _graph().get_all_asset_keys()}
+    staging = {k for k in keys if k.startswith("staging/") and k.endswith("__values")}
+    assert staging == {"staging/stg_partners__values"}
 
 
 def test_groups_follow_the_layers():
     graph = _graph()
     assert graph.get(dg.AssetKey(["raw", "partner_values"])).group_name == "intake"
-    assert graph.get(dg.AssetKey(["staging", "stg_jsws__values"])).group_name == "staging"
+    assert graph.get(dg.AssetKey(["staging", "stg_partners__values"])).group_name == "staging"
     assert graph.get(dg.AssetKey(["marts", "fct_indicator_values"])).group_name == "marts"
     assert graph.get(dg.AssetKey(["reference", "areas"])).group_name == "reference"
 

@@ -220,7 +220,7 @@ def test_returns_refresh_selects_what_depends_on_returns_only():
     # Partner-only branches, seeds and seed-only marts stay as they are.
     assert not keys & {
         "raw/partner_values",
-        "staging/stg_jsws__values",
+        "staging/stg_partners__values",
         "intermediate/int_partner_values_versioned",
         "intermediate/int_scotland_reconciliation",
         "reference/areas",
@@ -233,7 +233,7 @@ def test_partners_refresh_leaves_return_only_models_alone():
     keys = _keys(REFRESH_JOB_NAMES[frozenset({PARTNER})])
     assert {
         "raw/partner_values",
-        "staging/stg_jsws__values",
+        "staging/stg_partners__values",
         "intermediate/int_partner_values_versioned",
         "intermediate/int_scotland_reconciliation",
         "marts/fct_indicator_values",

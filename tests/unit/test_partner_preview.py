@@ -19,6 +19,7 @@ from cj_pipeline.settings import PROJECT_ROOT
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "partners"
 REAL = (PROJECT_ROOT / ".." / "shared" / "real-tables").resolve()
 RECONVICTIONS = REAL / "sg_reconvictions" / "reconvictions-2017-18-offender-cohort-main-publication-tables.xlsx"
+DRUG_DEATHS = REAL / "nrs_other" / "nrs-drug-related-deaths-scotland-2024.xlsx"
 LEGACY_1112 = REAL / "sg_criminal_proceedings" / "criminal_proceedings-1112-tables.xls"
 needs_real = pytest.mark.skipif(
     not REAL.is_dir(), reason=f"the real partner tables are not here ({REAL}); they live outside the repository"
@@ -50,12 +51,23 @@ def test_preview_of_a_real_publication_fits_80_columns_and_names_cells():
 
 
 @needs_real
-def test_preview_of_a_file_the_recipe_no_longer_matches_exits_1_with_the_problem():
-    result = runner.invoke(app, ["partners", "preview", str(LEGACY_1112), "--source", "criminal_proceedings"])
+def test_preview_of_a_file_the_recipe_no_longer_matches_exits_1_with_the_problem(tmp_path):
+    # A workbook whose name the recorded crime recipe reads, but whose Table_1 is another table.
+    path = tmp_path / "recorded-crime-2030-31-bulletin-tables.xlsx"
+    path.write_bytes(DRUG_DEATHS.read_bytes())
+    result = runner.invoke(app, ["partners", "preview", str(path), "--source", "recorded_crime"])
     assert result.exit_code == 1
-    assert "ERROR column_not_found at Table 7" in result.output
-    assert "legacy_table_7_main_penalty" in result.output and "Would be REJECTED" in result.output
+    assert "ERROR header_not_found at Table_1" in result.output
+    assert "table_1_total_crimes" in result.output and "Would be REJECTED" in result.output
     assert max(len(line) for line in result.output.splitlines()) <= 80
+
+
+@needs_real
+def test_preview_of_the_2011_12_legacy_file_shows_the_recipe_that_stepped_aside():
+    result = runner.invoke(app, ["partners", "preview", str(LEGACY_1112), "--source", "criminal_proceedings"])
+    assert result.exit_code == 0, result.output
+    assert "Would be ACCEPTED: 40 values" in result.output
+    assert "recipe_stepped_aside" in result.output and "table_7a_main_penalty" in result.output
 
 
 def test_preview_csv_of_a_built_in_layout_for_machines():

@@ -13,11 +13,11 @@ problems. Warnings (empty cells, note rows) never block.
 from __future__ import annotations
 
 import fnmatch
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cj_pipeline.lib.core.problems import ERROR, WARNING, CellProblem, Issue, a1
-from cj_pipeline.lib.core.seeds import read_seed
 from cj_pipeline.lib.partners.labels import (
     AreaReader,
     clean_label,
@@ -42,6 +42,7 @@ class Extraction:
     values: list[PartnerValue] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     recipes_used: list[str] = field(default_factory=list)
+    missed: bool = False  # a recipe's own reading: its table was not found (or did not match)
 
     @property
     def accepted(self) -> bool:
@@ -54,6 +55,7 @@ class _ValueColumn:
     area: str | None = None
     year: str | None = None
     measure: MeasureSpec | None = None
+    repeated: bool = False  # one fixed area's value repeated on every row (read once)
 
 
 def _listed(cells: list[str]) -> str:
@@ -64,6 +66,36 @@ def _cell(row: list[object], col: int) -> object:
     return row[col] if col < len(row) else None
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
+def _year_label(raw: str | float | int | None, calendar: str | None) -> str | None:
+    return year_from_label(raw, calendar)  # a long table repeats its years thousands of times
+
+
+def _filled(cell: object) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
+def _within(cell: object, bounds: tuple[float | None, float | None]) -> bool:
+    """A numeric filter: the cell is a number (or number as text) within the bounds."""
+    try:
+        number = float(str(cell).strip())
+    except ValueError:
+        return False
+    low, high = bounds
+    return (low is None or number >= low) and (high is None or number <= high)
+
+
+def _ranges(cells: list[tuple[int, int]]) -> str:
+    """Cells of one column as runs of rows: E18:E92,E109:E183 (the lineage of a sum over rows)."""
+    runs: list[list[tuple[int, int]]] = []
+    for row, col in sorted(cells, key=lambda c: (c[1], c[0])):
+        if runs and runs[-1][-1] == (row - 1, col):
+            runs[-1].append((row, col))
+        else:
+            runs.append([(row, col)])
+    return ",".join(a1(*run[0]) + (f":{a1(*run[-1])}" if len(run) > 1 else "") for run in runs)
+
+
 class _TableReader:
     """Reads the values of one located table under one recipe."""
 
@@ -71,11 +103,14 @@ class _TableReader:
         self.recipe, self.table, self.formats, self.out = recipe, table, formats, out
         self.file_name = file_name
         self.sheet = table.sheet.name
-        self.units = {r["measure"]: r["unit"] for r in read_seed("partner_measures") if r["source"] == recipe.source}
+        self.units = recipe.units
         self.areas = AreaReader(list(recipe.areas.scotland), list(recipe.areas.skip), recipe.areas.footnote_digits)
         self.seen: dict[tuple[str, str, str], str] = {}
         self.empty: list[str] = []
         self.note_rows: list[str] = []
+        self.sums: dict[tuple[str, str, str], list[tuple[Reading, int, int]]] = {}
+        self.repeats: dict[tuple[str, str, str], tuple[Reading, str]] = {}
+        self.groups_seen: list[str] = []
 
     # -- problems -------------------------------------------------------------
     def problem(self, severity: str, code: str, message: str, guidance: str, row=None, col=None, value=None):
@@ -135,8 +170,10 @@ class _TableReader:
         spec, table = self.recipe, self.table
         named = {"area": spec.areas.column, "year": spec.years.column, "row label": spec.table.row_label_column}
         columns = {what: table.column(spec, label, what) for what, label in named.items() if label}
-        for label in spec.filters:
+        for label in [*spec.filters, *spec.ranges]:
             columns[f"filter:{label}"] = table.column(spec, label, "filter")
+        if spec.groups:
+            columns["group"] = table.column(spec, spec.groups.column, "groups")
         return columns
 
     def ignored(self, label: str) -> bool:
@@ -206,6 +243,9 @@ class _TableReader:
                     )
                 cols = tuple(range(first, last + 1))
             found.append(_ValueColumn(cols, measure=measure))
+            for area_label, column in measure.area_columns:
+                col = self.table.column(self.recipe, column, f"area column of {measure.id}")
+                found.append(_ValueColumn((col,), area=self.areas.code(area_label), measure=measure, repeated=True))
         return found
 
     # -- rows -----------------------------------------------------------------
@@ -224,7 +264,20 @@ class _TableReader:
         return all(
             clean_label(_cell(row, columns[f"filter:{label}"])) in accepted
             for label, accepted in self.recipe.filters.items()
+        ) and all(
+            _within(_cell(row, columns[f"filter:{label}"]), bounds) for label, bounds in self.recipe.ranges.items()
         )
+
+    def group_heading(self, row: list[object], columns: dict[str, int]) -> str | None:
+        """The block label when the row is a heading: text in the group column and nothing else."""
+        col = columns.get("group")
+        if col is None or not _filled(_cell(row, col)):
+            return None
+        if any(_filled(cell) for i, cell in enumerate(row) if i != col):
+            return None
+        label = strip_footnote_digits(clean_label(_cell(row, col)))
+        self.groups_seen.append(str(_cell(row, col)).strip())
+        return label
 
     def row_key(self, row, index, col, has_values, read) -> str | None:
         """An area or year from the row's own column; None (noted or reported) when it is not one."""
@@ -241,7 +294,7 @@ class _TableReader:
         return key
 
     def read_year(self, raw: object) -> str:
-        year = year_from_label(raw, self.recipe.years.calendar)
+        year = _year_label(raw, self.recipe.years.calendar)
         if year is None:
             raise CellProblem(
                 "invalid_year",
@@ -270,28 +323,64 @@ class _TableReader:
         ref = a1(index, vc.cols[0]) + (f":{a1(index, vc.cols[-1])}" if len(vc.cols) > 1 else "")
         if reading is None:
             return
+        key = (area, year, measure.id)
+        if vc.repeated:
+            if self.repeated_again(key, reading, ref, index, vc.cols[0]):
+                return
+        elif self.recipe.table.sum_rows:
+            self.sums.setdefault(key, []).append((reading, index, vc.cols[0]))
+            return
+        self.record(key, reading, ref, index, vc.cols[0], _cell(row, vc.cols[0]) if len(vc.cols) == 1 else None)
+
+    def repeated_again(self, key, reading: Reading, ref: str, index: int, col: int) -> bool:
+        """A fixed area's column repeats one value on every row: read the first, check the others agree."""
+        if key not in self.repeats:
+            self.repeats[key] = (reading, ref)
+            return False
+        first, first_ref = self.repeats[key]
+        if first != reading:
+            self.problem(
+                ERROR,
+                "area_column_disagrees",
+                f"{key[2]} for {key[0]} in {key[1]} is {first.value} at {first_ref} but {reading.value} at {ref}; "
+                "the column should repeat one value.",
+                "Check the recipe's area_columns name the right column.",
+                index,
+                col,
+            )
+        return True
+
+    def flush_sums(self) -> None:
+        """One value per (area, year, measure) summed over its rows, with every cell it adds up."""
+        for key, parts in self.sums.items():
+            reading = summed([p[0] for p in parts])
+            ref = _ranges([(index, col) for _, index, col in parts])
+            self.record(key, reading, ref, parts[0][1], parts[0][2], f"sum of {len(parts)} cells")
+
+    def record(self, key, reading: Reading, ref: str, index: int, col: int, raw: object) -> None:
+        area, year, measure_id = key
         if reading.is_missing:
             self.empty.append(ref)
             return
-        key = (area, year, measure.id)
         if key in self.seen:
             self.problem(
                 ERROR,
                 "duplicate_value",
-                f"{measure.id} for {area} in {year} is read twice, at {self.seen[key]} and {ref}.",
-                "Add a filter (or skip the repeated rows) so the recipe reads one value per area and year.",
+                f"{measure_id} for {area} in {year} is read twice, at {self.seen[key]} and {ref}.",
+                "Add a filter (or skip the repeated rows) so the recipe reads one value per area and year; "
+                "to add rows up, set sum_rows = true in [table].",
                 index,
-                vc.cols[0],
+                col,
             )
             return
         self.seen[key] = ref
-        raw = _cell(row, vc.cols[0]) if len(vc.cols) == 1 else f"sum of {ref}"
+        raw = f"sum of {ref}" if raw is None else raw
         self.out.values.append(
             PartnerValue(
                 self.recipe.source,
                 area,
                 year,
-                measure.id,
+                measure_id,
                 reading.value,
                 reading.marker,
                 self.sheet,
@@ -305,8 +394,14 @@ class _TableReader:
         label_col = columns.get("row label")
         matched_filter, measures_found = False, set()
         value_indexes = [c for vc in value_cols for c in vc.cols]
+        group = None
         for index in range(self.table.data_start, self.table.data_end):
             row = self.table.sheet.rows[index]
+            if (heading := self.group_heading(row, columns)) is not None:
+                group = heading
+                continue
+            if self.recipe.groups and group not in self.recipe.groups.keep:
+                continue
             if not any(cell is not None for cell in row) or not self.passes_filters(row, columns):
                 continue
             matched_filter = True
@@ -328,11 +423,32 @@ class _TableReader:
             for vc in value_cols:
                 measure = chosen or vc.measure
                 self.add(vc.area or row_area, vc.year or row_year, measure, vc, row, index)
+        self.flush_sums()
+        self.check_groups_found()
         self.check_rows_found(matched_filter, measures_found, label_col)
 
+    def check_groups_found(self) -> None:
+        spec = self.recipe.groups
+        found = {strip_footnote_digits(clean_label(label)) for label in self.groups_seen}
+        if spec and not set(spec.keep) <= found:
+            raise mismatch(
+                self.recipe,
+                "group_not_found",
+                f"block {', '.join(repr(k) for k in spec.keep if k not in found)} not found in column "
+                f"'{spec.column}' of {self.sheet}; the block labels are: {'; '.join(self.groups_seen) or 'none'}.",
+                "If the publisher renamed the block, update 'keep' in [groups].",
+                self.sheet,
+            )
+
     def check_rows_found(self, matched_filter: bool, measures_found: set[str], label_col: int | None) -> None:
-        if self.recipe.filters and not matched_filter:
-            wanted = "; ".join(f"{c} = {' or '.join(v)}" for c, v in self.recipe.filters.items())
+        if (self.recipe.filters or self.recipe.ranges) and not matched_filter:
+            wanted = "; ".join(
+                [f"{c} = {' or '.join(v)}" for c, v in self.recipe.filters.items()]
+                + [
+                    f"{c} within {lo if lo is not None else '...'} to {hi if hi is not None else '...'}"
+                    for c, (lo, hi) in self.recipe.ranges.items()
+                ]
+            )
             raise mismatch(
                 self.recipe,
                 "filter_matched_nothing",
@@ -405,6 +521,61 @@ def no_recipe_issue(source: str, file_name: str, recipes: list[Recipe]) -> Issue
     )
 
 
+def _attempt(recipe: Recipe, sheet, split: tuple[int, int], formats: dict, file_name: str, source: str):
+    """One reading of a recipe's table under one header split."""
+    attempt = Extraction(source, Path(file_name).name)
+    above, below = split
+    try:
+        table = locate(replace(recipe, header=replace(recipe.header, rows_above=above, rows_below=below)), sheet)
+        _TableReader(recipe, table, formats, file_name, attempt).run()
+    except Mismatch as problem:
+        attempt.issues.append(problem.issue)
+        attempt.missed = True
+    return attempt
+
+
+def _read_recipe(recipe: Recipe, workbook, file_name: str, source: str) -> Extraction:
+    """What one recipe reads: the first header split under which its table reads cleanly, else
+    the first split's problems. `missed` when the recipe did not find (or match) its table."""
+    try:
+        sheet = choose_sheet(recipe, workbook.opened.sheets)
+        formats = workbook.formats(sheet.name) if recipe.table.number_formats else {}
+        first = None
+        for split in recipe.header.splits:
+            attempt = _attempt(recipe, sheet, split, formats, file_name, source)
+            if not any(issue.severity == ERROR for issue in attempt.issues):
+                return attempt
+            first = first or attempt
+        return first
+    except Mismatch as problem:
+        return Extraction(source, Path(file_name).name, issues=[problem.issue], missed=True)
+    except CellProblem as problem:  # a fixed area the recipe names wrongly
+        issue = Issue(ERROR, problem.code, f"{recipe.label}: {problem.message}", problem.guidance)
+        return Extraction(source, Path(file_name).name, issues=[issue])
+
+
+def _merge(out: Extraction, chosen: list[Recipe], readings: list[Extraction]) -> None:
+    """Several recipes may match a file by name: one that did not find its table steps aside
+    (a note) as long as another read the file; otherwise every recipe's problems stand."""
+    read = [recipe.name for recipe, reading in zip(chosen, readings, strict=True) if not reading.missed]
+    for recipe, reading in zip(chosen, readings, strict=True):
+        if reading.missed and read:
+            out.issues.append(
+                Issue(
+                    WARNING,
+                    "recipe_stepped_aside",
+                    f"{recipe.label} stepped aside: its table is not in this file ({reading.issues[-1].message}); "
+                    f"the file was read by {', '.join(read)}.",
+                    "No action needed if this file is not the recipe's publication; if it is, update the recipe.",
+                    reading.issues[-1].sheet,
+                )
+            )
+            continue
+        out.values += reading.values
+        out.issues += reading.issues
+        out.recipes_used.append(recipe.name)
+
+
 def extract(
     data: bytes, file_name: str, source: str, recipes: list[Recipe], settings: Settings | None = None
 ) -> Extraction:
@@ -420,17 +591,8 @@ def extract(
     out.issues += workbook.opened.issues
     if not workbook.opened.ok:
         return out
-    for recipe in chosen:
-        try:
-            sheet = choose_sheet(recipe, workbook.opened.sheets)
-            table = locate(recipe, sheet)
-            formats = workbook.formats(sheet.name) if recipe.table.number_formats else {}
-            _TableReader(recipe, table, formats, file_name, out).run()
-        except Mismatch as problem:
-            out.issues.append(problem.issue)
-        except CellProblem as problem:  # a fixed area the recipe names wrongly
-            out.issues.append(Issue(ERROR, problem.code, f"{recipe.label}: {problem.message}", problem.guidance))
-        out.recipes_used.append(recipe.name)
+    readings = [_read_recipe(recipe, workbook, file_name, source) for recipe in chosen]
+    _merge(out, chosen, readings)
     if not out.values and not any(i.severity == ERROR for i in out.issues):
         out.issues.append(
             Issue(

@@ -10,6 +10,7 @@ thing everywhere.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from cj_pipeline.lib.core.areas import normalise_area
@@ -54,6 +55,17 @@ def clean_label(value: object) -> str:
 
 def tidy_label(value: object) -> str:
     """A label as shown, tidied: last URI segment, note tags dropped, single spaces."""
+    if isinstance(value, (str, float, int)):
+        return _tidy_cached(value)  # long tables repeat the same labels thousands of times
+    return _tidy(value)
+
+
+@functools.lru_cache(maxsize=65536, typed=True)
+def _tidy_cached(value: str | float | int) -> str:
+    return _tidy(value)
+
+
+def _tidy(value: object) -> str:
     if value is None:
         return ""
     text = str(value).strip()
@@ -106,6 +118,7 @@ class AreaReader:
         self.scotland = {clean_label(s) for s in scotland} | {"scotland"}
         self.skip = {clean_label(s) for s in skip}
         self.footnote_digits = footnote_digits
+        self._known: dict[str, str] = {}
 
     def tidy(self, raw: object) -> str:
         label = tidy_label(raw)
@@ -113,6 +126,14 @@ class AreaReader:
 
     def code(self, raw: object) -> str:
         """GSS code, or AreaReader.SKIP for a row the recipe says is not an area; CellProblem otherwise."""
+        if isinstance(raw, str) and raw in self._known:
+            return self._known[raw]  # long tables name the same areas thousands of times
+        code = self._code(raw)
+        if isinstance(raw, str):
+            self._known[raw] = code
+        return code
+
+    def _code(self, raw: object) -> str:
         label = self.tidy(raw)
         if label.casefold() in self.skip:
             return self.SKIP

@@ -24,9 +24,10 @@ from pathlib import Path
 from cj_pipeline.lib.core.areas import normalise_area
 from cj_pipeline.lib.core.cells import LEGACY_MARKERS, NumericCell, parse_count, parse_numeric
 from cj_pipeline.lib.core.problems import ERROR, WARNING, CellProblem, Issue, a1
-from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, read_seed
+from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
 from cj_pipeline.lib.core.workbook import OpenedFile, Sheet, find_header_row, header_key
 from cj_pipeline.lib.core.years import fy_starting, normalise_year
+from cj_pipeline.lib.partners.measures import known_sources, measure_units, scotland_only
 
 # Sheets publishers add around their tables; never data.
 IGNORED_SHEETS = frozenset({"notes", "contents", "cover", "cover sheet", "metadata", "readme", "information"})
@@ -69,21 +70,6 @@ class PartnerParse:
     @property
     def accepted(self) -> bool:
         return bool(self.values) and not any(i.severity == ERROR for i in self.issues)
-
-
-def measure_units(source: str) -> dict[str, str]:
-    """Measure id -> unit for one source, from the partner_measures seed."""
-    return {row["measure"]: row["unit"] for row in read_seed("partner_measures") if row["source"] == source}
-
-
-def scotland_only(source: str) -> bool:
-    """Whether every measure of `source` is published for Scotland only (scjs)."""
-    flags = [row["scotland_only"] == "true" for row in read_seed("partner_measures") if row["source"] == source]
-    return bool(flags) and all(flags)
-
-
-def known_sources() -> list[str]:
-    return list(dict.fromkeys(row["source"] for row in read_seed("partner_measures")))
 
 
 def _listed(cells: list[str]) -> str:

@@ -29,8 +29,9 @@ from cj_pipeline.lib.core.problems import ERROR, Issue
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
 from cj_pipeline.lib.core.workbook import open_table_file
 from cj_pipeline.lib.partners.extract import extract, no_recipe_issue, recipes_for_file
+from cj_pipeline.lib.partners.measures import measure_units, unknown_source_issue, unplaced_issues
 from cj_pipeline.lib.partners.parse import BUILTIN_RECIPE, PartnerValue, parse_partner_file
-from cj_pipeline.lib.partners.recipe import RECIPES_DIR, Recipe, load_recipes
+from cj_pipeline.lib.partners.recipe import RECIPES_DIR, Recipe, RecipeError, load_recipes
 from cj_pipeline.settings import Settings, get_settings
 
 
@@ -72,6 +73,12 @@ class PartnerReading:
         }
 
 
+_RECIPE_FIX = (
+    "Correct the recipe (docs/partners.md lists every key) and check it with cj-pipeline partners preview; "
+    "then drop the file again."
+)
+
+
 def _by_recipes(data: bytes, file_name: str, source: str, recipes: list[Recipe], settings: Settings):
     extraction = extract(data, file_name, source, recipes, settings)
     tables = list(dict.fromkeys(f"{v.recipe} ({v.sheet})" for v in extraction.values))
@@ -107,8 +114,19 @@ def read_partner_file(
 ) -> PartnerReading:
     """Values and problems of one partner file, read the way intake reads it."""
     settings = settings or get_settings()
-    if recipes is None:
-        recipes = load_recipes(source, recipes_dir)
+    units = measure_units(source)
+    if not units:
+        return PartnerReading(source, Path(file_name).name, "none", issues=[unknown_source_issue(source, file_name)])
+    try:
+        if recipes is None:
+            recipes = load_recipes(source, recipes_dir, units)
+    except RecipeError as problem:
+        issue = Issue(ERROR, problem.code, str(problem), _RECIPE_FIX, value=Path(file_name).name)
+        return PartnerReading(source, Path(file_name).name, "recipes", issues=[issue])
     if recipes_for_file(recipes, source, file_name):
-        return _by_recipes(data, file_name, source, recipes, settings)
-    return _by_builtin(data, file_name, source, recipes, settings)
+        reading = _by_recipes(data, file_name, source, recipes, settings)
+    else:
+        reading = _by_builtin(data, file_name, source, recipes, settings)
+    # Nothing accepted goes nowhere: every value must be a measure of its source in the seed.
+    reading.issues += unplaced_issues(source, {v.measure for v in reading.values}, units)
+    return reading

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cj_pipeline.lib.core.cells import ALL_MARKERS
-from cj_pipeline.lib.core.seeds import read_seed
 from cj_pipeline.lib.partners.labels import CALENDAR_RULES, DEFAULT_MARKERS, ZERO, clean_label
+from cj_pipeline.lib.partners.measures import measure_units
 from cj_pipeline.settings import PROJECT_ROOT
 
 RECIPES_DIR = PROJECT_ROOT / "data" / "recipes"
@@ -24,6 +24,14 @@ RECIPES_DIR = PROJECT_ROOT / "data" / "recipes"
 
 class RecipeError(ValueError):
     """A recipe file that cannot be used; the message names the file and the key."""
+
+    code = "invalid_recipe"
+
+
+class UnknownMeasure(RecipeError):
+    """A recipe names a measure its source does not have in the partner_measures seed."""
+
+    code = "unknown_measure"
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,13 @@ class HeaderSpec:
     rows_above: int = 0  # header rows above the anchor row that continue its labels
     rows_below: int = 0  # ... and below it
     occurrence: int = 1  # 2 = the second table stacked in the same sheet
+    # Other (rows_above, rows_below) splits tried, in order, when the table does not read under
+    # the first: one recipe for editions that split their header differently.
+    other_splits: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def splits(self) -> tuple[tuple[int, int], ...]:
+        return ((self.rows_above, self.rows_below), *self.other_splits)
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,13 @@ class TableSpec:
     end_labels: tuple[str, ...] = ()  # a row holding one of these ends the table
     ignore_columns: tuple[str, ...] = ()  # globs of header labels that are neither used nor years/areas
     number_formats: bool = True  # read markers shown only through a cell's number format
+    sum_rows: bool = False  # rows with the same area, year and measure are added up
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    column: str  # a label alone on its row in this column heads the rows below it
+    keep: tuple[str, ...]  # the blocks read (footnote digits ignored)
 
 
 @dataclass(frozen=True)
@@ -74,6 +96,9 @@ class MeasureSpec:
     column_range: tuple[str, str] | None = None  # ... or the sum from one column to another, inclusive
     row: str | None = None  # ... or in the row with this label (in table.row_label_column)
     scale: float = 1.0  # multiply the published value (0.57 -> 57 with scale = 100)
+    # (area label, column label): a column holding one fixed area's value on every row
+    # (LGBF's Scotland columns beside each council row)
+    area_columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def by_column(self) -> bool:
@@ -92,6 +117,9 @@ class Recipe:
     years: YearSpec
     measures: tuple[MeasureSpec, ...]
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)  # numeric filters
+    groups: GroupSpec | None = None
+    units: dict[str, str] = field(default_factory=dict)  # measure id -> unit, from the seed
     markers: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MARKERS))
     max_rows: int | None = None  # raise the row limit for this (long) table
     description: str = ""
@@ -143,7 +171,14 @@ def _one_of(path: Path, where: str, options: dict[str, object]) -> None:
 def _header(raw: dict, path: Path) -> HeaderSpec:
     section = _checked(
         raw,
-        {"labels": (str, list), "search_rows": int, "rows_above": int, "rows_below": int, "occurrence": int},
+        {
+            "labels": (str, list),
+            "search_rows": int,
+            "rows_above": int,
+            "rows_below": int,
+            "occurrence": int,
+            "or_splits": list,
+        },
         "[header]",
         path,
     )
@@ -156,10 +191,48 @@ def _header(raw: dict, path: Path) -> HeaderSpec:
         section.get("rows_above", 0),
         section.get("rows_below", 0),
         section.get("occurrence", 1),
+        _splits(section.get("or_splits", []), path),
     )
     if spec.search_rows < 1 or spec.occurrence < 1 or min(spec.rows_above, spec.rows_below) < 0:
         raise RecipeError(f"{path}: [header] search_rows and occurrence must be 1 or more, rows_above/below 0 or more.")
     return spec
+
+
+def _splits(raw: list, path: Path) -> tuple[tuple[int, int], ...]:
+    """or_splits = [{rows_above = 1}, ...]: more header splits to try."""
+    splits = []
+    for index, item in enumerate(raw, 1):
+        section = _checked(item, {"rows_above": int, "rows_below": int}, f"[header] or_splits number {index}", path)
+        split = (section.get("rows_above", 0), section.get("rows_below", 0))
+        if min(split) < 0:
+            raise RecipeError(f"{path}: rows_above/below in [header] or_splits must be 0 or more.")
+        splits.append(split)
+    return tuple(splits)
+
+
+def _groups(raw: dict | None, path: Path) -> GroupSpec | None:
+    if raw is None:
+        return None
+    section = _checked(raw, {"column": str, "keep": (str, list)}, "[groups]", path)
+    if not section.get("column") or not section.get("keep"):
+        raise RecipeError(f"{path}: [groups] needs 'column' (where the block labels are) and 'keep' (which blocks).")
+    return GroupSpec(
+        section["column"], tuple(clean_label(v) for v in _texts(section["keep"], "keep", "[groups]", path))
+    )
+
+
+def _filters(raw: dict, path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[float | None, float | None]]]:
+    """Label filters (a value or a list) and numeric ones ({ at_least = 16, at_most = 64 })."""
+    labels, ranges = {}, {}
+    for column, values in _checked(raw, {k: (str, list, dict) for k in raw}, "[filters]", path).items():
+        if isinstance(values, dict):
+            bounds = _checked(values, {"at_least": (int, float), "at_most": (int, float)}, f"[filters] {column}", path)
+            if not bounds:
+                raise RecipeError(f"{path}: the filter on '{column}' needs at_least, at_most or both.")
+            ranges[column] = (bounds.get("at_least"), bounds.get("at_most"))
+        else:
+            labels[column] = tuple(clean_label(v) for v in _texts(values, column, "[filters]", path))
+    return labels, ranges
 
 
 def _table(raw: dict, path: Path) -> TableSpec:
@@ -173,6 +246,7 @@ def _table(raw: dict, path: Path) -> TableSpec:
             "end_labels": list,
             "ignore_columns": list,
             "number_formats": bool,
+            "sum_rows": bool,
         },
         "[table]",
         path,
@@ -185,6 +259,7 @@ def _table(raw: dict, path: Path) -> TableSpec:
         end_labels=_texts(section.get("end_labels"), "end_labels", "[table]", path),
         ignore_columns=_texts(section.get("ignore_columns"), "ignore_columns", "[table]", path),
         number_formats=section.get("number_formats", True),
+        sum_rows=section.get("sum_rows", False),
     )
     _one_of(path, "[table]", {"sheet": spec.sheet, "title": spec.title})
     return spec
@@ -246,7 +321,15 @@ def _measure(raw: dict, index: int, known: dict[str, str], source: str, path: Pa
     where = f"[[measures]] number {index}"
     section = _checked(
         raw,
-        {"id": str, "column": str, "columns": list, "column_range": list, "row": str, "scale": (int, float)},
+        {
+            "id": str,
+            "column": str,
+            "columns": list,
+            "column_range": list,
+            "row": str,
+            "scale": (int, float),
+            "area_columns": dict,
+        },
         where,
         path,
     )
@@ -254,9 +337,10 @@ def _measure(raw: dict, index: int, known: dict[str, str], source: str, path: Pa
     if not measure_id:
         raise RecipeError(f"{path}: {where} needs an 'id', the measure id.")
     if measure_id not in known:
-        raise RecipeError(
+        raise UnknownMeasure(
             f"{path}: measure '{measure_id}' is not a {source} measure in data/seeds/partner_measures.csv"
-            f" (known: {', '.join(known) or 'none'})."
+            f" (known: {', '.join(known) or 'none'}). Add a row '{source},{measure_id},<description>,<unit>,...'"
+            " to data/seeds/partner_measures.csv (docs/partners.md, 'Adding a new source'), or correct the id."
         )
     column_range = _texts(section.get("column_range"), "column_range", where, path)
     if column_range and len(column_range) != 2:
@@ -268,6 +352,12 @@ def _measure(raw: dict, index: int, known: dict[str, str], source: str, path: Pa
         tuple(column_range) or None,
         section.get("row"),
         float(section.get("scale", 1.0)),
+        tuple(
+            (area, column)
+            for area, column in _checked(
+                section.get("area_columns", {}), {k: str for k in section.get("area_columns", {})}, where, path
+            ).items()
+        ),
     )
     places = {"column": spec.column, "columns": spec.columns, "column_range": spec.column_range, "row": spec.row}
     if sum(bool(v) for v in places.values()) > 1:
@@ -317,7 +407,7 @@ def _check_layout(recipe: Recipe) -> None:
         raise RecipeError(f"{path}: a measure id appears twice in [[measures]].")
 
 
-def parse_recipe(document: dict, name: str, source: str, path: Path) -> Recipe:
+def parse_recipe(document: dict, name: str, source: str, path: Path, units: dict[str, str] | None = None) -> Recipe:
     """A Recipe from a parsed TOML document (validated)."""
     top = _checked(
         document,
@@ -333,6 +423,7 @@ def parse_recipe(document: dict, name: str, source: str, path: Path) -> Recipe:
             "years": dict,
             "markers": dict,
             "measures": list,
+            "groups": dict,
         },
         "the top level",
         path,
@@ -344,13 +435,8 @@ def parse_recipe(document: dict, name: str, source: str, path: Path) -> Recipe:
                 if required != "files"
                 else f"{path}: the recipe needs 'files', globs of the file names it reads."
             )
-    known = {row["measure"]: row["unit"] for row in read_seed("partner_measures") if row["source"] == source}
-    filters = {
-        column: tuple(clean_label(v) for v in _texts(values, column, "[filters]", path))
-        for column, values in _checked(
-            top.get("filters", {}), {k: (str, list) for k in top.get("filters", {})}, "[filters]", path
-        ).items()
-    }
+    known = measure_units(source) if units is None else units
+    filters, ranges = _filters(top.get("filters", {}), path)
     if not top["measures"]:
         raise RecipeError(f"{path}: [[measures]] is empty; name at least one measure.")
     recipe = Recipe(
@@ -364,6 +450,9 @@ def parse_recipe(document: dict, name: str, source: str, path: Path) -> Recipe:
         years=_years(top["years"], path),
         measures=tuple(_measure(m, i, known, source, path) for i, m in enumerate(top["measures"], 1)),
         filters=filters,
+        ranges=ranges,
+        groups=_groups(top.get("groups"), path),
+        units=dict(known),
         markers=_markers(top.get("markers", {}), path),
         max_rows=top.get("max_rows"),
         description=top.get("description", ""),
@@ -373,17 +462,17 @@ def parse_recipe(document: dict, name: str, source: str, path: Path) -> Recipe:
     return recipe
 
 
-def load_recipe(path: Path, source: str | None = None) -> Recipe:
+def load_recipe(path: Path, source: str | None = None, units: dict[str, str] | None = None) -> Recipe:
     """Read and validate one recipe file; its source is its folder's name unless given."""
     path = Path(path)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise RecipeError(f"{path}: not valid TOML ({exc}).") from exc
-    return parse_recipe(document, path.stem, source or path.parent.name, path)
+    return parse_recipe(document, path.stem, source or path.parent.name, path, units)
 
 
-def load_recipes(source: str, recipes_dir: Path = RECIPES_DIR) -> list[Recipe]:
+def load_recipes(source: str, recipes_dir: Path = RECIPES_DIR, units: dict[str, str] | None = None) -> list[Recipe]:
     """Every recipe for one partner source, in file-name order (none when the folder is absent)."""
     folder = Path(recipes_dir) / source
-    return [load_recipe(path, source) for path in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
+    return [load_recipe(path, source, units) for path in sorted(folder.glob("*.toml"))] if folder.is_dir() else []

@@ -1,23 +1,12 @@
 {#- Every partner value ever received, with which version is current.
     A later file wins for each source x area x year x measure (docs/data-contract.md
-    section 3); earlier versions stay here with is_current = false. -#}
-{% set partner_sources = [
-    'jsws', 'police_custody', 'phs_treatment', 'homelessness',
-    'employability', 'criminal_proceedings', 'population', 'scjs',
-    'recorded_crime', 'reconvictions'
-] %}
-
+    section 3); earlier versions stay here with is_current = false. Every source
+    comes through the one staging model (no list of sources here). -#}
 with
 
-unioned as (
+partner_values as (
 
-    {% for partner_source in partner_sources %}
-        select
-            '{{ partner_source }}' as partner_source,
-            *
-        from {{ ref('stg_' ~ partner_source ~ '__values') }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    select * from {{ ref('stg_partners__values') }}
 
 ),
 
@@ -30,32 +19,32 @@ submissions as (
 versioned as (
 
     select
-        unioned.partner_source,
-        unioned.area_code,
-        unioned.financial_year,
-        unioned.measure,
-        unioned.value,
-        unioned.marker,
-        unioned.submission_id,
+        partner_values.partner_source,
+        partner_values.area_code,
+        partner_values.financial_year,
+        partner_values.measure,
+        partner_values.value,
+        partner_values.marker,
+        partner_values.submission_id,
         submissions.file_name,
         submissions.sha256,
         submissions.received_at,
         submissions.arrival_seq,
-        unioned.source_sheet,
-        unioned.source_cell,
-        unioned.source_text,
-        unioned.source_recipe,
+        partner_values.source_sheet,
+        partner_values.source_cell,
+        partner_values.source_text,
+        partner_values.source_recipe,
         row_number() over (
             partition by
-                unioned.partner_source,
-                unioned.area_code,
-                unioned.financial_year,
-                unioned.measure
+                partner_values.partner_source,
+                partner_values.area_code,
+                partner_values.financial_year,
+                partner_values.measure
             order by submissions.arrival_seq desc
         ) = 1 as is_current
-    from unioned
+    from partner_values
     inner join submissions
-        on unioned.submission_id = submissions.submission_id
+        on partner_values.submission_id = submissions.submission_id
 
 )
 

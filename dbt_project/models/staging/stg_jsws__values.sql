@@ -1,1 +1,0 @@
-{{ stage_partner_values('jsws') }}
