@@ -114,3 +114,16 @@ def test_only_gss_folders_of_uploads_have_an_outbox():
     assert area_of_folder("raw/uploads/Fife") is None  # a name, not the folder the data team shares
     assert area_of_folder("raw/uploads/S92000003") is None  # Scotland is not an area that returns
     assert area_of_folder("raw/partners/jsws") is None
+
+
+def test_nothing_in_the_outbox_is_read_back(dropped):
+    """A workbook put in an outbox is never an arrival: intake only reads raw/."""
+    from cj_pipeline.lib.intake.discovery import discover_partner_files, discover_upload_files
+
+    settings, _, _ = dropped
+    shutil.copy(next((settings.uploads_dir / FIFE).glob("*.xlsx")), settings.outbox_dir / FIFE / "sent_here.xlsx")
+    found = [r.relative_path for r in discover_upload_files(settings) + discover_partner_files(settings)]
+    assert found and not any(path.startswith("outbox/") for path in found)
+    resources = {"pipeline_settings": PipelineSettings(data_dir=str(settings.data_dir))}
+    tick = uploads_sensor(dg.build_sensor_context(resources=resources))
+    assert "sent_here" not in str(tick.run_requests) + str(tick.skip_reason)
