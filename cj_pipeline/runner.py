@@ -139,7 +139,18 @@ def run_build(settings: Settings, log_level: str = QUIET, full: bool = False) ->
             tags={"cj/plan": reason, **_cli_tags()},
         )
     write_run_log(the_instance, settings, result.run_id)
+    _write_status_pages(settings)
     return result
+
+
+def _write_status_pages(settings: Settings) -> None:
+    """The areas' status pages after a CLI run (the daemon's runs: sensors.status_pages_after_run)."""
+    from cj_pipeline.lib.reporting.status_pages import write_status_pages
+
+    try:
+        write_status_pages(settings)
+    except OSError:  # the next run or check on arrival rewrites them
+        pass
 
 
 def run_rebuild(settings: Settings, log_level: str = "INFO") -> tuple[RebuildReport, dg.ExecuteInProcessResult]:

@@ -24,6 +24,13 @@ ENV_WRITER_LOCK_TIMEOUT = "CJ_WRITER_LOCK_TIMEOUT"  # seconds a CLI writer waits
 # lgbf_deprivation (default, official LGBF people-services groups), lgbf_rurality, cjs_approximation.
 ENV_COMPARATOR_GROUPS = "CJ_COMPARATOR_GROUPS"
 ENV_LOCK_WAIT = "CJ_LOCK_WAIT"  # seconds a run waits for another program to close the warehouse file
+# Shown to areas on their status page (outbox/<GSS code>/status.html): who to ask, and when
+# a year's return is due, as month-day after the financial year ends ("09-30": 2024-25 is due
+# on 30 September 2025).
+ENV_RETURNS_CONTACT = "CJ_RETURNS_CONTACT"
+ENV_RETURNS_DEADLINE = "CJ_RETURNS_DEADLINE"
+DEFAULT_RETURNS_CONTACT = "the Community Justice Scotland data team, who shared this folder with you"
+DEFAULT_RETURNS_DEADLINE = "09-30"
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 # The Dagster instance the UI (`make dev`) and the CLI share when $DAGSTER_HOME is not set.
@@ -42,6 +49,8 @@ class Settings:
     max_cells: int = 2_000_000
     writer_lock_timeout: float | None = None
     lock_wait: float = DEFAULT_LOCK_WAIT
+    returns_contact: str = DEFAULT_RETURNS_CONTACT
+    returns_deadline: str = DEFAULT_RETURNS_DEADLINE  # MM-DD after the financial year ends
 
     @property
     def uploads_dir(self) -> Path:
@@ -58,6 +67,11 @@ class Settings:
     @property
     def receipts_dir(self) -> Path:
         return self.data_dir / "receipts"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """outbox/<GSS code>/: each area's receipts and status pages (output only)."""
+        return self.data_dir / "outbox"
 
     @property
     def warehouse_path(self) -> Path:
@@ -100,6 +114,8 @@ def get_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         max_cells=int(os.environ.get(ENV_MAX_CELLS, 2_000_000)),
         writer_lock_timeout=_optional_float(os.environ.get(ENV_WRITER_LOCK_TIMEOUT, "")),
         lock_wait=float(os.environ.get(ENV_LOCK_WAIT) or DEFAULT_LOCK_WAIT),
+        returns_contact=os.environ.get(ENV_RETURNS_CONTACT) or DEFAULT_RETURNS_CONTACT,
+        returns_deadline=os.environ.get(ENV_RETURNS_DEADLINE) or DEFAULT_RETURNS_DEADLINE,
     )
 
 

@@ -21,6 +21,10 @@ raw tables that kind writes (job `refresh_after_returns` / `refresh_after_partne
 defs/jobs.py), plus any kind ingested earlier but not yet built. When the warehouse has no
 record of a complete dbt build of the current project (first run, dbt project or seeds
 changed since) the run is the full `build_warehouse` instead (`lib/warehouse/build_plan.plan_build`).
+
+The areas' status pages (outbox/<GSS code>/status.html, lib/reporting/status_pages.py) are
+rewritten after each check on arrival of a file in an area's folder (that area's page) and,
+by the two run status sensors below, after every run of this code location ends (every area's).
 """
 
 import time
@@ -33,6 +37,7 @@ from cj_pipeline.defs.resources import PipelineSettings
 from cj_pipeline.lib.core.kinds import PARTNER, RETURN
 from cj_pipeline.lib.core.names import shown_name, stored_name
 from cj_pipeline.lib.intake.on_arrival import arrival_sha256, check_on_arrival
+from cj_pipeline.lib.intake.outbox import area_of_folder
 from cj_pipeline.lib.intake.stable_files import (
     StableState,
     WarehouseUnavailable,
@@ -42,6 +47,7 @@ from cj_pipeline.lib.intake.stable_files import (
     recorded_file_events,
     take_stable_files,
 )
+from cj_pipeline.lib.reporting.status_pages import write_status_pages
 from cj_pipeline.lib.warehouse.build_plan import plan_build
 
 # Seconds between looks: the sensor daemon's own loop, every 5 s at the fastest
@@ -133,6 +139,8 @@ def evaluate_folder(
     hashes = _check_on_arrival(
         context, settings, folder, label, {path: state.taken[path] for path in ready}, read_warehouse
     )
+    if ready and read_warehouse:
+        _rewrite_status_pages(context, settings, {area_of_folder(folder_of(settings, folder / p)) for p in ready})
     hashed = []
     for path in ready:
         if hashes[path] is None:  # removed since we looked: forget it, look again next tick
@@ -162,6 +170,21 @@ def evaluate_folder(
     return dg.SensorResult(run_requests=[request], cursor=state.to_cursor())
 
 
+def folder_of(settings, path) -> str:
+    return path.parent.relative_to(settings.data_dir).as_posix()
+
+
+def _rewrite_status_pages(context, settings, areas: set[str | None] | None) -> None:
+    """The status pages of these areas (None: every area); a failure is a warning only."""
+    chosen = None if areas is None else sorted(area for area in areas if area)
+    if chosen == []:
+        return
+    try:
+        write_status_pages(settings, chosen)
+    except Exception as error:  # the pages are rewritten after the next check or run
+        context.log.warning(f"The areas' status pages could not be written ({type(error).__name__}).")
+
+
 # Either sensor may start the full build or any refresh (it adds kinds ingested but unbuilt).
 SENSOR_JOBS = [BUILD_JOB, *REFRESH_JOBS]
 
@@ -181,5 +204,20 @@ def partners_sensor(context: dg.SensorEvaluationContext, pipeline_settings: Pipe
     return evaluate_folder(context, settings.partners_dir, "raw/partners", min_depth=1, settings=settings, kind=PARTNER)
 
 
+# On by default, like the failure alert: pages nobody switched on would never change.
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, default_status=dg.DefaultSensorStatus.RUNNING)
+def status_pages_after_run(context: dg.RunStatusSensorContext, pipeline_settings: PipelineSettings):
+    """Every area's status pages, once a run has succeeded."""
+    _rewrite_status_pages(context, pipeline_settings.resolve(), None)
+
+
+@dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING)
+def status_pages_after_failed_run(context: dg.RunFailureSensorContext, pipeline_settings: PipelineSettings):
+    """Every area's status pages, once a run has failed (its intake may have loaded files)."""
+    _rewrite_status_pages(context, pipeline_settings.resolve(), None)
+
+
 def defs() -> dg.Definitions:
-    return dg.Definitions(sensors=[uploads_sensor, partners_sensor])
+    return dg.Definitions(
+        sensors=[uploads_sensor, partners_sensor, status_pages_after_run, status_pages_after_failed_run]
+    )

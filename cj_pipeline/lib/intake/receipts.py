@@ -9,6 +9,9 @@ file as soon as it stops changing and writes a receipt on arrival (`"stage":
 then writes its receipt over it (no `stage`). The name of a receipt on arrival is kept in a
 note, receipts/.checked_on_arrival/<event id>.json, so the run gives its receipt the same
 name (same arrival time) and the officer never finds two receipts for one drop.
+
+A receipt of a file in an area's upload folder is also copied to that area's outbox,
+outbox/<GSS code>/, under the same name (intake/outbox.py says what goes where).
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import hashlib
 import json
 import os
 import re
+import threading
 from pathlib import Path
 
 from cj_pipeline.lib.core.problems import ERROR, WARNING
+from cj_pipeline.lib.intake import outbox
 from cj_pipeline.lib.intake.changes import render_changes
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -109,8 +114,9 @@ def stem_of(receipt: dict) -> str:
     return receipt_stem(receipt["received_at"], receipt["sha256"], receipt["file"], receipt.get("event_id"))
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write `path` whole or not at all: a reader sees the old file or the new, never a part."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
 
@@ -137,18 +143,38 @@ def write_receipt(receipts_dir: Path, receipt: dict, replace: bool = True) -> Pa
     json_path = receipts_dir / f"{stem}.json"
     json_text = json.dumps(receipt, indent=2, sort_keys=False) + "\n"
     if replace:
-        _atomic_write(json_path, json_text)
-        _atomic_write(receipts_dir / f"{stem}.txt", render_text(receipt))
-        return json_path
-    if not _write_new(json_path, json_text):
+        write_text_atomic(json_path, json_text)
+        write_text_atomic(receipts_dir / f"{stem}.txt", render_text(receipt))
+    elif not _write_new(json_path, json_text):
         return None
-    _write_new(receipts_dir / f"{stem}.txt", render_text(receipt))
+    else:
+        _write_new(receipts_dir / f"{stem}.txt", render_text(receipt))
+    _copy_to_outbox(receipts_dir, receipt, stem, replace)
     return json_path
 
 
+def _copy_to_outbox(receipts_dir: Path, receipt: dict, stem: str, replace: bool) -> None:
+    """The area's copy (receipts/ and outbox/ are both in the data dir); the same rule as
+    receipts/: a receipt on arrival never replaces the run's."""
+    destination = outbox.for_outbox(receipt)
+    if destination is None:
+        return
+    area, copy = destination
+    folder = outbox.outbox_root(receipts_dir.parent) / area
+    folder.mkdir(parents=True, exist_ok=True)
+    write = write_text_atomic if replace else _write_new
+    write(folder / f"{stem}.json", json.dumps(copy, indent=2, sort_keys=False) + "\n")
+    write(folder / f"{stem}.txt", render_text(copy))
+
+
 def remove_receipt(receipts_dir: Path, stem: str) -> None:
-    for suffix in (".json", ".txt"):
-        (receipts_dir / f"{stem}{suffix}").unlink(missing_ok=True)
+    folders = [receipts_dir]
+    root = outbox.outbox_root(receipts_dir.parent)
+    if root.is_dir():
+        folders += [folder for folder in root.iterdir() if folder.is_dir()]
+    for folder in folders:
+        for suffix in (".json", ".txt"):
+            (folder / f"{stem}{suffix}").unlink(missing_ok=True)
 
 
 # --- notes of receipts written on arrival, until the run replaces them ----------------------
@@ -163,7 +189,7 @@ def write_note(receipts_dir: Path, note: dict) -> None:
     dir, as on disk), size_bytes, mtime_ns}. Written before the receipt itself."""
     path = _note_path(receipts_dir, note["event_id"])
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, json.dumps(note))  # ASCII: a name that is not UTF-8 is kept as \udcxx
+    write_text_atomic(path, json.dumps(note))  # ASCII: a name that is not UTF-8 is kept as \udcxx
 
 
 def read_note(receipts_dir: Path, event_id: str) -> dict | None:

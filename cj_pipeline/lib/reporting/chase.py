@@ -66,7 +66,8 @@ last_rejected as (
     group by area_code
 ),
 current_return as (
-    select area_code, arg_max(received_at, arrival_seq) as received_at
+    select area_code, arg_max(received_at, arrival_seq) as received_at,
+           arg_max(submission_id, arrival_seq) as submission_id
     from returns where status = 'accepted'
     group by area_code
 ),
@@ -85,7 +86,8 @@ select
     last_rejected.received_at as rejected_at, last_rejected.file_name as rejected_file,
     last_rejected.error_count as rejected_errors,
     current_return.received_at as returned_at,
-    contact.email
+    contact.email,
+    current_return.submission_id as current_submission_id
 from areas
 left join completeness using (area_code)
 left join last_rejected using (area_code)
@@ -117,11 +119,25 @@ def classify(return_status: str, missing_items: str) -> str:
     return COMPLETE
 
 
-def chase_rows(
-    connection: duckdb.DuckDBPyConnection, financial_year: str, include_complete: bool = False
-) -> list[ChaseRow]:
-    """One row per local authority still to chase for the year (all 32 with include_complete)."""
-    rows = []
+@dataclass(frozen=True)
+class AreaYear:
+    """What chase knows of one area's year: its chase row and the current return (if any).
+    The chase list and the areas' status pages (area_status.py) are both made from these."""
+
+    row: ChaseRow
+    current_submission_id: str | None
+
+    @property
+    def missing_items(self) -> list[str]:
+        """The items the gate waits for (empty unless the return is in but incomplete)."""
+        if self.row.status in (NO_RETURN, REJECTED, COMPLETE):
+            return []
+        return [item for item in self.row.missing.split("; ") if item]
+
+
+def area_years(connection: duckdb.DuckDBPyConnection, financial_year: str) -> list[AreaYear]:
+    """Every local authority's chase facts for the year."""
+    facts = []
     for (
         area_code,
         area_name,
@@ -132,6 +148,7 @@ def chase_rows(
         rejected_errors,
         returned_at,
         email,
+        current_submission_id,
     ) in connection.execute(_QUERY, {"year": financial_year}).fetchall():
         status = classify(return_status, missing_items)
         if status == NO_RETURN:
@@ -141,9 +158,18 @@ def chase_rows(
             since = _date(rejected_at)
         else:
             missing, since = missing_items, _date(returned_at)
-        if status != COMPLETE or include_complete:
-            rows.append(ChaseRow(area_code, area_name, status, missing, since, email or ""))
-    return rows
+        row = ChaseRow(area_code, area_name, status, missing, since, email or "")
+        facts.append(AreaYear(row, current_submission_id))
+    return facts
+
+
+def chase_rows(
+    connection: duckdb.DuckDBPyConnection, financial_year: str, include_complete: bool = False
+) -> list[ChaseRow]:
+    """One row per local authority still to chase for the year (all 32 with include_complete)."""
+    return [
+        fact.row for fact in area_years(connection, financial_year) if fact.row.status != COMPLETE or include_complete
+    ]
 
 
 def chase_list(warehouse_path: Path, financial_year: str, include_complete: bool = False) -> list[ChaseRow]:
