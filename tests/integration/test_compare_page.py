@@ -259,3 +259,31 @@ def test_axe_finds_no_violation_and_the_layout_holds(release, tmp_path, fragment
     assert violations == [], json.dumps(violations, indent=1)[:3000]
     verdict = check_page(page, tmp_path)
     assert verdict["charts"] >= 2 and verdict["problems"] == [], verdict["problems"][:20]
+
+
+def test_breaks_gaps_and_markers_are_drawn_as_such(tmp_path):
+    """A [b] value starts a new line segment under a 'Break' rule; a [c] leaves a gap and reads [c]."""
+    from cj_pipeline.lib.publish.compare import compare_data, render_compare
+    from tests.unit.test_compare import INDICATORS, _tables
+
+    page_path = tmp_path / "compare.html"
+    page_path.write_text(render_compare(compare_data(_tables(), INDICATORS, "2022-23", "r1", {"percent": 1})))
+    with offline_page(tmp_path) as page:
+        page.navigate(page_path.as_uri() + "#indicator=A_PCT&areas=S12000005,S12000047")
+        drawn = page.evaluate(
+            """(() => ({
+              breaks: document.querySelectorAll('#trend-chart .series-break').length,
+              paths: Object.fromEntries([...document.querySelectorAll('#trend-chart g.series')].map(
+                g => [g.dataset.series, (g.querySelector('path').getAttribute('d').match(/M/g) || []).length])),
+              points: Object.fromEntries([...document.querySelectorAll('#trend-chart g.series')].map(
+                g => [g.dataset.series, [...g.querySelectorAll('.point')].map(p => p.dataset.year)])),
+              table: [...document.querySelectorAll('#values-table tbody tr')].map(tr => [...tr.children].map(c => c.textContent)),
+            }))()"""
+        )
+        assert page.problems() == []
+    assert drawn["breaks"] == 1
+    assert drawn["paths"]["area:S12000047"] == 2  # the line is not drawn across the break
+    assert drawn["points"]["area:S12000005"] == ["2019-20", "2021-22", "2022-23"]  # no point for [c]
+    clack, fife = drawn["table"][0], drawn["table"][1]  # rows in name order: the hostile name starts with '<'
+    assert fife[0] == "Fife" and fife[4] == "43.0 [b]"
+    assert clack[2] == "[c]" and "0.0" not in clack[2]
