@@ -47,6 +47,12 @@ MART_TABLES = (
     "dim_indicator",
 )
 SNAPSHOT_NAME = "cj_analytics.duckdb"
+# The storage format the snapshot is written in: analysts' clients (the DuckDB CLI, DBeaver's
+# bundled driver, R's duckdb from CRAN, older Python environments) lag the newest DuckDB, and a
+# file in the newest format is refused by every older reader. DuckDB writes a new database in
+# the format of the version named here (its setting storage_compatibility_version, the same as
+# ATTACH ... (STORAGE_VERSION ...)): DuckDB 1.1 and every later version read it.
+STORAGE_VERSION = "v1.1.0"
 LINK_NAME = "snapshot"
 VERSIONS_DIR = ".snapshots"
 STAMP = "snapshot.json"
@@ -92,7 +98,7 @@ def prepare_snapshot(
         created_at = time.time()
         parquet_dir = tmp / "parquet"
         parquet_dir.mkdir()
-        con = duckdb.connect(str(tmp / SNAPSHOT_NAME))
+        con = duckdb.connect(str(tmp / SNAPSHOT_NAME), config={"storage_compatibility_version": STORAGE_VERSION})
         try:
             con.execute(f"ATTACH '{warehouse_path}' AS wh (READ_ONLY)")
             con.execute("CREATE SCHEMA marts")
