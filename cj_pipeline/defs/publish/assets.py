@@ -122,7 +122,7 @@ def published_release(context: dg.AssetExecutionContext, config: PublishConfig, 
                 passed=gate.passed,
                 # An overridden gate is shown as failed, but only as a warning: it was released.
                 severity=dg.AssetCheckSeverity.WARN,
-                description="passed" if gate.passed else f"overridden: {record.override_reason}",
+                description="passed" if gate.passed else f"overridden: {shown_name(record.override_reason or '')}",
                 metadata={"overridden_checks": dg.MetadataValue.json(record.overridden_checks)},
             )
         ],
