@@ -203,7 +203,8 @@ def test_a_value_that_cannot_be_published_is_named_with_what_to_do(warehouse_cop
     assert "NOT PUBLISHED" in result.output and "cannot be published" in result.output
     said = " ".join(result.output.split())  # as read, whatever the terminal's width
     assert re.search(
-        rf"- Fife \({fife}\), file \S+\.xlsx, sheet Local outcomes, row of cell {cell}: commentary is 40,000 characters",
+        rf"- Fife \({fife}\), file \S+\.xlsx, sheet Local outcomes, row {cell[1:]} \(cell {cell} and beside it\): "
+        "Commentary is 40,000 characters",
         said,
     ), said
     assert "What to do: ask the area to shorten the text" in said

@@ -42,11 +42,12 @@ def too_long(raw: dict, files: dict[str, str]) -> list[str]:
             for field in fields:
                 text = row.get(field)
                 if isinstance(text, str) and len(text) > XLSX_MAX_CHARS:
-                    area = row["area_code"]
+                    area, cell = row["area_code"], str(row["source_cell"] or "")
+                    where = f"row {cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')} (cell {cell} and beside it)"
                     lines.append(
                         f"{areas.get(area, area)} ({area}), file {files.get(row['submission_id'], 'unknown')}, "
-                        f"sheet {row['source_sheet']}, row of cell {row['source_cell']}: "
-                        f"{field.replace('_', ' ')} is {len(text):,} characters, longer than a spreadsheet "
-                        f"cell holds ({XLSX_MAX_CHARS:,}); it starts {text[:40]!r}."
+                        f"sheet {row['source_sheet']}, {where}: {field.replace('_', ' ').capitalize()} is "
+                        f"{len(text):,} characters, longer than a spreadsheet cell holds ({XLSX_MAX_CHARS:,}); "
+                        f"it starts {text[:40]!r}."
                     )
     return lines
