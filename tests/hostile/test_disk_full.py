@@ -124,3 +124,25 @@ def test_a_full_disk_stops_publish_with_one_plain_line_and_publish_then_complete
     assert on_a_full_disk["publish"]["hidden"] == []  # no half-built release folder left
     again = on_a_full_disk["republish"]
     assert again["rc"] == 0 and "PUBLISHED" in again["out"] and again["release"], again["out"]
+
+
+def test_sweep_removes_only_temporaries_of_dead_processes(tmp_path):
+    objects = tmp_path / "objects" / "ab"
+    objects.mkdir(parents=True)
+    dead = objects / f".{'ab' * 32}.4194303.tmp"  # above pid_max: no live process
+    live = objects / f".{'ab' * 32}.{os.getpid()}.tmp"  # being written by a live process
+    finished = objects / ("ab" * 32)
+    for path in (dead, live, finished):
+        path.write_bytes(b"x")
+    assert archive.sweep_temporaries(tmp_path) == [dead]
+    assert live.exists() and finished.exists() and not dead.exists()
+
+
+def test_a_failed_archive_write_leaves_no_temporary(tmp_path, monkeypatch):
+    def full_disk_fsync(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_disk_fsync)
+    with pytest.raises(OSError):
+        archive.store_object(tmp_path, b"bytes", "cd" * 32)
+    assert not list((tmp_path / "objects").rglob("*"))[1:]  # only the folder itself
