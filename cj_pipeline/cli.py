@@ -429,14 +429,14 @@ def _publish_and_report(settings, financial_year: str, override_reason: str = ""
         f"[bold green]PUBLISHED[/] {financial_year} (release {release_id}, by {escape(who)})", highlight=False
     )
     if reason:
-        console.print(f"  override  {escape(reason)}", highlight=False)
+        console.print(f"  override  {escape(visible(reason))}", highlight=False)
         console.print(f"  overridden checks: {', '.join(json.loads(overridden)) or 'none'}", highlight=False)
     warnings = json.loads(warnings)
     if brief and warnings:
         console.print(f"  warnings  {len(warnings)} (in the release notes)", highlight=False)
     else:
         for warning in warnings:
-            console.print(f"  warning   {warning['check']}: {escape(warning['summary'])}", highlight=False)
+            console.print(f"  warning   {warning['check']}: {escape(visible(warning['summary']))}", highlight=False)
     console.print(f"  {'outputs':<14} {folder}", highlight=False, soft_wrap=True)
     for label, path in [*_release_paths(folder, financial_year), ("snapshot", settings.snapshot_path)]:
         shown = _relative(settings, path) if brief else path

@@ -48,6 +48,8 @@ def published(built_warehouse, tmp_path_factory):
 def test_the_hostile_return_was_accepted_and_published(published):
     settings, out, output = published
     assert "Traceback" not in output
+    # The terminal shows the reason's control characters as \uXXXX: no text can rewrite the line.
+    assert "\u202e" not in output and "\\u202eevil" in output
     receipts = [p.read_text() for p in settings.receipts_dir.rglob("*fife_hostile_text*.json")]
     assert receipts and '"status": "accepted"' in receipts[-1]
     assert (out / "release.json").exists()
