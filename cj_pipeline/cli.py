@@ -29,6 +29,12 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+def _fail_disk_full(data_dir: Path, doing: str) -> None:
+    """One line, never broken by us (the terminal wraps it), naming the folder: no traceback."""
+    errors.print(f"[bold red]Error:[/] {escape(disk_full_paragraph(data_dir, doing))}", soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
 def _year_and_built_warehouse(year: str, data_dir: Path | None):
     """The canonical year and the settings of a data dir whose warehouse exists, or exit 1."""
     try:
@@ -136,13 +142,13 @@ def _build(settings, full: bool = False):
         _fail(escape(str(busy)))
     except OSError as error:
         if is_disk_full(error):
-            _fail(disk_full_paragraph(settings.data_dir, "the run"))
+            _fail_disk_full(settings.data_dir, "the run")
         raise
     elapsed = time.perf_counter() - started
     if not result.success:
         failures = [event for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
         if any(is_disk_full(_failure_text(event)) for event in failures):
-            _fail(disk_full_paragraph(settings.data_dir, "the run"))
+            _fail_disk_full(settings.data_dir, "the run")
         for step, description in failure_descriptions(result):
             errors.print(f"[bold red]Failed[/] at {step}: {escape(description.splitlines()[0] if description else '')}")
         _fail(f"the run did not finish. Its log: {settings.logs_dir / (result.run_id + '.log')}")
@@ -182,6 +188,8 @@ def run(
     settings = get_settings(data_dir)
     console.print(f"Data directory: {settings.data_dir}", highlight=False, soft_wrap=True)
     result, watcher, elapsed = _build(settings, full=full)
+    if recovered := result.dagster_run.tags.get("cj/recovered"):
+        console.print(f"[yellow]{escape(recovered)}[/]", highlight=False, soft_wrap=True)
     for item in watcher.files:
         colour = {"accepted": "green", "rejected": "red"}.get(item["status"], "yellow")
         console.print(
@@ -214,7 +222,7 @@ def rebuild(data_dir: Path | None = DataDirOption) -> None:
         _fail(str(busy))
     except OSError as error:
         if is_disk_full(error):
-            _fail(disk_full_paragraph(settings.data_dir, "the rebuild"))
+            _fail_disk_full(settings.data_dir, "the rebuild")
         raise
     if report.set_aside:
         console.print(f"The previous warehouse was set aside as {report.set_aside}")
@@ -382,12 +390,12 @@ def _publish_and_report(settings, financial_year: str, override_reason: str = ""
         _fail(escape(str(busy)))
     except OSError as error:
         if is_disk_full(error):
-            _fail(disk_full_paragraph(settings.data_dir, "publication"))
+            _fail_disk_full(settings.data_dir, "publication")
         raise
     if not result.success and any(
         is_disk_full(_failure_text(e)) for e in result.all_events if e.event_type_value == "STEP_FAILURE"
     ):
-        _fail(disk_full_paragraph(settings.data_dir, "publication"))
+        _fail_disk_full(settings.data_dir, "publication")
     with connect(settings.warehouse_path, read_only=True) as connection:
         audit = connection.execute(
             "select release_id, outcome, override_reason, overridden_checks, warnings, published_by"
@@ -421,14 +429,14 @@ def _publish_and_report(settings, financial_year: str, override_reason: str = ""
         f"[bold green]PUBLISHED[/] {financial_year} (release {release_id}, by {escape(who)})", highlight=False
     )
     if reason:
-        console.print(f"  override  {escape(reason)}", highlight=False)
+        console.print(f"  override  {escape(visible(reason))}", highlight=False)
         console.print(f"  overridden checks: {', '.join(json.loads(overridden)) or 'none'}", highlight=False)
     warnings = json.loads(warnings)
     if brief and warnings:
         console.print(f"  warnings  {len(warnings)} (in the release notes)", highlight=False)
     else:
         for warning in warnings:
-            console.print(f"  warning   {warning['check']}: {escape(warning['summary'])}", highlight=False)
+            console.print(f"  warning   {warning['check']}: {escape(visible(warning['summary']))}", highlight=False)
     console.print(f"  {'outputs':<14} {folder}", highlight=False, soft_wrap=True)
     for label, path in [*_release_paths(folder, financial_year), ("snapshot", settings.snapshot_path)]:
         shown = _relative(settings, path) if brief else path

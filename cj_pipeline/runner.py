@@ -127,16 +127,13 @@ def run_build(settings: Settings, log_level: str = QUIET, full: bool = False) ->
         # file set aside): the plan then sees no record of a dbt build and builds everything.
         recovered = recover_warehouse(settings)
         plan = plan_build(settings, full=full)  # under the lock: no other CLI run changes the warehouse
-        reason = plan.reason
+        tags = {"cj/plan": plan.reason, **_cli_tags()}
         if recovered:
-            aside = f"; the unreadable file was set aside as {recovered.set_aside.name}" if recovered.set_aside else ""
-            reason = f"warehouse restored from the archive ({recovered.submissions} submissions){aside}; {reason}"
+            tags["cj/recovered"] = recovered.sentence(settings.warehouse_path)
+            tags["cj/plan"] = f"warehouse restored from the archive; {plan.reason}"
         job = definitions.resolve_job_def(plan.job_name)
         result = job.execute_in_process(
-            instance=the_instance,
-            raise_on_error=False,
-            run_config=_run_config(log_level),
-            tags={"cj/plan": reason, **_cli_tags()},
+            instance=the_instance, raise_on_error=False, run_config=_run_config(log_level), tags=tags
         )
     write_run_log(the_instance, settings, result.run_id)
     _write_status_pages(settings)

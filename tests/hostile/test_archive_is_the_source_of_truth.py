@@ -7,12 +7,15 @@ import shutil
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from cj_pipeline import cli
 from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.intake.discovery import discover_upload_files
-from cj_pipeline.lib.intake.rebuild import check_archive, rebuild_raw_from_archive
+from cj_pipeline.lib.intake.rebuild import check_archive, rebuild_raw_from_archive, recover_warehouse
 from cj_pipeline.lib.intake.run import ingest_pending
 from cj_pipeline.lib.reporting.notify import JsonLinesNotifier
+from cj_pipeline.lib.warehouse.writer_lock import wait_for_warehouse, warehouse_holder
 from cj_pipeline.settings import get_settings
 from tests.hostile.make_corpus import _valid_bytes
 
@@ -106,3 +109,34 @@ def test_a_missing_or_altered_archive_object_is_an_alert(two_versions, damage):
     assert [p.sha256 for p in rebuilt.problems] == [second_sha]
     assert rebuilt.submissions == 2
     assert len(JsonLinesNotifier.for_data_dir(settings.data_dir).read_all()) == len(alerts) + 1
+
+
+@pytest.mark.parametrize("damage", ["half", "garbage"])
+def test_a_damaged_warehouse_is_not_mistaken_for_a_busy_one(two_versions, damage):
+    """Before a run rebuilds a damaged warehouse it checks whether another program holds it:
+    a truncated or overwritten file must read as 'not held', never as a DuckDB traceback."""
+    settings, before, _ = two_versions
+    data = settings.warehouse_path.read_bytes()
+    broken = data[: len(data) // 2] if damage == "half" else os.urandom(len(data))
+    settings.warehouse_path.write_bytes(broken)
+    assert warehouse_holder(settings.warehouse_path) is None
+    wait_for_warehouse(settings.warehouse_path, timeout=0.1)  # returns: nothing holds it
+    report = recover_warehouse(settings)
+    assert report.set_aside.read_bytes() == broken and "set aside as cj.duckdb.unreadable-" in report.sentence(
+        settings.warehouse_path
+    )
+    assert _state(settings.warehouse_path) == before
+
+
+def test_the_cli_run_sets_a_truncated_warehouse_aside_and_says_so(two_versions):
+    settings, before, _ = two_versions
+    data = settings.warehouse_path.read_bytes()
+    settings.warehouse_path.write_bytes(data[: len(data) // 2])  # DuckDB: "Could not read enough bytes"
+    result = CliRunner().invoke(cli.app, ["run", "--data-dir", str(settings.data_dir)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "Could not read" not in result.output
+    said = [line for line in result.output.splitlines() if "could not be read" in line]
+    assert len(said) == 1 and "set aside as cj.duckdb.unreadable-" in said[0] and "rebuilt from the archive" in said[0]
+    (aside,) = settings.warehouse_path.parent.glob("cj.duckdb.unreadable-*")
+    assert aside.read_bytes() == data[: len(data) // 2]  # kept, not deleted
+    assert _state(settings.warehouse_path)[0] == before[0]  # the same submissions, ids and order

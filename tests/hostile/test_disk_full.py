@@ -1,18 +1,24 @@
-"""Issue 16, class 10: disk full where a person reads gives one paragraph, no traceback.
+"""Disk full where a person reads: one plain line naming the folder, exit 1, no traceback,
+nothing half-written, and a rerun after space is freed completes.
 
-How it is simulated: no tmpfs can be mounted in the test sandbox, so the realistic point of
-failure is patched instead: the write of an archive object (`archive.store_object`, the
-first bytes intake writes) raises OSError(ENOSPC), as os.write does on a full disk; and a
-failed Dagster step whose error (or its cause) says "No space left on device", as DuckDB and
-dbt report it.
+Two ways: the archive write patched to raise OSError(ENOSPC) (fast, in process); and a real
+full disk, a tmpfs mounted in a private mount namespace (`unshare -Urm`, no root needed where
+the kernel allows user namespaces) as the data folder, filled to the last byte, with the real
+CLI run on it (tests/hostile/disk_full_driver.py): the dbt build, intake and publish.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from typer.testing import CliRunner
 
 from cj_pipeline import cli
@@ -20,7 +26,11 @@ from cj_pipeline.lib.core.disk import is_disk_full
 from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.intake.discovery import discover_upload_files
 from cj_pipeline.lib.intake.run import ingest_pending
+from cj_pipeline.lib.returns.template import write_template
 from cj_pipeline.settings import get_settings
+from tests.fixtures.make_fixtures import AREA, YEAR, complete_content
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _enospc(*args, **kwargs):
@@ -50,3 +60,89 @@ def test_a_step_that_failed_for_a_full_disk_is_recognised():
     wrapped = RuntimeError("commit failed")
     wrapped.__cause__ = OSError(errno.ENOSPC, "No space left on device")
     assert is_disk_full(wrapped) and not is_disk_full(RuntimeError("other"))
+
+
+def _unshare() -> str | None:
+    """`unshare` when this machine lets a user mount a tmpfs in a private namespace."""
+    tool = shutil.which("unshare")
+    if tool is None:
+        return None
+    probe = subprocess.run([tool, "-Urm", "true"], capture_output=True)
+    return tool if probe.returncode == 0 else None
+
+
+@pytest.fixture(scope="module")
+def on_a_full_disk(built_warehouse, tmp_path_factory):
+    """The real CLI on a real full disk (tests/hostile/disk_full_driver.py): `run --full`, `run`
+    with a return waiting, `run` after space is freed, `publish`, `publish` after space is freed."""
+    tool = _unshare()
+    if tool is None:
+        pytest.skip("this machine does not allow a private mount namespace (unshare -Urm), so no tmpfs")
+    settings, _, _ = built_warehouse
+    root = tmp_path_factory.mktemp("full_disk")
+    (root / "mount").mkdir()
+    upload = write_template(root / AREA / "fife_2023-24_corrected.xlsx", AREA, YEAR, complete_content())
+    out = root / "results.json"
+    env = {**os.environ, "DAGSTER_HOME": str(root / "dagster_home"), "CJ_LOCK_WAIT": "5"}
+    command = [tool, "-Urm", sys.executable, "-m", "tests.hostile.disk_full_driver"]
+    args = [str(settings.data_dir), str(root / "mount"), str(upload), YEAR, str(out)]
+    done = subprocess.run(command + args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(out.read_text())
+
+
+def _one_plain_line(step: dict) -> None:
+    assert step["rc"] == 1, step["out"]
+    assert "Traceback" not in step["out"] and 'File "' not in step["out"], step["out"]
+    said = [line for line in step["out"].splitlines() if "is full" in line]
+    assert len(said) == 1 and "/data" in said[0], step["out"]
+
+
+@pytest.mark.slow
+def test_a_full_disk_stops_the_dbt_build_with_one_plain_line(on_a_full_disk):
+    _one_plain_line(on_a_full_disk["dbt"])
+    assert any("dbt" in step for step in on_a_full_disk["dbt"]["failed_steps"])  # the build itself hit it
+
+
+@pytest.mark.slow
+def test_a_full_disk_stops_intake_with_one_plain_line_and_no_temporary(on_a_full_disk):
+    step = on_a_full_disk["intake"]
+    _one_plain_line(step)
+    assert step["temporaries"] == [] and step["waiting"]  # nothing half-written, nothing lost
+
+
+@pytest.mark.slow
+def test_after_space_is_freed_the_run_completes_and_sweeps_stale_temporaries(on_a_full_disk):
+    step = on_a_full_disk["rerun"]
+    assert step["rc"] == 0 and "1 accepted" in step["out"], step["out"]
+    assert step["temporaries"] == []  # the stale one of a dead process is swept
+
+
+@pytest.mark.slow
+def test_a_full_disk_stops_publish_with_one_plain_line_and_publish_then_completes(on_a_full_disk):
+    _one_plain_line(on_a_full_disk["publish"])
+    assert on_a_full_disk["publish"]["hidden"] == []  # no half-built release folder left
+    again = on_a_full_disk["republish"]
+    assert again["rc"] == 0 and "PUBLISHED" in again["out"] and again["release"], again["out"]
+
+
+def test_sweep_removes_only_temporaries_of_dead_processes(tmp_path):
+    objects = tmp_path / "objects" / "ab"
+    objects.mkdir(parents=True)
+    dead = objects / f".{'ab' * 32}.4194303.tmp"  # above pid_max: no live process
+    live = objects / f".{'ab' * 32}.{os.getpid()}.tmp"  # being written by a live process
+    finished = objects / ("ab" * 32)
+    for path in (dead, live, finished):
+        path.write_bytes(b"x")
+    assert archive.sweep_temporaries(tmp_path) == [dead]
+    assert live.exists() and finished.exists() and not dead.exists()
+
+
+def test_a_failed_archive_write_leaves_no_temporary(tmp_path, monkeypatch):
+    def full_disk_fsync(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_disk_fsync)
+    with pytest.raises(OSError):
+        archive.store_object(tmp_path, b"bytes", "cd" * 32)
+    assert not list((tmp_path / "objects").rglob("*"))[1:]  # only the folder itself

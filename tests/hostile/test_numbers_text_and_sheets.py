@@ -154,3 +154,18 @@ def test_a_dimension_claiming_the_whole_grid_on_a_9_row_sheet_is_accepted(tmp_pa
     result = validate_bytes(lying, "aberdeen.xlsx", get_settings())
     assert result.accepted, [i.message for i in result.issues]
     assert not any("1,048,576" in i.message for i in result.issues)
+
+
+def test_markdown_shows_every_class_of_area_text_verbatim():
+    """Release notes and the Dagster UI's Markdown: rendered, each text reads exactly as written
+    (on one line) and makes no link, image, HTML, emphasis, heading or list of its own."""
+    from markdown_it import MarkdownIt
+
+    from tests.fixtures.make_fixtures import HOSTILE_TEXTS
+
+    for text in [*HOSTILE_TEXTS.values(), "two\nlines # not a heading", "* not a list", "1. not a list"]:
+        tokens = MarkdownIt("commonmark").parse(f"Reason: {md(text)}\n")
+        assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"], text
+        children = tokens[1].children or []
+        assert {c.type for c in children} <= {"text"}, (text, {c.type for c in children})
+        assert "".join(c.content for c in children) == "Reason: " + " ".join(text.splitlines())

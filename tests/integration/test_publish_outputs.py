@@ -12,7 +12,9 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from typer.testing import CliRunner
 
+from cj_pipeline import cli
 from cj_pipeline.lib.publish import publish_release
 from tests.integration import browser
 
@@ -67,11 +69,9 @@ def test_release_contents_and_accessible_workbook(published):
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str):
-                    assert cell.data_type != "f" and not cell.value.startswith(("=", "+", "@")), (
-                        sheet.title,
-                        cell.coordinate,
-                        cell.value,
-                    )
+                    # Text that starts like a formula is a string cell with Excel's quote prefix.
+                    assert cell.data_type == "s", (sheet.title, cell.coordinate, cell.value)
+                    assert cell.quotePrefix == cell.value.startswith(("=", "+", "-", "@")), cell.coordinate
                     assert cell.value != "none", (sheet.title, cell.coordinate)
         if sheet.title in ("Cover", "Contents", "Notes"):
             continue
@@ -98,7 +98,7 @@ def test_release_contents_and_accessible_workbook(published):
     assert all(isinstance(v, (int, float)) or re.fullmatch(r"\[[a-z]+\]", v) for v in cells)
     assert any("[note" in str(c.value) for c in no1["A"][:5])  # notes referenced as [note N]
     texts = [c.value for row in book["Assessments"].iter_rows() for c in row]
-    assert "'" + EVIL in texts
+    assert EVIL in texts and "'" + EVIL not in texts  # as written, no apostrophe
     completeness = book["Completeness"]
     assert any(c.value == "Fife" for c in completeness["A"])  # names, not only codes
     csv_text = (out / "data" / "indicator_values.csv").read_text()
@@ -183,3 +183,30 @@ def test_one_pack_renders_in_a_real_browser(published, tmp_path):
         capture_output=True,
     )
     assert png.exists() and _png_variance(png) > 3
+
+
+def test_a_value_that_cannot_be_published_is_named_with_what_to_do(warehouse_copy):
+    """A text longer than a spreadsheet cell (intake refuses one today; a warehouse built by an
+    earlier version can hold one) stops publication before anything is written, in words."""
+    settings, _ = warehouse_copy
+    year, fife = "2023-24", "S12000047"
+    con = duckdb.connect(str(settings.warehouse_path))
+    (cell,) = con.execute(
+        "update marts.fct_local_outcomes set commentary = repeat('x', 40000) "
+        "where area_code = ? and financial_year = ? and row_number = 1 returning source_cell",
+        [fife, year],
+    ).fetchone()
+    con.close()
+    result = CliRunner().invoke(cli.app, ["publish", "--year", year, "--data-dir", str(settings.data_dir)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "Error" not in result.output.split("NOT PUBLISHED")[0]
+    assert "NOT PUBLISHED" in result.output and "cannot be published" in result.output
+    said = " ".join(result.output.split())  # as read, whatever the terminal's width
+    assert re.search(
+        rf"- Fife \({fife}\), file \S+\.xlsx, sheet Local outcomes, row {cell[1:]} \(cell {cell} and beside it\): "
+        "Commentary is 40,000 characters",
+        said,
+    ), said
+    assert "What to do: ask the area to shorten the text" in said
+    assert not (settings.published_dir / year).exists()
+    assert not list(settings.published_dir.glob(f".{year}.*"))

@@ -7,7 +7,7 @@ import duckdb
 from cj_pipeline.lib.publish import control
 from cj_pipeline.lib.publish.disclosure import recoverable_cells
 from cj_pipeline.lib.publish.release import controlled_tables, load
-from cj_pipeline.lib.publish.safety import safe_cell_text
+from cj_pipeline.lib.publish.safety import needs_quote_prefix, safe_cell_text
 
 YEAR = "2024-25"
 
@@ -98,7 +98,9 @@ def test_rounding_and_small_bases():
     assert out["value"] is None and out["marker"] == "[c]" and out["denominator_marker"] == "[c]"
 
 
-def test_formula_text_is_neutralised():
-    for text in ('=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"):
-        assert safe_cell_text(text).startswith("'")
-    assert safe_cell_text("plain") == "plain"
+def test_formula_text_is_neutralised_in_csv_and_exact_in_xlsx():
+    for text in ('=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx"):
+        assert safe_cell_text(text, "csv") == "'" + text
+        assert safe_cell_text(text) == text  # an xlsx string cell is never a formula: written as is
+        assert needs_quote_prefix(text)
+    assert safe_cell_text("plain", "csv") == "plain" and not needs_quote_prefix("plain")

@@ -14,6 +14,8 @@ from cj_pipeline.defs.keys import ANALYTICS_SNAPSHOT, PUBLISHED_RELEASE, mart
 from cj_pipeline.defs.partitions import FINANCIAL_YEARS
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
 from cj_pipeline.lib.core.db import connect
+from cj_pipeline.lib.core.names import shown_name
+from cj_pipeline.lib.publish.unpublishable import Unpublishable
 from cj_pipeline.lib.quality.gate import decide, evaluate_gate, record_audit
 from cj_pipeline.lib.warehouse.schema import ensure_raw_schema
 from cj_pipeline.lib.warehouse.writer_lock import wait_for_warehouse
@@ -96,13 +98,15 @@ def published_release(context: dg.AssetExecutionContext, config: PublishConfig, 
     if record.overridden_checks:
         context.log.warning(
             f"Publishing {year} with blocking checks overridden ({', '.join(record.overridden_checks)}) "
-            f"by {record.published_by}: {record.override_reason}"
+            f"by {shown_name(record.published_by)}: {shown_name(record.override_reason)}"
         )
     try:
         path = publish_release(settings, year, record.release_notes())
-    except Exception:
+    except Exception as error:
         with connect(settings.warehouse_path) as connection:
             record_audit(connection, record, outcome="publish_failed")
+        if isinstance(error, Unpublishable):  # said in words: which area, file, sheet, cell; what to do
+            raise dg.Failure(description=str(error)) from None
         raise
     with connect(settings.warehouse_path) as connection:
         record_audit(connection, record)
@@ -118,7 +122,7 @@ def published_release(context: dg.AssetExecutionContext, config: PublishConfig, 
                 passed=gate.passed,
                 # An overridden gate is shown as failed, but only as a warning: it was released.
                 severity=dg.AssetCheckSeverity.WARN,
-                description="passed" if gate.passed else f"overridden: {record.override_reason}",
+                description="passed" if gate.passed else f"overridden: {shown_name(record.override_reason or '')}",
                 metadata={"overridden_checks": dg.MetadataValue.json(record.overridden_checks)},
             )
         ],

@@ -1,9 +1,9 @@
-"""Disk full (ENOSPC, or a quota: EDQUOT): recognised wherever it surfaces, told in one paragraph.
+"""Disk full (ENOSPC, or a quota: EDQUOT): recognised wherever it surfaces, told in one line.
 
 Intake, dbt and publish already lose nothing when the disk fills (archive objects and
 receipts are written to a temporary name and renamed, warehouse batches are transactions,
 a release is built in a temporary folder and swapped in), so what a person needs is what
-happened and what to do, not a stack trace. The CLI uses `disk_full_paragraph`.
+happened and what to do, not a stack trace. The CLI prints `disk_full_paragraph` as one line.
 """
 
 from __future__ import annotations
@@ -29,10 +29,9 @@ def is_disk_full(error: BaseException | str | None) -> bool:
 
 
 def disk_full_paragraph(data_dir: Path, doing: str) -> str:
+    """One line: which folder, that its disk is full, that nothing was lost, what to do."""
     return (
-        f"The disk holding {data_dir} is full, so {doing} stopped. Nothing already received or "
-        "published was lost or half-written: files still waiting in raw/ stay there, the archive, "
-        "receipts and warehouse keep their last complete state, and a release is either whole or "
-        "absent. Free some space on that disk (for example old files in published/ or logs), check "
-        f"with `df -h {data_dir}`, then run the same command again; it carries on from where it stopped."
+        f"The disk holding {data_dir} is full (no space left on device), so {doing} stopped. Nothing "
+        "received or published was lost or half-written. Free some space there (`df -h` shows it) and "
+        "run the same command again: it carries on from where it stopped."
     )

@@ -29,12 +29,38 @@ def store_object(archive_dir: Path, data: bytes, sha256: str) -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{sha256}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:  # a full disk, or any failure: leave no half-written temporary behind
+        temporary.unlink(missing_ok=True)
+        raise
     return target
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temporaries(archive_dir: Path) -> list[Path]:
+    """Remove temporaries (`.<sha256>.<pid>.tmp`) left by a process that died while writing
+    (SIGKILL, power cut): never a finished object, never one a live process is writing."""
+    removed = []
+    for path in (archive_dir / "objects").glob("*/.*.tmp"):
+        parts = path.name.split(".")  # ['', sha256, pid, 'tmp']
+        if len(parts) == 4 and parts[2].isdigit() and not _alive(int(parts[2])):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def append_ledger(archive_dir: Path, entry: dict) -> None:

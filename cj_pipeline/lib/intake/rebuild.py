@@ -56,6 +56,16 @@ class RebuildReport:
     problems: list[ArchiveProblem] = field(default_factory=list)
     set_aside: Path | None = None
 
+    def sentence(self, warehouse: Path) -> str:
+        """What a run says when it restored the warehouse before building."""
+        if self.set_aside:
+            return (
+                f"The warehouse {warehouse} could not be read (damaged or truncated): it was set aside as "
+                f"{self.set_aside.name} (kept, not deleted) and rebuilt from the archive ({self.submissions} "
+                "submissions)."
+            )
+        return f"The warehouse {warehouse} was missing: rebuilt from the archive ({self.submissions} submissions)."
+
 
 def ledger_arrivals(settings: Settings) -> list[dict]:
     """The ledger's arrivals, each once (a crash before the warehouse commit records an

@@ -13,7 +13,7 @@ import duckdb
 
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.names import shown_name
-from cj_pipeline.lib.intake import receipts
+from cj_pipeline.lib.intake import archive, receipts
 from cj_pipeline.lib.intake.batch import BATCH_FILES, Intake, write_final_receipt
 from cj_pipeline.lib.intake.discovery import ReceivedFile
 from cj_pipeline.lib.intake.parsers import PARSERS, Parser
@@ -136,6 +136,7 @@ def ingest_pending(
     from cj_pipeline.lib.intake.rebuild import alert_archive_problems, check_archive, recover_warehouse
 
     settings.ensure_dirs()
+    archive.sweep_temporaries(settings.archive_dir)  # left by a process killed mid-write
     parsers = parsers or PARSERS
     report = IntakeReport()
     # The archive is the source of truth: a missing or unreadable warehouse is rebuilt from it

@@ -40,6 +40,7 @@ from cj_pipeline.lib.publish.compare import write_compare
 from cj_pipeline.lib.publish.packs import write_packs
 from cj_pipeline.lib.publish.release_workbook import write_release_workbook
 from cj_pipeline.lib.publish.safety import md, safe_cell_text
+from cj_pipeline.lib.publish.unpublishable import Unpublishable, too_long
 from cj_pipeline.settings import Settings
 
 
@@ -81,6 +82,7 @@ def load(settings: Settings, year: str) -> dict[str, list[dict]]:
                 con, "select area_code, area_name, is_scotland from marts.dim_area order by area_name"
             ),
             "indicators": fetch_dicts(con, "select * from marts.dim_indicator order by indicator_id"),
+            "submissions": fetch_dicts(con, "select submission_id, original_name from raw.submissions"),
             # The comparator groups the benchmark was built with (CJ_COMPARATOR_GROUPS at build time).
             "groups": fetch_dicts(con, "select area_code, comparator_group from marts.dim_comparator_group"),
             # Where each figure comes from (file, sheet, cell): cell references, never values.
@@ -197,6 +199,9 @@ def build_release(settings: Settings, year: str, release_notes: dict) -> Path:
     recover(published_dir)
     policy = control.load_policy()
     raw = load(settings, year)
+    problems = too_long(raw, {s["submission_id"]: s["original_name"] for s in raw["submissions"]})
+    if problems:
+        raise Unpublishable(year, problems)
     tables, decision = controlled_tables(raw, policy)
     release_id = str(release_notes.get("release_id"))
     token = uuid.uuid4().hex[:12]
@@ -208,8 +213,7 @@ def build_release(settings: Settings, year: str, release_notes: dict) -> Path:
         timings = {}
         data_dir = tmp / "data"
         data_dir.mkdir()
-        for name in ("indicator_values", "indicator_trends", "benchmark"):
-            frame = tables[name]
+        for name, frame in tables.items():
             _neutralise(frame).write_csv(data_dir / f"{name}.csv")
             frame.write_parquet(data_dir / f"{name}.parquet")
         t = time.perf_counter()

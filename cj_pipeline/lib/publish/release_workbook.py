@@ -12,8 +12,14 @@ its marker ([c], [x], [z]) in the cell; where nothing is missing, nothing is wri
 (no marker columns, no "none"). The tidy long tables are for machines: CSV and
 Parquet in data/.
 
-Every text is passed through `safety.safe_cell_text` first and the workbook is
-opened with strings_to_formulas off, so no cell becomes a formula.
+Text is data, written exactly as it came. gptables reads markdown links in table cells as
+hyperlinks (`[text](url)`, a `javascript:` target fails) and refuses a cell of punctuation
+only (`%`, `-`, `...`), rules meant for the text a producer types, not for what areas wrote.
+So every text cell outside a table's index column, the Notes text and the Cover's override
+line go in as `Verbatim`: gptables' own FormatList with no formatting, which it writes with a
+plain string write and neither parses for links nor checks for punctuation. The workbook is
+opened with strings_to_formulas/urls/numbers off, so no string becomes a formula, a link or a
+number; a text that starts like a formula also gets Excel's quote prefix (no apostrophe shown).
 """
 
 from __future__ import annotations
@@ -24,10 +30,11 @@ from pathlib import Path
 import gptables as gpt
 import pandas as pd
 import polars as pl
+from gptables.core.gptable import FormatList
 
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, outcomes
 from cj_pipeline.lib.publish import control
-from cj_pipeline.lib.publish.safety import safe_cell_text
+from cj_pipeline.lib.publish.safety import needs_quote_prefix, safe_cell_text
 
 PANDEMIC_YEARS = ("2020-21", "2021-22")
 UNIT_NAMES = {"percent": "percent", "count": "count", "rate_per_10000": "rate per 10,000 population"}
@@ -56,12 +63,35 @@ def _cell(value: object, marker: object) -> object:
     return value
 
 
-def _text(value: object) -> object:
-    return safe_cell_text(value) if isinstance(value, str) else value
+# Excel cannot show a column wider than 255 characters; a 32,767-character text would ask for more.
+WIDEST_LINE = 120
+
+
+class Verbatim(FormatList):
+    """One text cell written exactly as given (see the module's docstring). `string`, which
+    gptables uses only to size the column, is capped; `str()`, which its punctuation-only
+    check reads, is the word "text": area text is never a symbol standing for a value."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__([{"quote_prefix": True} if needs_quote_prefix(text) else {}, text])
+        self.string = "\n".join(line[:WIDEST_LINE] for line in text.split("\n"))
+
+    def __str__(self) -> str:
+        return "text"
+
+
+def verbatim(value: object) -> object:
+    """A text as a Verbatim cell (refused if longer than a cell holds); anything else as it is."""
+    return Verbatim(safe_cell_text(value)) if isinstance(value, str) else value
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame([[_text(row.get(c)) for c in columns] for row in rows], columns=columns, dtype=object)
+    """Column 0 is the index column gptables annotates ($$note$$): our own labels, passed as they are."""
+    frame = pd.DataFrame(
+        [[row.get(c) if i == 0 else verbatim(row.get(c)) for i, c in enumerate(columns)] for row in rows],
+        columns=columns,
+        dtype=object,
+    )
     return frame.where(frame.notna(), None)
 
 
@@ -305,7 +335,7 @@ def write_release_workbook(
             (f"warning_{len(note_rows)}", f"Quality warning ({warning.get('check')}): {warning.get('summary')}")
         )
     notes_table = pd.DataFrame(
-        [[ref, safe_cell_text(text)] for ref, text in note_rows], columns=["Note reference", "Note text"]
+        [[ref, verbatim(text)] for ref, text in note_rows], columns=["Note reference", "Note text"]
     )
 
     about = [
@@ -327,7 +357,7 @@ def write_release_workbook(
             "values for each area and Scotland, how areas compare, evidence completeness and the areas' own "
             "assessments of the national outcomes."
         ],
-        about=[safe_cell_text(line) for line in about],
+        about=[verbatim(line) for line in about],
         contact=["Community Justice Scotland data team"],
     )
     import warnings

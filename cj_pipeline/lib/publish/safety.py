@@ -2,12 +2,17 @@
 formula or markup in anything we write. ONE function, `neutralise(text, fmt)`, decides how
 for every output; the helpers below are its names at the call sites.
 
-- "xlsx" and "csv" (published tables, the `chase --csv` mail-merge file): a string starting
-  with = + - @ (or a tab / carriage return, which Excel strips before looking) is prefixed
-  with an apostrophe ', the OWASP recommendation for CSV injection; xlsx cells are also
-  written with write_string, so they are never formulas. A string longer than an xlsx cell
-  holds (32,767 characters) is refused with TextTooLong, never cut: intake refuses such a
-  value first (core/workbook.long_text_refusal), so this only fires on a new path.
+- "csv" (published tables, the `chase --csv` mail-merge file): a string starting with
+  = + - @ (or a tab / carriage return, which Excel strips before looking) is prefixed with
+  an apostrophe ', the OWASP recommendation for CSV injection: a CSV cell has no type, so
+  a spreadsheet would otherwise evaluate it. Parquet keeps the exact text (it is typed).
+- "xlsx": the text exactly as written. An xlsx cell has a type: the workbook writers store
+  text as a string cell (never a formula, link or rich text; see release_workbook.Verbatim)
+  and mark one that starts like a formula with Excel's quote prefix (`needs_quote_prefix`),
+  which keeps it text even when a reader edits the cell and shows no apostrophe. A string
+  longer than an xlsx cell holds (32,767 characters) is refused with TextTooLong, never cut:
+  intake refuses such a value first (core/workbook.long_text_refusal), so this only fires
+  on a value that reached the warehouse another way.
 - "html" (the area packs): html.escape, quotes included.
 - "markdown" (release_notes.md, Markdown metadata in the Dagster UI such as the chase list):
   HTML is escaped (no <img>, no <script>), Markdown punctuation is backslash-escaped (no
@@ -36,13 +41,15 @@ def neutralise(text: object, fmt: str) -> str | None:
     if text is None:
         return None
     text = str(text)
-    if fmt in ("xlsx", "csv"):
-        if fmt == "xlsx" and len(text) > XLSX_MAX_CHARS:
+    if fmt == "xlsx":
+        if len(text) > XLSX_MAX_CHARS:
             raise TextTooLong(
                 f"A value of {len(text):,} characters is longer than an Excel cell holds ({XLSX_MAX_CHARS:,}); "
                 f"it starts {text[:60]!r}. It must be shortened at source, not cut here."
             )
-        return "'" + text if text.startswith(FORMULA_STARTS) else text
+        return text
+    if fmt == "csv":
+        return "'" + text if needs_quote_prefix(text) else text
     if fmt == "html":
         return html.escape(text, quote=True)
     if fmt == "markdown":
@@ -51,6 +58,11 @@ def neutralise(text: object, fmt: str) -> str | None:
         text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
         return text.replace(":", "&#58;")
     raise ValueError(f"unknown output format {fmt!r}; one of {FORMATS}")
+
+
+def needs_quote_prefix(text: str) -> bool:
+    """A text a spreadsheet would read as a formula if it were typed in."""
+    return text.startswith(FORMULA_STARTS)
 
 
 def safe_cell_text(text: object, fmt: str = "xlsx") -> str | None:

@@ -72,7 +72,8 @@ def write_template(
     content = content or ReturnContent()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path))
+    # What an area wrote is text (links are written with write_url): never read as a formula or URL.
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     formats = {
         "title": workbook.add_format({"bold": True, "font_size": 14}),
         "note": workbook.add_format({"italic": True, "text_wrap": False}),

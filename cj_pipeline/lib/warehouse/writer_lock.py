@@ -75,13 +75,14 @@ def warehouse_holder(warehouse_path: Path) -> str | None:
         return None
     try:
         duckdb.connect(str(warehouse_path)).close()
-    except duckdb.IOException as error:
+    except duckdb.Error as error:
         found = _HOLDER.search(str(error))
         if found:
             return f"PID {found['pid']}, {found['program']}"
         if "lock" in str(error).lower():
             return "another process"
-        raise
+        # Not held, but unreadable (truncated: "Could not read enough bytes", or not a DuckDB
+        # file): whoever opens it next judges it (a run sets it aside and rebuilds it).
     return None
 
 
