@@ -41,9 +41,11 @@ test-tools:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 	command -v soffice >/dev/null || (apt-get update && apt-get install -y --no-install-recommends libreoffice-calc-nogui)
 
+# The checkers first (seconds), so a layering or lint fault fails before the suite starts.
 test: setup test-tools
 	$(BIN)/ruff format --check --quiet .
 	$(BIN)/ruff check --quiet .
+	$(BIN)/lint-imports --no-logo --cache-dir .import_linter_cache
 	$(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 bench: setup

@@ -28,6 +28,7 @@ from cj_pipeline.lib.intake.rebuild import (  # noqa: E402
     recover_warehouse,
     set_aside,
 )
+from cj_pipeline.lib.intake.stable_files import waiting_kinds  # noqa: E402
 from cj_pipeline.lib.warehouse.build_plan import plan_build  # noqa: E402
 from cj_pipeline.lib.warehouse.writer_lock import (  # noqa: E402
     lock_path_for,
@@ -126,7 +127,9 @@ def run_build(settings: Settings, log_level: str = QUIET, full: bool = False) ->
         # A missing or unreadable warehouse is rebuilt from the archive first (the unreadable
         # file set aside): the plan then sees no record of a dbt build and builds everything.
         recovered = recover_warehouse(settings)
-        plan = plan_build(settings, full=full)  # under the lock: no other CLI run changes the warehouse
+        plan = plan_build(
+            settings, waiting_kinds(settings), full=full
+        )  # under the lock: no other CLI run changes the warehouse
         reason = plan.reason
         if recovered:
             aside = f"; the unreadable file was set aside as {recovered.set_aside.name}" if recovered.set_aside else ""
