@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,6 +18,9 @@ from cj_pipeline.lib.core.years import normalise_year
 from cj_pipeline.lib.intake.receipts import visible
 from cj_pipeline.settings import get_settings
 
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
 errors = Console(stderr=True)
@@ -24,7 +28,7 @@ errors = Console(stderr=True)
 DataDirOption = typer.Option(None, "--data-dir", help="Data directory (default: $CJ_DATA_DIR, else ./data).")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     errors.print(f"[bold red]Error:[/] {message}")
     raise typer.Exit(code=1)
 
@@ -100,7 +104,7 @@ class _RunProgress:
             redirect_stdout=False,
             redirect_stderr=False,
         )
-        self.tasks: dict[str, object] = {}
+        self.tasks: dict[str, TaskID] = {}
         self.files: list[dict] = []  # new files: file, status, receipt
         self.already = 0
 
@@ -415,6 +419,8 @@ def _publish_and_report(settings, financial_year: str, override_reason: str = ""
         else:
             errors.print(f"Its log: {settings.logs_dir / (result.run_id + '.log')}")
         return False
+    if audit is None:
+        _fail(f"the publication of {financial_year} finished but recorded no audit row; run it again.")
     release_id, outcome, reason, overridden, warnings, who = audit
     folder = settings.published_dir / financial_year
     console.print(

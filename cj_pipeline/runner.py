@@ -99,8 +99,9 @@ def write_run_log(the_instance: dg.DagsterInstance, settings: Settings, run_id: 
     with path.open("w", encoding="utf-8") as log:
         for entry in the_instance.all_logs(run_id):
             when = datetime.fromtimestamp(entry.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
-            level = entry.dagster_event.event_type_value if entry.is_dagster_event else "LOG"
-            message = entry.dagster_event.message if entry.is_dagster_event else entry.user_message
+            event = entry.dagster_event
+            level = event.event_type_value if event else "LOG"
+            message = event.message if event else entry.user_message
             log.write(f"{when} {level} {entry.step_key or '-'} {message or ''}\n")
     return path
 

@@ -179,4 +179,4 @@ def test_nothing_new_means_no_dbt(refreshed):
 
 
 def test_full_is_still_available(refreshed):
-    assert plan_build(refreshed["settings"], full=True).job_name == BUILD_JOB_NAME
+    assert plan_build(refreshed["settings"], set(), full=True).job_name == BUILD_JOB_NAME

@@ -52,7 +52,7 @@ def _event_id(relative_path: str, size: int, mtime_ns: int, sha256: str) -> str:
 def receipt_of(
     arrival: Arrival,
     outcome: ParseOutcome,
-    submission_id: str,
+    submission_id: str | None,
     duplicate_of: str | None,
 ) -> dict:
     received, sha256, received_at = arrival.received, arrival.sha256, arrival.received_at
@@ -299,10 +299,11 @@ class Intake:
         sequence = None
         if outcome_label != "duplicate":
             if batch.next_seq is None:
-                batch.next_seq = connection.execute(
-                    "SELECT coalesce(max(arrival_seq), 0) + 1 FROM raw.submissions"
-                ).fetchall()[0][0]
-            sequence, batch.next_seq = batch.next_seq, batch.next_seq + 1
+                batch.next_seq = int(
+                    connection.execute("SELECT coalesce(max(arrival_seq), 0) + 1 FROM raw.submissions").fetchall()[0][0]
+                )
+            sequence = batch.next_seq
+            batch.next_seq = sequence + 1
             if outcome_label == "accepted":
                 self.accepted.setdefault(
                     place, KnownSubmission(submission_id, outcome.status, outcome.area_code, outcome.financial_year)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from cj_pipeline.lib.core.problems import ERROR, WARNING, CellProblem, Issue, a1
 from cj_pipeline.lib.core.seeds import read_seed
@@ -193,7 +194,7 @@ class _TableReader:
                 cols = (self.table.column(self.recipe, measure.column, f"measure {measure.id}"),)
             elif measure.columns:
                 cols = tuple(self.table.column(self.recipe, c, f"measure {measure.id}") for c in measure.columns)
-            else:
+            elif measure.column_range:
                 first, last = (self.table.column(self.recipe, c, f"measure {measure.id}") for c in measure.column_range)
                 if last < first:
                     raise mismatch(
@@ -209,7 +210,7 @@ class _TableReader:
         return found
 
     # -- rows -----------------------------------------------------------------
-    def row_measure(self, row: list[object], label_col: int | None) -> MeasureSpec | None | bool:
+    def row_measure(self, row: list[object], label_col: int | None) -> MeasureSpec | None | Literal[False]:
         """The measure a row is chosen for; False when rows are not chosen by label."""
         if label_col is None:
             return False
@@ -267,7 +268,8 @@ class _TableReader:
 
     def add(self, area: str, year: str, measure: MeasureSpec, vc: _ValueColumn, row: list[object], index: int):
         reading = self.reading(vc, measure, row, index)
-        ref = a1(index, vc.cols[0]) + (f":{a1(index, vc.cols[-1])}" if len(vc.cols) > 1 else "")
+        first = vc.cols[0]
+        ref = a1(index, first) + (f":{a1(index, vc.cols[-1])}" if len(vc.cols) > 1 else "")
         if reading is None:
             return
         if reading.is_missing:
@@ -281,7 +283,7 @@ class _TableReader:
                 f"{measure.id} for {area} in {year} is read twice, at {self.seen[key]} and {ref}.",
                 "Add a filter (or skip the repeated rows) so the recipe reads one value per area and year.",
                 index,
-                vc.cols[0],
+                first,
             )
             return
         self.seen[key] = ref
@@ -327,6 +329,8 @@ class _TableReader:
                 measures_found.add(chosen.id)
             for vc in value_cols:
                 measure = chosen or vc.measure
+                if measure is None:  # never: a column without a measure is read on rows chosen by label
+                    continue
                 self.add(vc.area or row_area, vc.year or row_year, measure, vc, row, index)
         self.check_rows_found(matched_filter, measures_found, label_col)
 

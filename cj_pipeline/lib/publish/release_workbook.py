@@ -84,7 +84,7 @@ def _group_tables(values: pl.DataFrame, indicators: list[dict], areas: dict[str,
             for code in order:
                 if (indicator["indicator_id"], code) not in present:
                     continue
-                row = {"Indicator (unit)": label, "Area": areas.get(code, code), "Area code": code}
+                row: dict[str, object] = {"Indicator (unit)": label, "Area": areas.get(code, code), "Area code": code}
                 for year in years:
                     found = by_key.get((indicator["indicator_id"], code, year))
                     row[year] = _cell(found["value"], found["marker"]) if found else "[x]"
