@@ -1,7 +1,9 @@
-"""`cj-pipeline`: the command line (docs/data-contract.md section 6). Thin: parses and calls lib/."""
+"""`cj-pipeline`, the command line (docs/data-contract.md section 6): parses options, calls
+the runner or lib/, prints. Its help is written for its users (APP_HELP), not engineers."""
 
 from __future__ import annotations
 
+import inspect
 import sys
 import time
 from pathlib import Path
@@ -21,7 +23,14 @@ from cj_pipeline.settings import get_settings
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+APP_HELP = (
+    "Community justice performance reporting for Scotland: check and load local area returns and "
+    "national partner tables, build the warehouse and its quality checks, publish a financial year, "
+    "and trace any figure to its file, sheet and cell."
+)
+APP_EPILOG = "New here? Run cj-pipeline demo, then read README.md. Each command's --help says more."
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=APP_HELP, epilog=APP_EPILOG)
 console = Console()
 errors = Console(stderr=True)
 
@@ -471,7 +480,7 @@ def sql(
     """Query the analysts' read-only snapshot (marts, and the published tables of the latest
     release), never the warehouse: a query cannot hold up or change the pipeline.
 
-    Example: cj-pipeline sql "select area_name, value from marts.fct_indicator_values limit 5"
+    Example: cj-pipeline sql "from marts.fct_indicator_values limit 5"
     """
     import csv
 
@@ -548,6 +557,19 @@ def partners_preview(
             typer.echo(line)
     if not reading.accepted:
         raise typer.Exit(code=1)
+
+
+def _flowing(text: str) -> str:
+    """A docstring's paragraphs as flowing text. Typer keeps the line breaks inside every
+    paragraph but the first, which at 80 columns cut sentences in two; rich wraps flowing
+    text to any width."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in paragraph.splitlines()) for paragraph in paragraphs)
+
+
+for _commands in (app, partners_app):
+    for _info in _commands.registered_commands:
+        _info.help = _flowing(_info.help or (_info.callback.__doc__ if _info.callback else None) or "")
 
 
 def main() -> None:  # pragma: no cover - console entry point
