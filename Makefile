@@ -51,9 +51,8 @@ $(AXE): $(INSTALLED)
 	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_VERSION)
 	touch $@
 
-test: setup test-tools
-	$(BIN)/ruff format --check --quiet .
-	$(BIN)/ruff check --quiet .
+# The checkers first (about a minute), so a lint, layering or type fault fails before the suite starts.
+test: setup test-tools lint
 	$(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder
 
 bench: setup
@@ -75,10 +74,14 @@ backfill-years: setup
 docs: setup
 	cd dbt_project && CJ_WAREHOUSE_PATH=$${CJ_DATA_DIR:-$(CURDIR)/data}/warehouse/cj.duckdb $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir .
 
+# ruff (Python style and faults), lint-imports (the layers, docs/architecture.md), basedpyright
+# (types, basic mode), sqlfluff (the dbt models). Configured in pyproject.toml and .sqlfluff.
 lint: setup
-	$(BIN)/ruff format --check .
-	$(BIN)/ruff check .
-	$(BIN)/sqlfluff lint dbt_project/models
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/ruff check --quiet .
+	$(BIN)/lint-imports --no-logo --cache-dir .import_linter_cache
+	$(BIN)/basedpyright --threads 2
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/sqlfluff lint --quiet --processes 2 dbt_project/models
 
 clean:
 	rm -rf $(VENV) dbt_project/target demo_data .dagster_home

@@ -1,10 +1,13 @@
-"""`cj-pipeline`: the command line (docs/data-contract.md section 6). Thin: parses and calls lib/."""
+"""`cj-pipeline`, the command line (docs/data-contract.md section 6): parses options, calls
+the runner or lib/, prints. Its help is written for its users (APP_HELP), not engineers."""
 
 from __future__ import annotations
 
+import inspect
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,14 +20,24 @@ from cj_pipeline.lib.core.years import normalise_year
 from cj_pipeline.lib.intake.receipts import visible
 from cj_pipeline.settings import get_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+APP_HELP = (
+    "Community justice performance reporting for Scotland: check and load local area returns and "
+    "national partner tables, build the warehouse and its quality checks, publish a financial year, "
+    "and trace any figure to its file, sheet and cell."
+)
+APP_EPILOG = "New here? Run cj-pipeline demo, then read README.md. Each command's --help says more."
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=APP_HELP, epilog=APP_EPILOG)
 console = Console()
 errors = Console(stderr=True)
 
 DataDirOption = typer.Option(None, "--data-dir", help="Data directory (default: $CJ_DATA_DIR, else ./data).")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     errors.print(f"[bold red]Error:[/] {message}")
     raise typer.Exit(code=1)
 
@@ -106,7 +119,7 @@ class _RunProgress:
             redirect_stdout=False,
             redirect_stderr=False,
         )
-        self.tasks: dict[str, object] = {}
+        self.tasks: dict[str, TaskID] = {}
         self.files: list[dict] = []  # new files: file, status, receipt
         self.already = 0
 
@@ -423,6 +436,8 @@ def _publish_and_report(settings, financial_year: str, override_reason: str = ""
         else:
             errors.print(f"Its log: {settings.logs_dir / (result.run_id + '.log')}")
         return False
+    if audit is None:
+        _fail(f"the publication of {financial_year} finished but recorded no audit row; run it again.")
     release_id, outcome, reason, overridden, warnings, who = audit
     folder = settings.published_dir / financial_year
     console.print(
@@ -473,7 +488,7 @@ def sql(
     """Query the analysts' read-only snapshot (marts, and the published tables of the latest
     release), never the warehouse: a query cannot hold up or change the pipeline.
 
-    Example: cj-pipeline sql "select area_name, value from marts.fct_indicator_values limit 5"
+    Example: cj-pipeline sql "from marts.fct_indicator_values limit 5"
     """
     import csv
 
@@ -550,6 +565,19 @@ def partners_preview(
             typer.echo(line)
     if not reading.accepted:
         raise typer.Exit(code=1)
+
+
+def _flowing(text: str) -> str:
+    """A docstring's paragraphs as flowing text. Typer keeps the line breaks inside every
+    paragraph but the first, which at 80 columns cut sentences in two; rich wraps flowing
+    text to any width."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in paragraph.splitlines()) for paragraph in paragraphs)
+
+
+for _commands in (app, partners_app):
+    for _info in _commands.registered_commands:
+        _info.help = _flowing(_info.help or (_info.callback.__doc__ if _info.callback else None) or "")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -28,6 +28,7 @@ from cj_pipeline.lib.intake.rebuild import (  # noqa: E402
     recover_warehouse,
     set_aside,
 )
+from cj_pipeline.lib.intake.stable_files import waiting_kinds  # noqa: E402
 from cj_pipeline.lib.warehouse.build_plan import plan_build  # noqa: E402
 from cj_pipeline.lib.warehouse.writer_lock import (  # noqa: E402
     lock_path_for,
@@ -98,8 +99,9 @@ def write_run_log(the_instance: dg.DagsterInstance, settings: Settings, run_id: 
     with path.open("w", encoding="utf-8") as log:
         for entry in the_instance.all_logs(run_id):
             when = datetime.fromtimestamp(entry.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
-            level = entry.dagster_event.event_type_value if entry.is_dagster_event else "LOG"
-            message = entry.dagster_event.message if entry.is_dagster_event else entry.user_message
+            event = entry.dagster_event
+            level = event.event_type_value if event else "LOG"
+            message = event.message if event else entry.user_message
             log.write(f"{when} {level} {entry.step_key or '-'} {message or ''}\n")
     return path
 
@@ -126,7 +128,8 @@ def run_build(settings: Settings, log_level: str = QUIET, full: bool = False) ->
         # A missing or unreadable warehouse is rebuilt from the archive first (the unreadable
         # file set aside): the plan then sees no record of a dbt build and builds everything.
         recovered = recover_warehouse(settings)
-        plan = plan_build(settings, full=full)  # under the lock: no other CLI run changes the warehouse
+        # under the lock: no other CLI run changes the warehouse
+        plan = plan_build(settings, waiting_kinds(settings), full=full)
         tags = {"cj/plan": plan.reason, **_cli_tags()}
         if recovered:
             tags["cj/recovered"] = recovered.sentence(settings.warehouse_path)

@@ -1,11 +1,11 @@
-"""Alerts: every failed run is written down where people look (`lib/reporting/notify.py`)."""
+"""Alerts: every failed run is written down where people look (`lib/core/notify.py`)."""
 
 import datetime as dt
 
 import dagster as dg
 
 from cj_pipeline.defs.resources import PipelineSettings
-from cj_pipeline.lib.reporting.notify import JsonLinesNotifier, Notifier
+from cj_pipeline.lib.core.notify import JsonLinesNotifier, Notifier
 from cj_pipeline.settings import Settings
 
 # The error text kept per alert; the full stack trace stays in the run's logs.
@@ -13,7 +13,7 @@ MAX_MESSAGE_CHARS = 2000
 
 
 def build_notifier(settings: Settings) -> Notifier:
-    """The notifier in use. Add email or Teams here (see lib/reporting/notify.py), e.g. a
+    """The notifier in use. Add email or Teams here (see lib/core/notify.py), e.g. a
     FanOutNotifier of this one and a TeamsNotifier built from an environment variable."""
     return JsonLinesNotifier.for_data_dir(settings.data_dir)
 

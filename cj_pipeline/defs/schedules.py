@@ -8,13 +8,9 @@ import dagster as dg
 
 from cj_pipeline.defs.jobs import BUILD_JOB_NAME
 from cj_pipeline.defs.resources import PipelineSettings
-from cj_pipeline.lib.intake.stable_files import (
-    WarehouseUnavailable,
-    listing_fingerprint,
-    new_arrivals,
-    recorded_file_events,
-    waiting_files,
-)
+from cj_pipeline.lib.intake.stable_files import listing_fingerprint, new_arrivals, waiting_files
+from cj_pipeline.lib.warehouse.schema import recorded_file_events
+from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
 
 # 06:00 UK time, before the working day; timezone so the run does not move with BST.
 DAILY_CRON = "0 6 * * *"
@@ -27,7 +23,7 @@ def daily_intake_and_build(context: dg.ScheduleEvaluationContext, pipeline_setti
     listing = waiting_files(settings.uploads_dir, settings.partners_dir, settings.data_dir)
     try:
         known = recorded_file_events(settings.warehouse_path)
-    except WarehouseUnavailable:
+    except WarehouseBusyError:
         return dg.SkipReason("A run is writing the warehouse right now; it takes every waiting file itself.")
     new = new_arrivals(listing, known)
     if not new:

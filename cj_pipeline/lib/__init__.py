@@ -1,7 +1,6 @@
-"""Plain functions with no Dagster in them, one package per domain.
-
-core (shared building blocks) <- returns, partners <- intake <- warehouse <- quality <-
-publish; reporting and demo sit beside them. Each package's docstring says what it owns and
-what it may import. Nothing here imports from `cj_pipeline.defs`, `cj_pipeline.cli` or
-`cj_pipeline.runner` (tests/unit/test_layout.py checks it).
+"""Plain functions with no Dagster in them, one package per domain, in layers (top to
+bottom): reporting | demo, publish, quality, intake, warehouse, returns | partners, core.
+A package imports only packages below it, never one beside it, and nothing here imports
+`cj_pipeline.defs`, the CLI or the runner: the import-linter contracts in pyproject.toml,
+run by `make test`, hold it; docs/architecture.md says why each package sits where it does.
 """

@@ -10,11 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from cj_pipeline import cli
+from cj_pipeline.lib.core.digest import sha256_bytes
+from cj_pipeline.lib.core.notify import JsonLinesNotifier
 from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.intake.discovery import discover_upload_files
 from cj_pipeline.lib.intake.rebuild import check_archive, rebuild_raw_from_archive, recover_warehouse
 from cj_pipeline.lib.intake.run import ingest_pending
-from cj_pipeline.lib.reporting.notify import JsonLinesNotifier
 from cj_pipeline.lib.warehouse.writer_lock import wait_for_warehouse, warehouse_holder
 from cj_pipeline.settings import get_settings
 from tests.hostile.make_corpus import _valid_bytes
@@ -52,7 +53,7 @@ def two_versions(tmp_path):
     ingest_pending(settings, discover_upload_files(settings))
     _drop(settings.uploads_dir / "junk.xlsx", b"not a workbook", 3)  # a rejected one too
     ingest_pending(settings, discover_upload_files(settings))
-    return settings, _state(settings.warehouse_path), archive.sha256_bytes(second)
+    return settings, _state(settings.warehouse_path), sha256_bytes(second)
 
 
 def test_rebuild_restores_every_submission_from_the_archive_alone(two_versions):

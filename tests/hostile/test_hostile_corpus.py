@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cj_pipeline.lib.intake import archive
+from cj_pipeline.lib.core.digest import sha256_bytes
 from cj_pipeline.lib.intake.discovery import discover_upload_files
 from cj_pipeline.lib.intake.run import ingest_pending
 from cj_pipeline.lib.intake.stable_files import StableState, list_candidate_files, track_stable_files
@@ -171,10 +171,10 @@ def test_every_file_through_intake(corpus, capsys, tmp_path):
     assert objects
     for path in objects:
         assert SECRET not in path.read_bytes(), path
-    outside_shas = {archive.sha256_bytes(p.read_bytes()) for p in outside.iterdir() if p.is_file()}
+    outside_shas = {sha256_bytes(p.read_bytes()) for p in outside.iterdir() if p.is_file()}
     assert not outside_shas & {p.name for p in objects}
     for name in ("link_outside_secret.xlsx", "link_etc_passwd.xlsx", "link_dev_zero.xlsx"):
-        assert by_file[name]["sha256"] == archive.sha256_bytes(b"")  # hashed nothing: never opened
+        assert by_file[name]["sha256"] == sha256_bytes(b"")  # hashed nothing: never opened
 
     # Every file is one file event; rejected files leave no rows.
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:

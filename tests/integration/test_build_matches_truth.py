@@ -187,11 +187,11 @@ PLANTED_FAULTS = [
         "where rowid = (select min(rowid) + 2 from marts.fct_indicator_trends)",
     ),
     (
-        "row_contract_fct_indicator_values",
+        "row_contract_fct_partner_values",
         "value_has_marker",
         "value",
-        "update marts.fct_indicator_values set value = null, marker = null "
-        "where rowid = (select min(rowid) from marts.fct_indicator_values)",
+        "update marts.fct_partner_values set value = null, marker = null "
+        "where rowid = (select min(rowid) from marts.fct_partner_values)",
     ),
     (
         "row_contract_stg_partners__values",

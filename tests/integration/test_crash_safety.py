@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cj_pipeline.lib.core.digest import sha256_bytes
 from cj_pipeline.lib.core.seeds import local_authorities
 from cj_pipeline.lib.demo.sample_data import _return_content
 from cj_pipeline.lib.intake import archive
@@ -66,13 +67,13 @@ def _ledger_lines(settings) -> int:
 
 
 def _check_consistent(settings, files: list[Path]) -> dict:
-    shas = {archive.sha256_bytes(p.read_bytes()) for p in files}
+    shas = {sha256_bytes(p.read_bytes()) for p in files}
     objects = {p.name: p for p in (settings.archive_dir / "objects").rglob("*") if p.is_file()}
     stored = {name: p for name, p in objects.items() if not name.startswith(".")}
     leftovers = [name for name in objects if name.startswith(".")]  # temp files of killed writes
     assert set(stored) == shas  # every file archived, exactly once (one object per sha256)
     for name, path in stored.items():
-        assert archive.sha256_bytes(path.read_bytes()) == name  # no torn object
+        assert sha256_bytes(path.read_bytes()) == name  # no torn object
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
         duplicated = connection.execute(
             "select sha256, kind, count(*) from raw.submissions group by 1, 2 having count(*) > 1"

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cj_pipeline.lib.core.digest import sha256_bytes
 from cj_pipeline.lib.core.seeds import local_authorities
 from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.intake.discovery import discover_partner_files
@@ -159,7 +160,7 @@ def test_every_file_is_archived_with_a_receipt(intake):
     files = [p for p in settings.partners_dir.rglob("*") if p.is_file()]
     assert len(first.receipts) + len(second.receipts) == len(files)
     for path in files:
-        sha = archive.sha256_bytes(path.read_bytes())
+        sha = sha256_bytes(path.read_bytes())
         assert archive.object_path(settings.archive_dir, sha).read_bytes() == path.read_bytes()
         receipt = _receipt(settings, path.name)
         assert receipt["sha256"] == sha

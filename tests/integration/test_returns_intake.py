@@ -12,6 +12,7 @@ import shutil
 import duckdb
 import pytest
 
+from cj_pipeline.lib.core.digest import sha256_bytes
 from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.returns.template import write_template
 from cj_pipeline.runner import instance, run_build
@@ -133,7 +134,7 @@ def test_completeness_covers_every_area_and_year(built):
 
 
 def test_dropped_twice_is_one_submission_with_a_duplicate_receipt(built):
-    sha = archive.sha256_bytes(built["duplicate_source"].read_bytes())
+    sha = sha256_bytes(built["duplicate_source"].read_bytes())
     assert _rows(built, "select count(*) from raw.submissions where sha256 = ?", [sha])[0][0] == 1
     outcomes = sorted(r[0] for r in _rows(built, "select outcome from raw.file_events where sha256 = ?", [sha]))
     assert outcomes == ["accepted", "duplicate"]
@@ -165,7 +166,7 @@ def test_corrected_resubmission_supersedes_and_history_stays(built):
 
 
 def test_corrupt_file_is_rejected_archived_and_receipted(built):
-    settings, sha = built["settings"], archive.sha256_bytes(CORRUPT)
+    settings, sha = built["settings"], sha256_bytes(CORRUPT)
     assert _rows(built, "select status from raw.submissions where sha256 = ?", [sha]) == [("rejected",)]
     assert archive.object_path(settings.archive_dir, sha).read_bytes() == CORRUPT
     receipts = [json.loads(p.read_text()) for p in settings.receipts_dir.glob("*broken.xlsx.json")]

@@ -15,6 +15,7 @@ import pytest
 
 from cj_pipeline.definitions import defs
 from cj_pipeline.lib.core.kinds import RETURN
+from cj_pipeline.lib.intake.stable_files import waiting_kinds
 from cj_pipeline.lib.returns.template import write_template
 from cj_pipeline.lib.warehouse.build_plan import (
     BUILD_JOB_NAME,
@@ -78,7 +79,7 @@ def refreshed(built_warehouse, tmp_path_factory):
     later = truth.return_files[-1].stat().st_mtime + 600
     os.utime(corrected, (later, later))
 
-    plan = plan_build(settings)
+    plan = plan_build(settings, waiting_kinds(settings))
     result = run_build(settings, log_level="WARNING")
     second = run_build(settings, log_level="WARNING")
     return {
@@ -178,4 +179,4 @@ def test_nothing_new_means_no_dbt(refreshed):
 
 
 def test_full_is_still_available(refreshed):
-    assert plan_build(refreshed["settings"], full=True).job_name == BUILD_JOB_NAME
+    assert plan_build(refreshed["settings"], set(), full=True).job_name == BUILD_JOB_NAME

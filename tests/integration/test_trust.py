@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from cj_pipeline.cli import app
 from cj_pipeline.lib.core.cells import parse_numeric
+from cj_pipeline.lib.core.digest import sha256_bytes
 from cj_pipeline.lib.core.workbook import open_table_file
-from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.reporting.chase import COMPLETE, MISSING_EVIDENCE, NEVER, NO_RETURN, REJECTED, chase_list
 from cj_pipeline.lib.reporting.explain import explain
 from cj_pipeline.lib.returns.template import ReturnContent, write_template
@@ -36,7 +36,7 @@ def _index(cell: str) -> tuple[int, int]:
 
 def _cell_in_archive(settings, sha256: str, file_name: str, sheet: str, cell: str) -> object:
     data = (settings.archive_dir / "objects" / sha256[:2] / sha256).read_bytes()
-    assert archive.sha256_bytes(data) == sha256
+    assert sha256_bytes(data) == sha256
     opened = open_table_file(data, file_name, settings)
     (found,) = [s for s in opened.sheets if s.name == sheet]
     r, c = _index(cell)
@@ -229,7 +229,7 @@ def test_same_content_different_bytes_reports_no_change(amended):
         previous_sha = db.execute(
             "select sha256 from raw.submissions where submission_id = ?", [receipt["replaces_submission_id"]]
         ).fetchone()[0]
-    assert previous_sha != receipt["sha256"] == archive.sha256_bytes(amended["same_file"].read_bytes())
+    assert previous_sha != receipt["sha256"] == sha256_bytes(amended["same_file"].read_bytes())
     assert receipt["changes"] == []
     text = next(settings.receipts_dir.glob("*_same_again.xlsx.txt")).read_text()
     assert "none, the content is the same" in text

@@ -1,11 +1,11 @@
-"""The notifier interface and the JSON-lines alert log (lib/reporting/notify.py)."""
+"""The notifier interface and the JSON-lines alert log (lib/core/notify.py)."""
 
 import json
 import threading
 
 import pytest
 
-from cj_pipeline.lib.reporting.notify import FanOutNotifier, JsonLinesNotifier, Notifier, format_alert
+from cj_pipeline.lib.core.notify import FanOutNotifier, JsonLinesNotifier, Notifier, format_alert
 
 
 def test_json_lines_notifier_appends_one_line_per_alert(tmp_path):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cj_pipeline.lib.core.digest import sha256_bytes
 from cj_pipeline.lib.core.kinds import PARTNER, RETURN
 from cj_pipeline.lib.intake import archive, batch, receipts
 from cj_pipeline.lib.intake.discovery import discover_partner_files, discover_upload_files
@@ -129,7 +130,7 @@ def test_the_bytes_are_archived_before_they_are_parsed(settings):
     seen = []
 
     def parse(data, received, settings_):
-        seen.append(archive.object_path(settings.archive_dir, archive.sha256_bytes(data)).read_bytes() == data)
+        seen.append(archive.object_path(settings.archive_dir, sha256_bytes(data)).read_bytes() == data)
         return PARSERS[RETURN](data, received, settings_)
 
     checked = check_on_arrival(settings, path, parsers={RETURN: parse, PARTNER: PARSERS[PARTNER]})

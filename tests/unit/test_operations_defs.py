@@ -22,9 +22,9 @@ from cj_pipeline.defs.partitions import FINANCIAL_YEARS
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
 from cj_pipeline.defs.schedules import daily_intake_and_build
 from cj_pipeline.lib.core.kinds import PARTNER, RETURN
+from cj_pipeline.lib.core.notify import JsonLinesNotifier
 from cj_pipeline.lib.core.seeds import financial_years
 from cj_pipeline.lib.intake.stable_files import StableState
-from cj_pipeline.lib.reporting.notify import JsonLinesNotifier
 from cj_pipeline.lib.warehouse.build_plan import (
     BUILD_JOB_NAME,
     INTAKE_JOB_NAME,

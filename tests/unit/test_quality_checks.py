@@ -307,3 +307,30 @@ def test_great_expectations_suite_catches_a_planted_bad_row():
     assert not result.passed
     where = {(d["column"], d["area"]) for d in result.details}
     assert ("value/marker", "Angus") in where and ("percentage_value", "Fife") in where
+    endless = good.copy()
+    endless.loc[2, "value"] = float("inf")  # a number that is not finite
+    result = validate_frame("fct_indicator_values", prepare_indicator_values(endless))
+    assert [(d["column"], d["indicator_id"]) for d in result.details] == [("value/marker", "ATT_DIV_COMPLETED_PCT")]
+
+
+def test_great_expectations_completeness_suite():
+    """Completeness is per local authority, and never more items complete than expected."""
+    from cj_pipeline.lib.quality.expectations import validate_frame
+
+    good = pd.DataFrame(
+        {
+            "area_code": [FIFE, ANGUS],
+            "financial_year": ["2024-25"] * 2,
+            "return_status": ["received", "missing"],
+            "items_expected": [31, 31],
+            "items_complete": [31, 0],
+        }
+    )
+    assert validate_frame("fct_evidence_completeness", good).passed
+    bad = good.copy()
+    bad.loc[0, "items_complete"] = 32
+    bad.loc[1, "area_code"] = "S92000003"  # Scotland has no return of its own
+    result = validate_frame("fct_evidence_completeness", bad)
+    assert sorted(str(d["column"]) for d in result.details) == sorted(
+        ["area_code", "['items_expected', 'items_complete']"]
+    )

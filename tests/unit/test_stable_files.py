@@ -6,17 +6,17 @@ import duckdb
 
 from cj_pipeline.lib.intake.stable_files import (
     StableState,
-    WarehouseUnavailable,
     batch_run_key,
     list_candidate_files,
     listing_fingerprint,
     new_arrivals,
     observe_file,
-    recorded_file_events,
     take_stable_files,
     track_stable_files,
     waiting_files,
 )
+from cj_pipeline.lib.warehouse.schema import recorded_file_events
+from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
 
 
 def test_a_file_is_taken_only_after_two_identical_looks():
@@ -141,10 +141,10 @@ def test_recorded_file_events_while_another_process_writes(tmp_path):
         assert holder.stdout.readline().strip() == "held"
         try:
             recorded_file_events(path)
-        except WarehouseUnavailable:
+        except WarehouseBusyError:
             pass
         else:
-            raise AssertionError("expected WarehouseUnavailable while a writer holds the file")
+            raise AssertionError("expected WarehouseBusyError while a writer holds the file")
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)

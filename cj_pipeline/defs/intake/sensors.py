@@ -40,15 +40,15 @@ from cj_pipeline.lib.intake.on_arrival import arrival_sha256, check_on_arrival
 from cj_pipeline.lib.intake.outbox import area_of_folder
 from cj_pipeline.lib.intake.stable_files import (
     StableState,
-    WarehouseUnavailable,
     batch_run_key,
     list_candidate_files,
     observe_file,
-    recorded_file_events,
     take_stable_files,
 )
 from cj_pipeline.lib.reporting.status_pages import write_status_pages
 from cj_pipeline.lib.warehouse.build_plan import plan_build
+from cj_pipeline.lib.warehouse.schema import recorded_file_events
+from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
 
 # Seconds between looks: the sensor daemon's own loop, every 5 s at the fastest
 # (dagster/_daemon/sensor.py, MIN_INTERVAL_LOOP_TIME).
@@ -90,7 +90,7 @@ def _check_on_arrival(
     is a warning, never an error, and the file is still in the run."""
     try:
         recorded = recorded_file_events(settings.warehouse_path) if read_warehouse else set()
-    except WarehouseUnavailable:  # a run holds it: check every file taken
+    except WarehouseBusyError:  # a run holds it: check every file taken
         recorded = set()
     except Exception as error:  # an unreadable warehouse is the run's to repair, never the sensor's stop
         context.log.warning(f"{label}: the warehouse could not be read ({type(error).__name__}); checking every file.")

@@ -98,7 +98,7 @@ def published_release(context: dg.AssetExecutionContext, config: PublishConfig, 
     if record.overridden_checks:
         context.log.warning(
             f"Publishing {year} with blocking checks overridden ({', '.join(record.overridden_checks)}) "
-            f"by {shown_name(record.published_by)}: {shown_name(record.override_reason)}"
+            f"by {shown_name(record.published_by)}: {shown_name(record.override_reason or '')}"
         )
     try:
         path = publish_release(settings, year, record.release_notes())

@@ -119,7 +119,7 @@ def defs() -> dg.Definitions:
         assets=[warehouse_dbt_models],
         resources={
             "dbt": VenvDbtCli(
-                project_dir=dbt_project,
+                project_dir=dbt_project,  # pyright: ignore[reportArgumentType]  # DbtCliResource.__init__ takes a DbtProject; pyright sees only the pydantic field (str)
                 profiles_dir=str(dbt_project.profiles_dir),
                 dbt_executable=DBT_EXECUTABLE,  # the venv's dbt: nothing depends on PATH
             )

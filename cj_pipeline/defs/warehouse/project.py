@@ -48,7 +48,7 @@ class VenvDbtPreparer(DagsterDbtProjectPreparer):
     """dagster-dbt's preparer (parse to target/manifest.json), with the venv's dbt."""
 
     def _prepare_manifest(self, project: DbtProject) -> None:
-        VenvDbtCli(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+        VenvDbtCli(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(  # pyright: ignore[reportArgumentType]  # DbtCliResource.__init__ takes a DbtProject; pyright sees only the pydantic field (str)
             self._prepare_project_cli_args, target_path=project.target_path
         ).wait()
         self._invalidate_seeds_in_partial_parse(project)

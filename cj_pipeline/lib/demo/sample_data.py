@@ -275,14 +275,15 @@ class _PartnerWriter:
 
     def _cell(self, source, area, year, measure, *, scotland_total=None):
         if area == SCOTLAND_CODE:
+            if scotland_total is None:
+                raise ValueError(f"{source} {measure} {year}: Scotland's cell needs its total")
             value = scotland_total
+            self.truth.true_counts[(source, area, year, measure)] = scotland_total
             marker = "[p]" if source == "jsws" and year == PROVISIONAL_YEAR else None
         else:
             value = self.counts[(area, year, measure)]
             value, marker = _published_cell(value, measure, year, source)
             self.truth.true_counts[(source, area, year, measure)] = self.counts[(area, year, measure)]
-        if area == SCOTLAND_CODE:
-            self.truth.true_counts[(source, area, year, measure)] = scotland_total
         self.truth.published[(source, area, year, measure)] = (value, marker)
         return value, marker
 
@@ -393,7 +394,7 @@ class _PartnerWriter:
         _write_csv(path, ["Area", "Year", "population_16plus"], rows, "Mid-year population estimates aged 16+", "utf-8")
         return path
 
-    def _publish(self, source, area, year, measure, value) -> object:
+    def _publish(self, source, area, year, measure, value: float) -> float:
         """Record a context value exactly as written (no suppression: these are public totals)."""
         self.truth.published[(source, area, year, measure)] = (value, None)
         self.truth.true_counts[(source, area, year, measure)] = value

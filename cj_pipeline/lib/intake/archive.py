@@ -8,14 +8,9 @@ lines recording who/what/when for every arrival, duplicates included.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def object_path(archive_dir: Path, sha256: str) -> Path:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from cj_pipeline.lib.core.digest import sha256_bytes
 from cj_pipeline.lib.core.kinds import RETURN
 from cj_pipeline.lib.core.problems import ERROR, WARNING, Issue
 from cj_pipeline.lib.intake import archive, changes, receipts
@@ -51,7 +52,7 @@ def _event_id(relative_path: str, size: int, mtime_ns: int, sha256: str) -> str:
 def receipt_of(
     arrival: Arrival,
     outcome: ParseOutcome,
-    submission_id: str,
+    submission_id: str | None,
     duplicate_of: str | None,
 ) -> dict:
     received, sha256, received_at = arrival.received, arrival.sha256, arrival.received_at
@@ -114,7 +115,7 @@ def read_arrival(settings: Settings, received: ReceivedFile) -> ReadFile | None:
         return None
     data, read_issues = read_safely(settings, received)
     refused = read_issues + placement_issues(received)  # judged without parsing
-    sha256 = archive.sha256_bytes(data)
+    sha256 = sha256_bytes(data)
     event_id = _event_id(received.relative_path, stat.st_size, stat.st_mtime_ns, sha256)
     return ReadFile(received, stat.st_size, stat.st_mtime_ns, data, read_issues, refused, sha256, event_id)
 
@@ -298,10 +299,11 @@ class Intake:
         sequence = None
         if outcome_label != "duplicate":
             if batch.next_seq is None:
-                batch.next_seq = connection.execute(
-                    "SELECT coalesce(max(arrival_seq), 0) + 1 FROM raw.submissions"
-                ).fetchall()[0][0]
-            sequence, batch.next_seq = batch.next_seq, batch.next_seq + 1
+                batch.next_seq = int(
+                    connection.execute("SELECT coalesce(max(arrival_seq), 0) + 1 FROM raw.submissions").fetchall()[0][0]
+                )
+            sequence = batch.next_seq
+            batch.next_seq = sequence + 1
             if outcome_label == "accepted":
                 self.accepted.setdefault(
                     place, KnownSubmission(submission_id, outcome.status, outcome.area_code, outcome.financial_year)
@@ -426,3 +428,15 @@ def write_final_receipt(settings: Settings, receipt: dict) -> None:
         if note["stem"] != receipts.stem_of(receipt):  # a run that took the file before the sensor's note
             receipts.remove_receipt(receipts_dir, note["stem"])
         receipts.clear_note(receipts_dir, receipt["event_id"])
+
+
+def restore_missing_receipts(connection: duckdb.DuckDBPyConnection, settings: Settings) -> int:
+    """Rewrite receipts lost to a crash between the warehouse commit and the file write."""
+    restored = 0
+    for (receipt_json,) in connection.execute("SELECT receipt_json FROM raw.file_events").fetchall():
+        receipt = json.loads(receipt_json)
+        stem = receipts.stem_of(receipt)
+        if not (settings.receipts_dir / f"{stem}.json").exists():
+            receipts.write_receipt(settings.receipts_dir, receipt)
+            restored += 1
+    return restored

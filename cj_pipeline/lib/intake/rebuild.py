@@ -7,7 +7,7 @@ submission comes back, superseded ones included, with the same event ids, submis
 and arrival order, hence the same one current. Receipts already on disk are kept.
 
 `check_archive` compares every archive object with the ledger (present, and its sha256 is
-its name); a missing or altered object is reported as an alert (lib/reporting/notify.py),
+its name); a missing or altered object is reported as an alert (lib/core/notify.py),
 never ignored. `recover_warehouse` runs before a run opens the warehouse: a warehouse that
 is missing (while the ledger is not empty) or unreadable (a truncated file: "Could not read
 enough bytes") is set aside under a new name (never deleted) and rebuilt from the archive.
@@ -26,12 +26,13 @@ from pathlib import Path
 import duckdb
 
 from cj_pipeline.lib.core.db import connect
+from cj_pipeline.lib.core.notify import JsonLinesNotifier
 from cj_pipeline.lib.core.problems import ERROR, Issue
 from cj_pipeline.lib.intake import archive
-from cj_pipeline.lib.intake.batch import Arrival, Intake
+from cj_pipeline.lib.intake.batch import Arrival, Intake, restore_missing_receipts
 from cj_pipeline.lib.intake.discovery import ReceivedFile
 from cj_pipeline.lib.intake.parsers import PARSERS, Parser
-from cj_pipeline.lib.reporting.notify import JsonLinesNotifier
+from cj_pipeline.lib.warehouse.build_plan import state_path
 from cj_pipeline.lib.warehouse.schema import RAW_TABLES, ensure_raw_schema
 from cj_pipeline.settings import Settings
 
@@ -172,9 +173,6 @@ def set_aside(path: Path) -> Path:
 
 def rebuild_raw_from_archive(settings: Settings, parsers: dict[str, Parser] | None = None) -> RebuildReport:
     """Replay every arrival of the ledger into a new warehouse (which must not exist yet)."""
-    from cj_pipeline.lib.intake.run import restore_missing_receipts
-    from cj_pipeline.lib.warehouse.build_plan import state_path
-
     if settings.warehouse_path.exists():
         raise FileExistsError(f"{settings.warehouse_path} exists; set it aside first")
     settings.ensure_dirs()

@@ -57,7 +57,7 @@ _REJECTED_ON_ARRIVAL = [
 def _stage_lines(receipt: dict) -> list[str]:
     if receipt.get("stage") == CHECKED_ON_ARRIVAL and receipt.get("status") == "rejected":
         return _REJECTED_ON_ARRIVAL
-    return _STAGE_LINES.get(receipt.get("stage"), [])
+    return _STAGE_LINES.get(receipt.get("stage") or "", [])
 
 
 def receipt_stem(received_at: str, sha256: str, file_name: str, event_id: str | None = None) -> str:

@@ -14,9 +14,10 @@ import duckdb
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.names import shown_name
 from cj_pipeline.lib.intake import archive, receipts
-from cj_pipeline.lib.intake.batch import BATCH_FILES, Intake, write_final_receipt
+from cj_pipeline.lib.intake.batch import BATCH_FILES, Intake, restore_missing_receipts, write_final_receipt
 from cj_pipeline.lib.intake.discovery import ReceivedFile
 from cj_pipeline.lib.intake.parsers import PARSERS, Parser
+from cj_pipeline.lib.intake.rebuild import alert_archive_problems, check_archive, recover_warehouse
 from cj_pipeline.lib.warehouse.schema import ensure_raw_schema
 from cj_pipeline.settings import Settings
 
@@ -44,18 +45,6 @@ class IntakeReport:
             "archive_problems": "; ".join(p.describe() for p in self.archive_problems) or "none",
             "rebuilt_from_archive": self.rebuilt_from_archive,
         }
-
-
-def restore_missing_receipts(connection: duckdb.DuckDBPyConnection, settings: Settings) -> int:
-    """Rewrite receipts lost to a crash between the warehouse commit and the file write."""
-    restored = 0
-    for (receipt_json,) in connection.execute("SELECT receipt_json FROM raw.file_events").fetchall():
-        receipt = json.loads(receipt_json)
-        stem = receipts.stem_of(receipt)
-        if not (settings.receipts_dir / f"{stem}.json").exists():
-            receipts.write_receipt(settings.receipts_dir, receipt)
-            restored += 1
-    return restored
 
 
 # A note whose receipt on arrival is not written yet is left this long for the sensor to write
@@ -133,8 +122,6 @@ def ingest_pending(
     `progress` is called for each file as soon as it is processed (its receipt, or None when
     already processed); the warehouse rows and the receipt file follow with its batch's commit.
     """
-    from cj_pipeline.lib.intake.rebuild import alert_archive_problems, check_archive, recover_warehouse
-
     settings.ensure_dirs()
     archive.sweep_temporaries(settings.archive_dir)  # left by a process killed mid-write
     parsers = parsers or PARSERS

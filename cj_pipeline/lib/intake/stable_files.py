@@ -20,6 +20,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cj_pipeline.lib.core.kinds import PARTNER, RETURN
+from cj_pipeline.lib.core.names import stored_name
+from cj_pipeline.lib.warehouse.schema import recorded_file_events
+from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
+from cj_pipeline.settings import Settings
+
 # (size in bytes, mtime in ns): what one look at a file records.
 Observation = tuple[int, int]
 
@@ -196,8 +202,6 @@ def new_arrivals(
 ) -> dict[str, Observation]:
     """Files in `listing` (paths relative to the data dir) with no recorded file event of the
     same (path, size, mtime): what intake would still have to process."""
-    from cj_pipeline.lib.core.names import stored_name  # file events record names in this form
-
     known = set(known_events)
     return {path: seen for path, seen in listing.items() if (stored_name(path), seen[0], seen[1]) not in known}
 
@@ -213,27 +217,13 @@ def waiting_files(uploads_dir: Path, partners_dir: Path, data_dir: Path) -> dict
     return listing
 
 
-class WarehouseUnavailable(RuntimeError):
-    """The warehouse is open for writing by a run, so it cannot be read now."""
-
-
-def recorded_file_events(warehouse_path: Path) -> set[tuple[str, int, int]]:
-    """(relative_path, size, mtime_ns) of every file event intake has processed; empty
-    before the first run. Raises WarehouseUnavailable while a run holds the file."""
-    import duckdb
-
-    from cj_pipeline.lib.core.db import connect
-
-    if not Path(warehouse_path).exists():
-        return set()
+def waiting_kinds(settings: Settings) -> set[str]:
+    """Kinds of file waiting in raw/ that intake has not processed yet (every waiting file
+    counts while a run holds the warehouse)."""
+    listing = waiting_files(settings.uploads_dir, settings.partners_dir, settings.data_dir)
     try:
-        with connect(Path(warehouse_path), read_only=True) as connection:
-            exists = connection.execute(
-                "select 1 from information_schema.tables where table_schema = 'raw' and table_name = 'file_events'"
-            ).fetchall()
-            if not exists:
-                return set()
-            rows = connection.execute("select relative_path, size_bytes, mtime_ns from raw.file_events").fetchall()
-    except duckdb.IOException as error:
-        raise WarehouseUnavailable(str(error)) from error
-    return {(path, int(size), int(mtime)) for path, size, mtime in rows}
+        listing = new_arrivals(listing, recorded_file_events(settings.warehouse_path))
+    except WarehouseBusyError:
+        pass
+    uploads = settings.uploads_dir.relative_to(settings.data_dir).as_posix() + "/"
+    return {RETURN if path.startswith(uploads) else PARTNER for path in listing}

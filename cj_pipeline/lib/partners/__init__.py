@@ -7,6 +7,6 @@ matter, titles, split headers, markers held only as number formats, legacy
 .xls), so nobody reshapes a partner's file by hand and every value keeps its
 lineage to the publication's own sheet and cell. `read` is the one entry point intake
 and `cj-pipeline partners preview` share (recipes when one names the file, else the
-built-in layouts); `preview` formats what it would extract. May import `core` only (never
-intake, warehouse or publish: intake calls in, not the other way).
+built-in layouts); `preview` formats what it would extract. Imports only `core`
+(docs/architecture.md: beside returns, independent of it; intake calls in, never the reverse).
 """

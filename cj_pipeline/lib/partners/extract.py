@@ -16,6 +16,7 @@ import fnmatch
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from cj_pipeline.lib.core.problems import ERROR, WARNING, CellProblem, Issue, a1
 from cj_pipeline.lib.partners.labels import (
@@ -230,7 +231,7 @@ class _TableReader:
                 cols = (self.table.column(self.recipe, measure.column, f"measure {measure.id}"),)
             elif measure.columns:
                 cols = tuple(self.table.column(self.recipe, c, f"measure {measure.id}") for c in measure.columns)
-            else:
+            elif measure.column_range:
                 first, last = (self.table.column(self.recipe, c, f"measure {measure.id}") for c in measure.column_range)
                 if last < first:
                     raise mismatch(
@@ -249,7 +250,7 @@ class _TableReader:
         return found
 
     # -- rows -----------------------------------------------------------------
-    def row_measure(self, row: list[object], label_col: int | None) -> MeasureSpec | None | bool:
+    def row_measure(self, row: list[object], label_col: int | None) -> MeasureSpec | None | Literal[False]:
         """The measure a row is chosen for; False when rows are not chosen by label."""
         if label_col is None:
             return False
@@ -320,17 +321,18 @@ class _TableReader:
 
     def add(self, area: str, year: str, measure: MeasureSpec, vc: _ValueColumn, row: list[object], index: int):
         reading = self.reading(vc, measure, row, index)
-        ref = a1(index, vc.cols[0]) + (f":{a1(index, vc.cols[-1])}" if len(vc.cols) > 1 else "")
+        first = vc.cols[0]
+        ref = a1(index, first) + (f":{a1(index, vc.cols[-1])}" if len(vc.cols) > 1 else "")
         if reading is None:
             return
         key = (area, year, measure.id)
         if vc.repeated:
-            if self.repeated_again(key, reading, ref, index, vc.cols[0]):
+            if self.repeated_again(key, reading, ref, index, first):
                 return
         elif self.recipe.table.sum_rows:
-            self.sums.setdefault(key, []).append((reading, index, vc.cols[0]))
+            self.sums.setdefault(key, []).append((reading, index, first))
             return
-        self.record(key, reading, ref, index, vc.cols[0], _cell(row, vc.cols[0]) if len(vc.cols) == 1 else None)
+        self.record(key, reading, ref, index, first, _cell(row, first) if len(vc.cols) == 1 else None)
 
     def repeated_again(self, key, reading: Reading, ref: str, index: int, col: int) -> bool:
         """A fixed area's column repeats one value on every row: read the first, check the others agree."""
@@ -422,6 +424,8 @@ class _TableReader:
                 measures_found.add(chosen.id)
             for vc in value_cols:
                 measure = chosen or vc.measure
+                if measure is None:  # never: a column without a measure is read on rows chosen by label
+                    continue
                 self.add(vc.area or row_area, vc.year or row_year, measure, vc, row, index)
         self.flush_sums()
         self.check_groups_found()
@@ -546,6 +550,7 @@ def _read_recipe(recipe: Recipe, workbook, file_name: str, source: str) -> Extra
             if not any(issue.severity == ERROR for issue in attempt.issues):
                 return attempt
             first = first or attempt
+        assert first is not None, "a recipe has at least one header split"
         return first
     except Mismatch as problem:
         return Extraction(source, Path(file_name).name, issues=[problem.issue], missed=True)

@@ -111,12 +111,10 @@ def choose_sheet(recipe: Recipe, sheets: list[Sheet]) -> Sheet:
             f"no sheet named {' or '.join(repr(n) for n in recipe.table.sheet)}; the sheets are {names}.",
             "If the publisher renamed the sheet, update 'sheet' in the recipe (or choose it by 'title').",
         )
+    title = recipe.table.title
+    assert title is not None, "a recipe names its sheet or its title (checked when it is loaded)"
     skipped = FRONT_MATTER | {s.strip().casefold() for s in recipe.table.skip_sheets}
-    found = [
-        s
-        for s in sheets
-        if s.visible and s.name.strip().casefold() not in skipped and _matches_title(s, recipe.table.title)
-    ]
+    found = [s for s in sheets if s.visible and s.name.strip().casefold() not in skipped and _matches_title(s, title)]
     if len(found) == 1:
         return found[0]
     if found:

@@ -113,7 +113,7 @@ def csv_text(reading: PartnerReading) -> str:
     the area's name (CSV_COLUMNS)."""
     names = area_names()
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer: csv.DictWriter[str] = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for v in reading.values:
         row = {column: "" if value is None else value for column, value in asdict(v).items()}

@@ -138,7 +138,8 @@ def _checked(section: dict, allowed: dict[str, type | tuple[type, ...]], where: 
         if key not in allowed:
             raise RecipeError(f"{path}: unknown key '{key}' in {where}; allowed keys there are: {', '.join(allowed)}.")
         if not isinstance(value, allowed[key]) or (isinstance(value, bool) and allowed[key] in (int, float)):
-            expected = allowed[key] if isinstance(allowed[key], tuple) else (allowed[key],)
+            kind = allowed[key]
+            expected = kind if isinstance(kind, tuple) else (kind,)
             names = " or ".join(
                 {
                     str: "text",
@@ -349,7 +350,7 @@ def _measure(raw: dict, index: int, known: dict[str, str], source: str, path: Pa
         measure_id,
         section.get("column"),
         _texts(section.get("columns"), "columns", where, path),
-        tuple(column_range) or None,
+        (column_range[0], column_range[1]) if column_range else None,
         section.get("row"),
         float(section.get("scale", 1.0)),
         tuple(

@@ -84,8 +84,9 @@ def scaled(reading: Reading, scale: float, unit: str) -> Reading:
 def summed(parts: list[Reading]) -> Reading:
     """The sum of several cells (e.g. ages 16 ... 90 and over). Any part without a number
     leaves the sum without one: it is missing, or carries the first part's marker."""
-    if all(p.value is not None for p in parts):
+    numbers = [p.value for p in parts if p.value is not None]
+    if len(numbers) == len(parts):
         qualifiers = [p.marker for p in parts if p.marker]
-        return Reading(float(sum(p.value for p in parts)), " ".join(dict.fromkeys(qualifiers)) or None)
+        return Reading(float(sum(numbers)), " ".join(dict.fromkeys(qualifiers)) or None)
     marker = next((p.marker for p in parts if p.value is None and p.marker), None)
     return Reading(None, marker)

@@ -1,8 +1,8 @@
 """Publication of one financial year: release orchestration (publish/release.py), the
 crash-safe commit protocol (commit.py, atomic.py), disclosure control (disclosure.py,
-control.py), the people's spreadsheet (release_workbook.py over workbook.py), report packs
-(packs.py), the analysts' snapshot (snapshot.py) and output neutralisation (safety.py).
-May import `core`, `warehouse` and `quality`.
+control.py), the people's spreadsheet (release_workbook.py), report packs (packs.py), the
+analysts' snapshot (snapshot.py) and output neutralisation (safety.py). May import every
+package below it (`quality` and down), never reporting or demo (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, read_seed
 from cj_pipeline.lib.publish import disclosure
@@ -168,7 +169,8 @@ def build_relations(
     """The relations over measure keys, and the group totals they introduce."""
     relations: list[Relation] = []
     group_totals: dict[Hashable, float | None] = {}
-    years_measures = sorted({(year, measure) for (_, year, measure) in measures})
+    keys = cast("Iterable[tuple[str, str, str]]", measures)  # (area, year, measure): measure_values
+    years_measures = sorted({(year, measure) for (_, year, measure) in keys})
     for year, measure in years_measures:
         scotland = (SCOTLAND_CODE, year, measure)
         parts = tuple((area, year, measure) for area in areas)
@@ -176,13 +178,13 @@ def build_relations(
             relations.append(Relation(scotland, parts))
         for group, members in sorted(groups.items()):
             member_keys = tuple((area, year, measure) for area in members)
-            known = [measures.get(k) for k in member_keys if measures.get(k) is not None]
+            known = [value for k in member_keys if (value := measures.get(k)) is not None]
             if not known:
                 continue
             total = ("group:" + group, year, measure)
             group_totals[total] = float(sum(known))
             relations.append(Relation(total, member_keys))
-    for area, year in sorted({(a, y) for (a, y, m) in measures if m == HL_TOTAL}):
+    for area, year in sorted({(a, y) for (a, y, m) in keys if m == HL_TOTAL}):
         relations.append(Relation((area, year, HL_TOTAL), tuple((area, year, part) for part in HL_PARTS)))
     return relations, group_totals
 

@@ -67,6 +67,10 @@ def unit_label(unit: str | None) -> str:
     return UNITS.get(unit or "", unit or "")
 
 
+def _name_of(names: dict[str, str], indicator_id: str) -> str:
+    return names.get(indicator_id, indicator_id)
+
+
 def _titled(name: str, unit: str | None) -> str:
     return f"{name} ({unit_label(unit)})"
 
@@ -105,7 +109,9 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), caption: str = "") -> str:
+def _table(
+    headers: list[str], rows: list[list[str]], numeric: frozenset[int] | set[int] = frozenset(), caption: str = ""
+) -> str:
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
     body = "".join(
         "<tr>"
@@ -170,7 +176,7 @@ def _trend_frame(values: pl.DataFrame, codes: dict[str, str], indicators: list[s
         & pl.col("value").is_not_null()
     )
     labels = {
-        r["indicator_id"]: "|".join(_wrap(_titled(names.get(r["indicator_id"], r["indicator_id"]), r["unit"]), 38))
+        r["indicator_id"]: "|".join(_wrap(_titled(_name_of(names, r["indicator_id"]), r["unit"]), 38))
         for r in frame.select("indicator_id", "unit").unique().iter_rows(named=True)
     }
     return frame.select(
@@ -193,7 +199,7 @@ def _trend_table(frame: pl.DataFrame, names: dict[str, str], units: dict[str, st
             if all(c is None for c in cells):
                 continue
             rows.append(
-                [esc(_titled(names.get(indicator, indicator), units.get(indicator))), esc(series)]
+                [esc(_titled(_name_of(names, indicator), units.get(indicator))), esc(series)]
                 + [_fmt(c, None, units.get(indicator)) for c in cells]
             )
     headers = ["Indicator (unit)", "Series"] + [y + (" (pandemic)" if y in PANDEMIC_YEARS else "") for y in years]
@@ -455,7 +461,7 @@ def write_packs(
             series = [name, f"Comparator group ({group})", "Scotland"]
             rows = []
             for r in area_bench.iter_rows(named=True):
-                label = "|".join(_wrap(indicator_names.get(r["indicator_id"], r["indicator_id"]) + " (%)", 40))
+                label = "|".join(_wrap(_name_of(indicator_names, r["indicator_id"]) + " (%)", 40))
                 for s, key in zip(series, ("value", "group_value", "scotland_value"), strict=True):
                     if r[key] is not None:
                         rows.append({"label": label, "series": s, "value": float(r[key])})

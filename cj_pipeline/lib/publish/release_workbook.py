@@ -82,7 +82,7 @@ class Verbatim(FormatList):
 
 def verbatim(value: object) -> object:
     """A text as a Verbatim cell (refused if longer than a cell holds); anything else as it is."""
-    return Verbatim(safe_cell_text(value)) if isinstance(value, str) else value
+    return Verbatim(safe_cell_text(value) or "") if isinstance(value, str) else value
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -114,7 +114,7 @@ def _group_tables(values: pl.DataFrame, indicators: list[dict], areas: dict[str,
             for code in order:
                 if (indicator["indicator_id"], code) not in present:
                     continue
-                row = {"Indicator (unit)": label, "Area": areas.get(code, code), "Area code": code}
+                row: dict[str, object] = {"Indicator (unit)": label, "Area": areas.get(code, code), "Area code": code}
                 for year in years:
                     found = by_key.get((indicator["indicator_id"], code, year))
                     row[year] = _cell(found["value"], found["marker"]) if found else "[x]"

@@ -85,7 +85,7 @@ def prepare_snapshot(
     published_dir: Path,
     published: dict[str, pl.DataFrame],
     release_id: str,
-    financial_year: str,
+    financial_year: str | None,
 ) -> str:
     """Write a complete, stamped version folder (not yet current); return its name."""
     root = versions_dir(published_dir)

@@ -88,7 +88,7 @@ def missing_returns(connection: Connection, financial_year: str | None = None) -
     if financial_year is not None:
         known = connection.execute(
             "select count(*) from marts.fct_evidence_completeness where financial_year = ?", [financial_year]
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if known == 0:  # no data at all for that year: every area is missing
             rows = [
                 {"area_code": area["area_code"], "financial_year": financial_year, "return_status": "missing"}

@@ -8,6 +8,7 @@ and known area codes, whatever code path wrote them.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -23,6 +24,9 @@ from cj_pipeline.lib.core.seeds import (
 )
 from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
 
+if TYPE_CHECKING:
+    import pandera.polars
+
 EVIDENCE_STATUSES = ("In place", "Partially in place", "Not in place", "Not known")
 YEAR_PATTERN = r"^\d{4}-\d{2}$"
 # One marker or several qualifying ones separated by spaces: "[c]", "[p] [r]".
@@ -30,7 +34,7 @@ _ONE = "|".join(re.escape(m) for m in sorted(ALL_MARKERS))
 MARKER_PATTERN = rf"^(?:{_ONE})(?: (?:{_ONE}))*$"
 
 
-def _schemas() -> dict[str, object]:
+def _schemas() -> dict[str, pandera.polars.DataFrameSchema]:
     import pandera.polars as pa
 
     all_areas = list(area_names())
@@ -119,7 +123,7 @@ def _read(connection: duckdb.DuckDBPyConnection, table: str, financial_year: str
     sql, params = f"select * from raw.{table}", []
     if financial_year is not None:
         sql, params = sql + " where financial_year = ?", [financial_year]
-    return pl.from_arrow(connection.sql(sql, params=params).to_arrow_table())
+    return pl.DataFrame(connection.sql(sql, params=params).to_arrow_table())
 
 
 def validate_rows(table: str, frame: pl.DataFrame) -> CheckOutcome:

@@ -1,4 +1,4 @@
 """What the pipeline tells people outside a release: `explain` (a figure traced to its
-file, sheet and cell), the chase list, warehouse summaries, per-year status and failure
-alerts (notify.py). Read-only over the warehouse; may import `core` and `intake.changes`.
+file, sheet and cell), the chase list, warehouse summaries and per-year status. Read-only
+over the warehouse; it sits at the top of lib/ and may import every package below it.
 """

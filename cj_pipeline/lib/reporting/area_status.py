@@ -216,8 +216,10 @@ def area_statuses(
     """The status of each local authority (or of `areas`), from the warehouse when there is one."""
     names = local_authorities()
     written_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    years = _years(connection) if connection is not None else []
-    facts = {year: {f.row.area_code: f for f in chase.area_years(connection, year)} for year in years}
+    years, facts = [], {}
+    if connection is not None:
+        years = _years(connection)
+        facts = {year: {f.row.area_code: f for f in chase.area_years(connection, year)} for year in years}
     statuses = []
     for area in areas or sorted(names):
         status = AreaStatus(area, names[area], written_at, settings.returns_contact, waiting=_waiting(settings, area))

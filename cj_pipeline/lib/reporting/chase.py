@@ -187,7 +187,7 @@ def write_csv(rows: list[ChaseRow], path: Path) -> Path:
     """The mail-merge file: area_code, area_name, status, missing, since, contact_email."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+        writer: csv.DictWriter[str] = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
         writer.writeheader()
         # A mail-merge file opens in Excel: every value neutralised (publish/safety.py).
         writer.writerows({k: safe_cell_text(v, "csv") for k, v in asdict(row).items()} for row in rows)

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 
-def _table(title: str | None, headers: Sequence[str], rows: list[Sequence[str]], wrap: set[str], right: set[str]):
+def _table(title: str | None, headers: Sequence[str], rows: list[list[str]], wrap: set[str], right: set[str]):
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, show_edge=False)
     for header in headers:
         free = header in wrap

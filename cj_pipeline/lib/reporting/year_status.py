@@ -19,7 +19,7 @@ def financial_year_status(connection: duckdb.DuckDBPyConnection, financial_year:
         from {INDICATOR_TABLE} where financial_year = ?
         """,
         [financial_year],
-    ).fetchone()
+    ).fetchall()[0]
     markers = connection.execute(
         f"""
         select marker, count(*) from {INDICATOR_TABLE}

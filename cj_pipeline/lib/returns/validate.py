@@ -14,10 +14,10 @@ from pathlib import Path
 
 from cj_pipeline.lib.core.areas import normalise_area
 from cj_pipeline.lib.core.cells import NumericCell, parse_numeric
+from cj_pipeline.lib.core.digest import sha256_bytes
 from cj_pipeline.lib.core.problems import ERROR, CellProblem, Issue
 from cj_pipeline.lib.core.workbook import open_table_file
 from cj_pipeline.lib.core.years import normalise_year
-from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.returns.layout import (
     AREA_LABEL,
     ASSESSMENT,
@@ -121,7 +121,7 @@ def validate_file(path: str | Path, settings: Settings | None = None) -> dict:
         result = validate_bytes(data, path.name, settings)
     return {
         "file": path.name,
-        "sha256": archive.sha256_bytes(data),
+        "sha256": sha256_bytes(data),
         "status": result.status,
         "area_code": result.area_code,
         "financial_year": result.financial_year,

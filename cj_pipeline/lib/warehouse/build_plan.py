@@ -25,7 +25,6 @@ import duckdb
 
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.kinds import FILE_KINDS, PARTNER, RETURN
-from cj_pipeline.lib.intake.stable_files import WarehouseUnavailable, new_arrivals, recorded_file_events, waiting_files
 from cj_pipeline.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 
 # The jobs a plan can name (defined in defs/jobs.py). `build_warehouse` builds everything;
@@ -123,26 +122,15 @@ def refresh_job_name(kinds: Iterable[str]) -> str:
     return REFRESH_JOB_NAMES[kinds] if kinds else INTAKE_JOB_NAME
 
 
-def waiting_kinds(settings: Settings) -> set[str]:
-    """Kinds of file waiting in raw/ that intake has not processed yet (every waiting file
-    counts while a run holds the warehouse)."""
-    listing = waiting_files(settings.uploads_dir, settings.partners_dir, settings.data_dir)
-    try:
-        listing = new_arrivals(listing, recorded_file_events(settings.warehouse_path))
-    except WarehouseUnavailable:
-        pass
-    uploads = settings.uploads_dir.relative_to(settings.data_dir).as_posix() + "/"
-    return {RETURN if path.startswith(uploads) else PARTNER for path in listing}
-
-
 def plan_build(
-    settings: Settings, waiting: Iterable[str] | None = None, full: bool = False, read_warehouse: bool = True
+    settings: Settings, waiting: Iterable[str], full: bool = False, read_warehouse: bool = True
 ) -> BuildPlan:
     """The job to run now, and why: the full build when the warehouse's relations cannot be
     trusted (no record of a successful full dbt build, or the dbt project or seeds changed
-    since) or when `full`; otherwise the refresh for the kinds of file `waiting` (None: look
-    in raw/ now) or ingested but not yet built; otherwise intake alone. `read_warehouse=False`
-    (a run is about to write it) plans as if the warehouse were busy, without opening it."""
+    since) or when `full`; otherwise the refresh for the kinds of file `waiting` (what the
+    caller saw in raw/: intake/stable_files.waiting_kinds) or ingested but not yet built;
+    otherwise intake alone. `read_warehouse=False` (a run is about to write it) plans as if
+    the warehouse were busy, without opening it."""
     if full:
         return BuildPlan(BUILD_JOB_NAME, "a full build was asked for")
     state = read_build_state(settings)
@@ -150,7 +138,7 @@ def plan_build(
         return BuildPlan(BUILD_JOB_NAME, "no record of a complete dbt build of this warehouse")
     if state.fingerprint != dbt_project_fingerprint():
         return BuildPlan(BUILD_JOB_NAME, "the dbt project or seeds changed since the last full build")
-    waiting = set(waiting_kinds(settings) if waiting is None else waiting)
+    waiting = set(waiting)
     positions, busy = {}, " (warehouse busy: ingested-but-unbuilt rows not checked)"
     if read_warehouse:
         try:

@@ -23,7 +23,7 @@ PARSE_FILE = "partial_parse.msgpack"
 def profile_hash(warehouse_path: Path) -> str:
     """The checksum dbt stores as state_check.profile_hash for our duckdb profile."""
     from dbt.adapters.duckdb.credentials import DuckDBCredentials
-    from dbt.contracts.files import FileHash
+    from dbt.artifacts.resources.base import FileHash
 
     credentials = DuckDBCredentials.from_dict({"type": "duckdb", "path": str(warehouse_path)})
     keys = sorted(credentials.connection_info())
@@ -42,6 +42,7 @@ def seed_partial_parse(prepared_target: Path, warehouse_target: Path, warehouse_
     state["state_check"]["profile_hash"]["checksum"] = profile_hash(warehouse_path)
     warehouse_target.mkdir(parents=True, exist_ok=True)
     temporary = destination.with_name(f".{PARSE_FILE}.{os.getpid()}.tmp")
-    temporary.write_bytes(msgpack.packb(state))
+    # packb returns bytes; its stub allows None (Packer.pack without autoreset).
+    temporary.write_bytes(msgpack.packb(state))  # pyright: ignore[reportArgumentType]
     temporary.replace(destination)  # a killed run never leaves half a parse file
     return True

@@ -7,11 +7,14 @@ value is current (supersession) is decided in dbt staging from arrival order.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.returns.layout import RETURN_RAW_TABLES
+from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
 
 # Table name -> column definitions. New raw tables are added here and nowhere else.
 RAW_TABLES: dict[str, str] = {
@@ -134,3 +137,21 @@ def insert_rows(connection: duckdb.DuckDBPyConnection, table: str, rows: Sequenc
 
 def raw_columns(table: str) -> list[str]:
     return [line.split()[0] for line in RAW_TABLES[table].strip().splitlines()]
+
+
+def recorded_file_events(warehouse_path: Path) -> set[tuple[str, int, int]]:
+    """(relative_path, size, mtime_ns) of every file event intake has processed; empty
+    before the first run. Raises WarehouseBusyError while a run holds the file."""
+    if not Path(warehouse_path).exists():
+        return set()
+    try:
+        with connect(Path(warehouse_path), read_only=True) as connection:
+            exists = connection.execute(
+                "select 1 from information_schema.tables where table_schema = 'raw' and table_name = 'file_events'"
+            ).fetchall()
+            if not exists:
+                return set()
+            rows = connection.execute("select relative_path, size_bytes, mtime_ns from raw.file_events").fetchall()
+    except duckdb.IOException as error:
+        raise WarehouseBusyError(str(error)) from error
+    return {(path, int(size), int(mtime)) for path, size, mtime in rows}

@@ -23,7 +23,8 @@ LOCK_NAME = ".writer.lock"
 
 
 class WarehouseBusyError(RuntimeError):
-    """Another run kept the warehouse for longer than we were willing to wait."""
+    """The warehouse is held by another run or program: it cannot be opened now (for writing
+    after waiting as long as we were willing to, or for reading while a run writes it)."""
 
 
 def lock_path_for(warehouse_path: Path) -> Path:

@@ -72,10 +72,12 @@ joined as (
         case
             when
                 num.value is null and num.marker is null
-                and grid.source in (select source from source_years)
+                and grid.source in (select source_years.source from source_years)
                 and not exists (
                     select 1 from source_years
-                    where source_years.source = grid.source and source_years.financial_year = grid.financial_year
+                    where
+                        source_years.source = grid.source
+                        and source_years.financial_year = grid.financial_year
                 )
                 then '[z]'
             else num.marker

@@ -32,7 +32,9 @@ current_values as (
     from {{ ref('int_partner_values_versioned') }}
     where
         is_current
-        and financial_year in (select financial_year from {{ ref('financial_years') }})
+        and financial_year in (
+            select years.financial_year from {{ ref('financial_years') }} as years
+        )
 
 ),
 
@@ -116,7 +118,9 @@ reconviction_counts as (
         published_value * offenders_value
         / case measure when 'reconviction_rate' then 100 else 1 end as value,
         coalesce(
-            {{ null_reason(['published_value', 'offenders_value'], ['published_marker', 'offenders_marker']) }},
+            {{ null_reason(
+                ['published_value', 'offenders_value'], ['published_marker', 'offenders_marker']
+            ) }},
             {{ merge_markers(['published_marker', 'offenders_marker']) }}
         ) as marker,
         'reconvictions' as partner_source,

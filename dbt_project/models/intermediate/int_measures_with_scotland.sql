@@ -68,7 +68,7 @@ summed_scotland as (
         cast(null as varchar) as source_cell,
         'sum of ' || count(value) || ' areas' as scotland_basis
     from area_rows
-    where measure not in (select measure from not_counts)
+    where measure not in (select not_counts.measure from not_counts)
     group by financial_year, measure
     having count(value) > 0
 

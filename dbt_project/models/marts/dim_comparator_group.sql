@@ -67,15 +67,18 @@ lgbf_rurality as (
 
 ),
 
+-- One scheme's rows: plain SQL filters rather than jinja branches, so every CTE is used
+-- (and linted) whichever scheme is set.
 chosen as (
 
-    {% if scheme == 'lgbf_deprivation' -%}
-        select * from lgbf_deprivation
-    {%- elif scheme == 'lgbf_rurality' -%}
-        select * from lgbf_rurality
-    {%- else -%}
-        select area_code, comparator_group, group_basis from own
-    {%- endif %}
+    select * from lgbf_deprivation
+    where '{{ scheme }}' = 'lgbf_deprivation'
+    union all
+    select * from lgbf_rurality
+    where '{{ scheme }}' = 'lgbf_rurality'
+    union all
+    select area_code, comparator_group, group_basis from own
+    where '{{ scheme }}' = 'cjs_approximation'
 
 )
 

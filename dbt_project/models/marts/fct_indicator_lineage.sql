@@ -173,7 +173,8 @@ select
         when roles.measure = 'reconvicted_offenders'
             then 'reconviction_rate (the cell named) x offenders / 100: the number reconvicted'
         when roles.measure = 'reconvictions_count'
-            then 'reconvictions_per_offender (the cell named) x offenders: the number of reconvictions'
+            then 'reconvictions_per_offender (the cell named) x offenders: '
+                || 'the number of reconvictions'
     end as derivation
 from roles
 left join measures

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cj_pipeline.lib.core.cells import NumericCell
 from cj_pipeline.lib.core.problems import ERROR, Issue
 from cj_pipeline.lib.returns.layout import MEASURES
 from cj_pipeline.lib.returns.reader import ReturnFile
@@ -19,7 +20,7 @@ def check(ret: ReturnFile) -> list[Issue]:
         for column in ("Numerator", "Denominator"):
             cell = record[column]
             parsed = numeric(cell)
-            if getattr(parsed, "value", None) is not None and parsed.value < 0:
+            if isinstance(parsed, NumericCell) and parsed.value is not None and parsed.value < 0:
                 issues.append(
                     issue(
                         SEVERITY,
