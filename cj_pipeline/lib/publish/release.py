@@ -36,6 +36,7 @@ from cj_pipeline.lib.core.db import connect, fetch_dicts
 from cj_pipeline.lib.publish import control, snapshot
 from cj_pipeline.lib.publish.atomic import fsync_tree, write_json_atomic
 from cj_pipeline.lib.publish.commit import INTENT, commit_release, recover
+from cj_pipeline.lib.publish.pack_inputs import local_evidence
 from cj_pipeline.lib.publish.packs import write_packs
 from cj_pipeline.lib.publish.release_workbook import write_release_workbook
 from cj_pipeline.lib.publish.safety import md, safe_cell_text
@@ -217,9 +218,7 @@ def build_release(settings: Settings, year: str, release_notes: dict) -> Path:
         )
         timings["xlsx_seconds"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
-        areas = [(a["area_code"], a["area_name"]) for a in raw["areas"] if not a["is_scotland"]]
-        names = {i["indicator_id"]: i["description"] for i in raw["indicators"]}
-        write_packs(tmp / "packs", year, release_id, tables, areas, names, raw["lineage"])
+        write_packs(tmp / "packs", year, release_id, tables, raw, local_evidence(settings.warehouse_path, year))
         timings["packs_seconds"] = round(time.perf_counter() - t, 2)
         (tmp / "release_notes.md").write_text(_notes_markdown(year, release_notes, policy), encoding="utf-8")
         t = time.perf_counter()
