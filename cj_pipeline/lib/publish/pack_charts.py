@@ -67,13 +67,16 @@ class Renderer:
         self.calls = 0
 
     def svg(self, chart: alt.TopLevelMixin | dict) -> str:
-        # Our own specs: schema validation (slow in altair) adds nothing per chart.
-        spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
-        spec["config"] = CONFIG
+        """An altair chart (Vega-Lite) or a dict holding a compiled Vega spec."""
+        if isinstance(chart, dict):
+            spec, convert = chart, vlc.vega_to_svg
+        else:
+            # Our own specs: schema validation (slow in altair) adds nothing per chart.
+            spec, convert = chart.to_dict(validate=False) | {"config": CONFIG}, vlc.vegalite_to_svg
         key = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
         if key not in self._done:
             self.calls += 1
-            svg = vlc.vegalite_to_svg(spec)
+            svg = convert(spec)
             svg = svg[svg.find("<svg") :]
             # The figure's caption and data table are the text alternative; the drawing is hidden from screen readers.
             self._done[key] = svg.replace("<svg", '<svg aria-hidden="true" focusable="false" role="img"', 1)
@@ -118,23 +121,33 @@ def _trend_spec(n_series: int, columns: int) -> str:
     return json.dumps(chart.to_dict(validate=False))
 
 
-def trend_chart(points: list[dict], series: list[str], columns: int) -> dict:
-    """Small multiples, one per indicator (facet title = name and unit), pandemic years shaded;
-    columns 0: one indicator in a single panel titled with its name and unit.
+@cache
+def _trend_vega(n_series: int, columns: int) -> str:
+    """The trend spec compiled to Vega once per shape: each chart then only swaps in its data."""
+    spec = json.loads(_trend_spec(n_series, columns))
+    spec["config"] = CONFIG
+    return json.dumps(vlc.vegalite_to_vega(spec))
 
-    points: {label, series, financial_year, value, pandemic}; label lines joined by '|'.
+
+def trend_chart(points: list[dict], series: list[str], columns: int) -> dict:
+    """A Vega spec: small multiples, one per indicator (facet title = name and unit), pandemic years
+    shaded; columns 0: one indicator in a single panel titled with its name and unit.
+
+    points: {label, order, series, financial_year, value, pandemic}; label lines joined by '|'.
     """
-    text = _trend_spec(len(series), columns)
+    text = _trend_vega(len(series), columns)
     for placeholder, name in zip(SERIES, series, strict=False):
         text = text.replace(json.dumps(placeholder), json.dumps(name))
-    spec = json.loads(text)
     if columns == 0:
-        spec["title"]["text"] = points[0]["label"].split("|")
-    spec["datasets"] = {"points": points}
+        text = text.replace(json.dumps("__title__"), json.dumps(points[0]["label"].split("|")))
+    spec = json.loads(text)
+    for data in spec["data"]:
+        if data["name"] == "points":
+            data["values"] = points
     return spec
 
 
-def spread_chart(bars: list[dict], scotland: float | None, title: list[str]) -> alt.TopLevelMixin:
+def spread_chart(bars: list[dict], scotland: float | None, title: list[str], subtitle: str) -> alt.TopLevelMixin:
     """Every area named, ranked by value; areas without a publishable value show their marker."""
     order = [b["area"] for b in sorted(bars, key=lambda b: (b["value"] is None, -(b["value"] or 0)))]
     y = alt.Y("area:N", title=None, sort=order)

@@ -29,7 +29,7 @@ def unit_label(unit: str | None) -> str:
 
 def number(value: float, unit: str | None = None) -> str:
     """Counts as whole numbers ('1,379', never '1379.0'); others to 1 decimal place."""
-    if unit == "count" or float(value).is_integer() and unit != "percent":
+    if unit == "count":
         return f"{value:,.0f}"
     return f"{value:,.1f}"
 

@@ -135,7 +135,9 @@ def spread_figure(renderer, inputs: Inputs, outcome: str) -> dict | None:
         bars.append({"area": name, "value": None if value is None else float(value), "label": label})
     scotland = inputs.value(SCOTLAND_CODE, indicator)
     title = f"{inputs.name(indicator)} ({fmt.unit_label(unit)}), {inputs.year}"
-    chart = charts.spread_chart(bars, scotland and scotland["value"], charts.wrap(title, 70))
+    # Scotland's line only where it is comparable: a rate or percentage, not a total count.
+    line = scotland["value"] if scotland and unit != "count" else None
+    chart = charts.spread_chart(bars, line, charts.wrap(title, 70), "Dashed line: Scotland" if line else "")
     ids, table = summaries.spread_rows(inputs, outcome)
     return {
         "svg": Markup(renderer.svg(chart)),
