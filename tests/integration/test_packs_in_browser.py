@@ -109,6 +109,8 @@ def published_tables(packs, built_warehouse):
     import duckdb
     import polars as pl
 
+    from cj_pipeline.lib.core.db import fetch_dicts
+
     settings, _, _ = built_warehouse
     values = pl.read_parquet(packs.parent / "data" / "indicator_values.parquet").filter(
         pl.col("financial_year") == YEAR
@@ -117,11 +119,11 @@ def published_tables(packs, built_warehouse):
     try:
         query = {
             "indicators": "select indicator_id, outcome_id, description, unit, source, scotland_only "
-            "from marts.dim_indicator where outcome_id like 'NO%'",
+            "from marts.dim_indicator where outcome_id like 'NO%' and source <> 'local_return'",
             "assessments": f"select area_code, outcome_id, assessment, actions_taken from marts.fct_outcome_assessments where financial_year = '{YEAR}'",
             "evidence": f"select area_code, evidence_id, outcome_id, statement, evidence_status from marts.fct_local_evidence where financial_year = '{YEAR}'",
         }
-        found = {k: con.execute(q).pl() for k, q in query.items()}
+        found = {k: pl.DataFrame(fetch_dicts(con, q), infer_schema_length=None) for k, q in query.items()}
     finally:
         con.close()
     return values, found
