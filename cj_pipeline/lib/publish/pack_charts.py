@@ -26,6 +26,9 @@ FONT_FILES = {"400": "NotoSans-Regular", "700": "NotoSans-Bold"}
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00")
 CONFIG = {
     "font": FONT_FAMILY,
+    # Room for a wider fallback font (a reader whose browser blocks web fonts, or a print before the
+    # embedded font loaded): labels are measured in Noto Sans, DejaVu Sans is up to a fifth wider.
+    "padding": {"left": 36, "right": 36, "top": 6, "bottom": 6},
     "axis": {"labelFontSize": 11, "titleFontSize": 11, "labelLimit": 0},
     "header": {"labelFontSize": 11, "labelLimit": 0},
     "legend": {"labelFontSize": 11, "titleFontSize": 11, "labelLimit": 0},
