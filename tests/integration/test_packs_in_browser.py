@@ -190,3 +190,14 @@ def test_scotland_pack_summarises_areas_per_outcome(packs, published_tables):
 def test_pack_has_no_accessibility_violation(packs, tmp_path, code):
     """axe-core (WCAG 2.2 A/AA and best practice, landmarks and regions included) finds nothing."""
     assert axe_violations(packs / f"{code}.html", tmp_path) == []
+
+
+def test_charts_keep_their_labels_with_a_fallback_font(packs, tmp_path):
+    """A reader whose browser blocks web fonts sees the machine's font (here DejaVu Sans, wider than
+    the embedded Noto Sans the charts were laid out with): no label may be cut or spill out."""
+    html = (packs / f"{SCOTLAND_CODE}.html").read_text(encoding="utf-8")
+    assert "@font-face{font-family:'Noto Sans'" in html and "font/woff2;base64," in html
+    stripped = tmp_path / "no_web_font.html"
+    stripped.write_text(re.sub(r"@font-face\{[^}]*\}", "", html), encoding="utf-8")
+    verdict = check_page(stripped, tmp_path)
+    assert verdict["charts"] >= 9 and verdict["problems"] == [], "\n".join(verdict["problems"][:20])
