@@ -39,7 +39,7 @@ caption{text-align:left;font-weight:bold;padding:.2rem 0}
 th,td{border:1px solid #bbb;padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 thead th{background:#e8eef6}tbody th{font-weight:normal}td.num{text-align:right;white-space:nowrap;overflow-wrap:normal}
 table.compact{font-size:.78rem}
-.badge{display:inline-block;border:1px solid #7a5a00;background:#fff4d6;color:#3d2d00;border-radius:3px;padding:0 .3rem;margin:.1rem 0;font-size:.78rem}
+.badge{display:inline-block;overflow-wrap:normal;border:1px solid #7a5a00;background:#fff4d6;color:#3d2d00;border-radius:3px;padding:0 .3rem;margin:.1rem 0;font-size:.78rem}
 .dir{font-weight:bold}.dir-improving{color:#00603f}.dir-worsening{color:#8f2d00}
 .status{display:inline-block;min-width:9.5rem;font-weight:bold}.status-in-place{color:#00603f}
 .status-not-in-place,.status-not-given{color:#8f2d00}.commentary{color:#333;font-size:.88rem}
