@@ -37,6 +37,7 @@ from cj_pipeline.lib.publish import control, snapshot
 from cj_pipeline.lib.publish.atomic import fsync_tree, write_json_atomic
 from cj_pipeline.lib.publish.commit import INTENT, commit_release, recover
 from cj_pipeline.lib.publish.compare import write_compare
+from cj_pipeline.lib.publish.pack_inputs import local_evidence
 from cj_pipeline.lib.publish.packs import write_packs
 from cj_pipeline.lib.publish.release_workbook import write_release_workbook
 from cj_pipeline.lib.publish.safety import md, safe_cell_text
@@ -222,9 +223,7 @@ def build_release(settings: Settings, year: str, release_notes: dict) -> Path:
         )
         timings["xlsx_seconds"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
-        areas = [(a["area_code"], a["area_name"]) for a in raw["areas"] if not a["is_scotland"]]
-        names = {i["indicator_id"]: i["description"] for i in raw["indicators"]}
-        write_packs(tmp / "packs", year, release_id, tables, areas, names, raw["lineage"])
+        write_packs(tmp / "packs", year, release_id, tables, raw, local_evidence(settings.warehouse_path, year))
         timings["packs_seconds"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
         write_compare(tmp / "compare.html", year, release_id, tables, raw["indicators"], policy.decimals)
