@@ -150,7 +150,7 @@ def test_measure_ids_is_checked_when_the_recipe_loads():
 
 
 def test_legacy_markers_are_read_with_a_warning_and_other_spellings_without():
-    text = LONG.replace('files = ["*"]', 'files = ["*"]\nlegacy_markers = ["*", ".."]')
+    text = LONG + '\n[legacy_markers]\n"*" = "[c]"\n".." = "[x]"\n'
     rows = [HEADER, ["Fife", "2023-24", "*"], ["Moray", "2023-24", "[c]"]]
     result = read({"T": rows}, [recipe(text)])
     assert result.accepted
@@ -159,6 +159,29 @@ def test_legacy_markers_are_read_with_a_warning_and_other_spellings_without():
     assert "read as [c]" in result.issues[0].message
     # Without the key the same file is read the same, with no warning.
     assert problems(read({"T": rows}, [recipe(LONG)])) == []
+
+
+def test_default_markers_off_reads_only_the_gss_markers_and_the_recipe_s_own():
+    text = LONG.replace('files = ["*"]', 'files = ["*"]\ndefault_markers = false')
+    good = [HEADER, ["Fife", "2023-24", "[c]"], ["Moray", "2023-24", "12 [p]"]]
+    result = read({"T": good}, [recipe(text)])
+    assert result.accepted
+    assert {(k[0], v[:2]) for k, v in values(result).items()} == {(FIFE, (None, "[c]")), (MORAY, (12.0, "[p]"))}
+    # "x" (a publisher's shorthand) and "[p]" with no number are not markers of our own contract.
+    bad = [HEADER, ["Fife", "2023-24", "x"], ["Moray", "2023-24", "[p]"]]
+    assert problems(read({"T": bad}, [recipe(text)]), "error") == [
+        ("not_a_number", "T", "C2", "x"),
+        ("unknown_marker", "T", "C3", "[p]"),
+    ]
+    assert read({"T": bad}, [recipe(LONG)]).accepted  # the defaults know both spellings
+
+
+def test_max_count_refuses_an_implausible_count_and_no_bound_without_it():
+    text = LONG.replace('files = ["*"]', 'files = ["*"]\nmax_count = 1000')
+    assert read({"T": [HEADER, ["Fife", "2023-24", 1000]]}, [recipe(text)]).accepted
+    bad = read({"T": [HEADER, ["Fife", "2023-24", 1001]]}, [recipe(text)])
+    assert problems(bad, "error") == [("implausible_count", "T", "C2", "1001")]
+    assert read({"T": [HEADER, ["Fife", "2023-24", 123_456_789]]}, [recipe(LONG)]).accepted
 
 
 # --- values_need_headers ----------------------------------------------------------------------
@@ -269,3 +292,12 @@ def test_the_shipped_contract_recipe_is_loaded_for_every_source_under_its_builti
         assert builtin[0].label == "recipe 'builtin:data_contract'"
         assert all(layout.name == "builtin:data_contract" for layout in builtin[0].layouts)
     assert not any(r.fallback for r in load_recipes("recorded_crime"))  # only when asked for
+
+
+def test_the_docs_show_the_shipped_contract_recipe_as_it_is():
+    root = Path(__file__).resolve().parents[2]
+    docs = (root / "docs" / "partners.md").read_text(encoding="utf-8")
+    section = docs.split("## Built-in recipes", 1)[1]
+    shown = tomllib.loads(section.split("```toml", 1)[1].split("```", 1)[0])
+    shipped = tomllib.loads((root / "data" / "recipes" / "builtin" / "data_contract.toml").read_text())
+    assert shown == {k: v for k, v in shipped.items() if k not in ("description", "publication")}

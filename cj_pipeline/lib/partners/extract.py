@@ -398,7 +398,8 @@ class _TableReader:
                 return None
             self.note_legacy_marker(raw, parts[-1], index, col)
         try:
-            return scaled(parts[0] if len(parts) == 1 else summed(parts), measure.scale, self.units[measure.id])
+            reading = parts[0] if len(parts) == 1 else summed(parts)
+            return scaled(reading, measure.scale, self.units[measure.id], self.recipe.max_count)
         except CellProblem as problem:
             self.cell_problem(problem, index, vc.cols[0], _cell(row, vc.cols[0]))
             return None
@@ -659,13 +660,15 @@ def _read_sheet(recipe: Recipe, sheet: Sheet, workbook: PartnerWorkbook, file_na
     split under which the table reads cleanly, else the first split's problems."""
     layout = next((lay for lay in recipe.layouts_for(recipe.source) if holds_header(lay, sheet)), recipe)
     formats = workbook.formats(sheet.name) if layout.table.number_formats else {}
-    first = None
-    for split in layout.header.splits:
-        attempt, mine = _attempt(layout, sheet, split, formats, file_name, seen)
-        if not any(issue.severity == ERROR for issue in attempt.issues):
-            return attempt, mine
-        first = first or (attempt, mine)
-    return first
+    first, *others = layout.header.splits
+    reading = _attempt(layout, sheet, first, formats, file_name, seen)
+    for split in others:  # tried only when the table does not read cleanly under the first
+        if not any(issue.severity == ERROR for issue in reading[0].issues):
+            break
+        attempt = _attempt(layout, sheet, split, formats, file_name, seen)
+        if not any(issue.severity == ERROR for issue in attempt[0].issues):
+            return attempt
+    return reading
 
 
 def _headers(recipe: Recipe) -> str:

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from cj_pipeline.lib.core.cells import ALL_MARKERS
+from cj_pipeline.lib.core.cells import ALL_MARKERS, STANDALONE_MARKERS
 from cj_pipeline.lib.partners.labels import CALENDAR_RULES, DEFAULT_MARKERS, ZERO, clean_label
 from cj_pipeline.lib.partners.measures import measure_units
 from cj_pipeline.settings import PROJECT_ROOT
@@ -130,11 +130,12 @@ class Recipe:
     units: dict[str, str] = field(default_factory=dict)  # measure id -> unit, from the seed
     markers: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MARKERS))
     max_rows: int | None = None  # raise the row limit for this (long) table
+    max_count: int | None = None  # a count above this is implausible (an error)
     description: str = ""
     publication: str = ""
     fallback: bool = False  # read a file only when no other recipe of the source names it
     measure_ids: str | None = None  # "header" or "sheet_name": the table names its measures
-    legacy_markers: tuple[str, ...] = ()  # marker spellings read, each with a warning
+    legacy_markers: tuple[str, ...] = ()  # marker spellings read (in `markers`), each with a warning
     layouts: tuple[Recipe, ...] = ()  # other layouts, tried in a sheet without this header
     sources: tuple[str, ...] = ()  # a layout applies only to these sources (all when empty)
 
@@ -390,16 +391,24 @@ def _measure(raw: dict, index: int, known: dict[str, str], source: str, path: Pa
     return spec
 
 
-def _markers(raw: dict, path: Path) -> dict[str, str]:
-    markers = dict(DEFAULT_MARKERS)
-    for spelling, meaning in _checked(raw, {key: str for key in raw}, "[markers]", path).items():
-        if meaning not in ALL_MARKERS and meaning != ZERO:
-            raise RecipeError(
-                f"{path}: [markers] maps '{spelling}' to '{meaning}', which is not a GSS marker "
-                f'({", ".join(sorted(ALL_MARKERS))}) or "{ZERO}" (a true zero).'
-            )
-        markers[" ".join(spelling.split()).casefold()] = meaning
+def _markers(top: dict, path: Path) -> dict[str, str]:
+    """The recipe's marker map: the defaults (or, with default_markers = false, only the markers
+    that stand for a number), then its legacy_markers, then its [markers]."""
+    markers = dict(DEFAULT_MARKERS) if top.get("default_markers", True) else {m: m for m in STANDALONE_MARKERS}
+    for where in ("legacy_markers", "markers"):
+        raw = top.get(where, {})
+        for spelling, meaning in _checked(raw, {key: str for key in raw}, f"[{where}]", path).items():
+            if meaning not in ALL_MARKERS and meaning != ZERO:
+                raise RecipeError(
+                    f"{path}: [{where}] maps '{spelling}' to '{meaning}', which is not a GSS marker "
+                    f'({", ".join(sorted(ALL_MARKERS))}) or "{ZERO}" (a true zero).'
+                )
+            markers[_spelling(spelling)] = meaning
     return markers
+
+
+def _spelling(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def _check_layout(recipe: Recipe) -> None:
@@ -432,31 +441,31 @@ def _check_layout(recipe: Recipe) -> None:
         raise RecipeError(f"{path}: a measure id appears twice in [[measures]].")
 
 
+_TOP_KEYS: dict[str, type | tuple[type, ...]] = {
+    "description": str,
+    "publication": str,
+    "files": (str, list),
+    "max_rows": int,
+    "max_count": int,
+    "fallback": bool,
+    "table": dict,
+    "header": dict,
+    "filters": dict,
+    "areas": dict,
+    "years": dict,
+    "markers": dict,
+    "legacy_markers": dict,
+    "default_markers": bool,
+    "measures": list,
+    "measure_ids": str,
+    "groups": dict,
+    "or_layouts": list,
+}
+
+
 def parse_recipe(document: dict, name: str, source: str, path: Path, units: dict[str, str] | None = None) -> Recipe:
     """A Recipe from a parsed TOML document (validated)."""
-    top = _checked(
-        document,
-        {
-            "description": str,
-            "publication": str,
-            "files": (str, list),
-            "max_rows": int,
-            "table": dict,
-            "header": dict,
-            "filters": dict,
-            "areas": dict,
-            "years": dict,
-            "markers": dict,
-            "measures": list,
-            "groups": dict,
-            "fallback": bool,
-            "measure_ids": str,
-            "legacy_markers": list,
-            "or_layouts": list,
-        },
-        "the top level",
-        path,
-    )
+    top = _checked(document, _TOP_KEYS, "the top level", path)
     _check_measure_ids(top, path)
     for required in ("files", "table", "header", "areas", "years", "measures"):
         if required == "measures" and "measure_ids" in top:
@@ -485,16 +494,14 @@ def parse_recipe(document: dict, name: str, source: str, path: Path, units: dict
         ranges=ranges,
         groups=_groups(top.get("groups"), path),
         units=dict(known),
-        markers=_markers(top.get("markers", {}), path),
+        markers=_markers(top, path),
         max_rows=top.get("max_rows"),
+        max_count=top.get("max_count"),
         description=top.get("description", ""),
         publication=top.get("publication", ""),
         fallback=top.get("fallback", False),
         measure_ids=top.get("measure_ids"),
-        legacy_markers=tuple(
-            " ".join(m.split()).casefold()
-            for m in _texts(top.get("legacy_markers"), "legacy_markers", "the top level", path)
-        ),
+        legacy_markers=tuple(_spelling(spelling) for spelling in top.get("legacy_markers", {})),
     )
     _check_layout(recipe)
     layouts = tuple(

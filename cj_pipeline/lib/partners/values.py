@@ -84,25 +84,32 @@ def read_cell(raw: object, fmt: str | None, markers: dict[str, str], recipe_labe
     return Reading(cell.value, cell.marker)
 
 
-def scaled(reading: Reading, scale: float, unit: str) -> Reading:
+def scaled(reading: Reading, scale: float, unit: str, max_count: int | None = None) -> Reading:
     """Apply a recipe's scale; a count must come out whole and not negative."""
     if reading.value is None:
         return reading
     value = round(reading.value * scale, 9) if scale != 1 else reading.value
     if unit == "count":
-        _check_count(value)
+        _check_count(value, max_count)
     return Reading(value, reading.marker)
 
 
-def _check_count(value: float) -> None:
-    """A count is whole and 0 or more (negative_count as in a return). Counts are bounded only by
-    parse_numeric's MAX_NUMBER: a long table may sum to more than a return's MAX_COUNT."""
+def _check_count(value: float, max_count: int | None) -> None:
+    """A count is whole and 0 or more (negative_count as in a return), and no more than the
+    recipe's max_count when it sets one (otherwise only parse_numeric's MAX_NUMBER bounds it)."""
     if value < 0:
         raise CellProblem(
             "negative_count",
             f"{value:g} is negative; a count cannot be below zero.",
             "Enter the number of people or cases (0 or more); in a recipe, check it reads the right "
             "column or row, and its scale.",
+        )
+    if max_count is not None and value > max_count:
+        raise CellProblem(
+            "implausible_count",
+            f"{value:g} is more than {max_count:,}: not a real count for one area and year.",
+            "Check the cell for a typing or export error (an exponent such as 1E+308, extra zeros) and "
+            "enter the real count.",
         )
     if value != int(value):
         raise CellProblem(
