@@ -273,16 +273,33 @@ OWN = """
 """
 
 
-def test_a_fallback_recipe_reads_only_files_no_other_recipe_names():
+def test_a_fallback_recipe_reads_only_files_no_other_recipe_reads():
     fallback = recipe(LONG.replace('files = ["*"]', 'files = ["*"]\nfallback = true'), name="contract")
     own = recipe(OWN, name="custody_table")
-    contract_file = {"T": [HEADER, ["Fife", "2023-24", 1]]}
-    result = read(contract_file, [own, fallback], file_name="referrals.xlsx")
+    contract_sheet = [HEADER, ["Fife", "2023-24", 1]]
+    result = read({"T": contract_sheet}, [own, fallback], file_name="referrals.xlsx")
     assert result.accepted and result.by_fallback and result.recipes_used == ["contract"]
-    # A file the source's own recipe names is not read by the fallback, even in its layout.
-    result = read(contract_file, [own, fallback], file_name="custody-2024.xlsx")
-    assert not result.accepted and not result.by_fallback
-    assert [i.code for i in result.issues] == ["sheet_not_found"]
+    assert problems(result) == []
+    # A file the source's own recipe reads is not read by the fallback, even with a sheet in its layout.
+    both = {"Data": [["Council", "Referrals"], ["Moray", 2]], "T": contract_sheet}
+    result = read(both, [own, fallback], file_name="custody-2024.xlsx")
+    assert result.accepted and not result.by_fallback and result.recipes_used == ["custody_table"]
+    assert values(result) == {(MORAY, "2023-24", "custody_referrals"): (2.0, None, "Data", "B2")}
+    # When every recipe naming the file steps aside (its table is not there), the fallback reads it.
+    result = read({"T": contract_sheet}, [own, fallback], file_name="custody-2024.xlsx")
+    assert result.accepted and result.by_fallback and result.recipes_used == ["contract"]
+    assert problems(result) == [("recipe_stepped_aside", None, None, None)]
+    assert "custody_table" in result.issues[0].message and "read by contract" in result.issues[0].message
+    # Neither reads it: the recipe's own problem stands; a fallback that found its table but
+    # could not read it cleanly adds a note with its first problem.
+    result = read({"X": [["Nothing", "here"]]}, [own, fallback], file_name="custody-2024.xlsx")
+    assert not result.accepted and [i.code for i in result.issues] == ["sheet_not_found"]
+    result = read({"T": [HEADER, ["Fyfe", "2023-24", 1]]}, [own, fallback], file_name="custody-2024.xlsx")
+    assert not result.accepted and problems(result) == [
+        ("sheet_not_found", None, None, None),
+        ("fallback_not_read", "T", "A2", None),
+    ]
+    assert "'Fyfe'" in result.issues[1].message
 
 
 def test_the_shipped_contract_recipe_is_loaded_for_every_source_under_its_builtin_name():
@@ -301,3 +318,24 @@ def test_the_docs_show_the_shipped_contract_recipe_as_it_is():
     shown = tomllib.loads(section.split("```toml", 1)[1].split("```", 1)[0])
     shipped = tomllib.loads((root / "data" / "recipes" / "builtin" / "data_contract.toml").read_text())
     assert shown == {k: v for k, v in shipped.items() if k not in ("description", "publication")}
+
+
+def test_a_contract_file_named_like_a_publication_is_read_by_the_contract_recipe():
+    """The demo's criminal_proceedings.csv: the shipped criminal proceedings recipes name it
+    (glob criminal?proceedings*) but find no Table 7 / Table_7a, so they step aside and the
+    data contract's layout reads it."""
+    from cj_pipeline.lib.partners.read import BUILTIN_RECIPE, read_partner_file
+
+    header = "Area,Financial year,disposals_custody,disposals_community,disposals_financial,disposals_other"
+    data = f"Criminal proceedings in Scotland\n\n{header}\nFife,2023/24,10,20,30,4\n".encode()
+    reading = read_partner_file(data, "criminal_proceedings.csv", "criminal_proceedings")
+    assert reading.accepted and reading.read_by == BUILTIN_RECIPE
+    assert reading.tables_read == ["criminal_proceedings"]
+    assert {(v.measure, v.value, v.cell) for v in reading.values} == {
+        ("disposals_custody", 10.0, "C4"),
+        ("disposals_community", 20.0, "D4"),
+        ("disposals_financial", 30.0, "E4"),
+        ("disposals_other", 4.0, "F4"),
+    }
+    stepped = [i.message for i in reading.issues if i.code == "recipe_stepped_aside"]
+    assert len(stepped) == 2 and all("read by builtin:data_contract" in m for m in stepped)

@@ -620,12 +620,43 @@ class _TableReader:
         self.report()
 
 
+def _matching(recipes: list[Recipe], source: str, file_name: str) -> list[Recipe]:
+    name = Path(file_name).name.casefold()
+    return [r for r in recipes if r.source == source and any(fnmatch.fnmatch(name, g.casefold()) for g in r.files)]
+
+
 def recipes_for_file(recipes: list[Recipe], source: str, file_name: str) -> list[Recipe]:
     """The recipes of `source` whose `files` globs match the file's name (case-insensitive); the
     fallback recipes only when no other recipe matches."""
-    name = Path(file_name).name.casefold()
-    matching = [r for r in recipes if r.source == source and any(fnmatch.fnmatch(name, g.casefold()) for g in r.files)]
+    matching = _matching(recipes, source, file_name)
     return [r for r in matching if not r.fallback] or matching
+
+
+def _readings(chosen: list[Recipe], fallbacks: list[Recipe], workbook: PartnerWorkbook, file_name: str):
+    """Each chosen recipe's reading; when every one stepped aside (none found its table), the
+    fallback recipes' too, if they read the file without an error. Returns the recipes read,
+    their readings, whether a fallback read the file, and a note when one nearly did."""
+    readings = [_read_recipe(recipe, workbook, file_name) for recipe in chosen]
+    if not fallbacks or fallbacks == chosen or not all(reading.missed for reading in readings):
+        return chosen, readings, all(recipe.fallback for recipe in chosen), []
+    more = [_read_recipe(recipe, workbook, file_name) for recipe in fallbacks]
+    errors = [i for reading in more for i in reading.issues if i.severity == ERROR]
+    if not errors and any(reading.values for reading in more):
+        return chosen + fallbacks, readings + more, True, []
+    found = [recipe.label for recipe, reading in zip(fallbacks, more, strict=True) if not reading.missed]
+    if not (found and errors):
+        return chosen, readings, False, []
+    note = Issue(
+        WARNING,
+        "fallback_not_read",
+        f"{' and '.join(found)} also tried this file, as no other recipe found its table, and found "
+        f"{len(errors)} problem(s), the first: {errors[0].message.removeprefix(found[0] + ': ')}",
+        "If the file is written to that layout, correct that problem; if it is a publication, update "
+        "the recipe that should read it.",
+        errors[0].sheet,
+        errors[0].cell,
+    )
+    return chosen, readings, False, [note]
 
 
 def no_recipe_issue(source: str, file_name: str, recipes: list[Recipe]) -> Issue:
@@ -772,13 +803,16 @@ def extract_opened(workbook: PartnerWorkbook | OpenedFile, file_name: str, sourc
         workbook = PartnerWorkbook(workbook, "opened")
     out = Extraction(source, Path(file_name).name, issues=list(workbook.opened.issues))
     chosen = recipes_for_file(recipes, source, file_name)
-    out.by_fallback = bool(chosen) and all(r.fallback for r in chosen)
     if not chosen:
         out.issues.append(no_recipe_issue(source, file_name, recipes))
         return out
     if not workbook.opened.ok:
+        out.by_fallback = all(r.fallback for r in chosen)
         return out
-    _merge(out, chosen, [_read_recipe(recipe, workbook, file_name) for recipe in chosen])
+    fallbacks = [r for r in _matching(recipes, source, file_name) if r.fallback]
+    used, readings, out.by_fallback, notes = _readings(chosen, fallbacks, workbook, file_name)
+    _merge(out, used, readings)
+    out.issues += notes
     if not out.values and not any(i.severity == ERROR for i in out.issues):
         out.issues.append(
             Issue(
@@ -788,7 +822,7 @@ def extract_opened(workbook: PartnerWorkbook | OpenedFile, file_name: str, sourc
                 "Check the filters and rows the recipes choose.",
             )
         )
-    if out.by_fallback and not out.accepted and any(r.source == source and not r.fallback for r in recipes):
+    if out.by_fallback and not out.accepted and chosen == fallbacks and any(not r.fallback for r in recipes):
         # Not in a fallback layout either: most likely a publication whose recipe does not name this file.
         out.issues.append(no_recipe_issue(source, file_name, recipes))
     return out
