@@ -632,7 +632,9 @@ def recipes_for_file(recipes: list[Recipe], source: str, file_name: str) -> list
     return [r for r in matching if not r.fallback] or matching
 
 
-def _readings(chosen: list[Recipe], fallbacks: list[Recipe], workbook: PartnerWorkbook, file_name: str):
+def _readings(
+    chosen: list[Recipe], fallbacks: list[Recipe], workbook: PartnerWorkbook, file_name: str
+) -> tuple[list[Recipe], list[Extraction], bool, list[Issue]]:
     """Each chosen recipe's reading; when every one stepped aside (none found its table), the
     fallback recipes' too, if they read the file without an error. Returns the recipes read,
     their readings, whether a fallback read the file, and a note when one nearly did."""
@@ -673,7 +675,9 @@ def no_recipe_issue(source: str, file_name: str, recipes: list[Recipe]) -> Issue
     )
 
 
-def _attempt(layout: Recipe, sheet: Sheet, split: tuple[int, int], formats: dict, file_name: str, seen: dict):
+def _attempt(
+    layout: Recipe, sheet: Sheet, split: tuple[int, int], formats: dict, file_name: str, seen: dict
+) -> tuple[Extraction, dict]:
     """One reading of a table under one header split; the values it saw, beside those of earlier sheets."""
     attempt, mine = Extraction(layout.source, Path(file_name).name), dict(seen)
     above, below = split
@@ -686,7 +690,9 @@ def _attempt(layout: Recipe, sheet: Sheet, split: tuple[int, int], formats: dict
     return attempt, mine
 
 
-def _read_sheet(recipe: Recipe, sheet: Sheet, workbook: PartnerWorkbook, file_name: str, seen: dict):
+def _read_sheet(
+    recipe: Recipe, sheet: Sheet, workbook: PartnerWorkbook, file_name: str, seen: dict
+) -> tuple[Extraction, dict]:
     """One sheet: under the first of the recipe's layouts whose header it holds, the first header
     split under which the table reads cleanly, else the first split's problems."""
     layout = next((lay for lay in recipe.layouts_for(recipe.source) if holds_header(lay, sheet)), recipe)
@@ -797,7 +803,9 @@ def extract(
     return extract_opened(workbook, file_name, source, recipes)
 
 
-def extract_opened(workbook: PartnerWorkbook | OpenedFile, file_name: str, source: str, recipes: list[Recipe]):
+def extract_opened(
+    workbook: PartnerWorkbook | OpenedFile, file_name: str, source: str, recipes: list[Recipe]
+) -> Extraction:
     """As `extract`, for a file already opened (an OpenedFile has no number formats)."""
     if isinstance(workbook, OpenedFile):
         workbook = PartnerWorkbook(workbook, "opened")
