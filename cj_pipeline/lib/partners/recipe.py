@@ -520,7 +520,7 @@ def _check_measure_ids(top: dict, path: Path) -> None:
         raise RecipeError(f"{path}: measure_ids = '{ids}' names the measures; leave out [[measures]].")
 
 
-def _layout(document: dict, item: object, index: int, name: str, source: str, path: Path, known) -> Recipe:
+def _layout(document: dict, item: dict, index: int, name: str, source: str, path: Path, known) -> Recipe:
     """One entry of or_layouts: the recipe with the sections it gives replaced."""
     where = f"or_layouts number {index}"
     given = _checked(item, {key: (dict, list, str) for key in LAYOUT_KEYS}, where, path)
