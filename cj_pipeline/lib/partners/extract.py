@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Literal
 
 from cj_pipeline.lib.core.problems import ERROR, WARNING, CellProblem, Issue, a1
+from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
+from cj_pipeline.lib.core.workbook import OpenedFile, Sheet
 from cj_pipeline.lib.partners.labels import (
     AreaReader,
     clean_label,
@@ -26,11 +28,19 @@ from cj_pipeline.lib.partners.labels import (
     year_from_label,
     years_in_text,
 )
-from cj_pipeline.lib.partners.locate import Located, Mismatch, choose_sheet, locate, mismatch
-from cj_pipeline.lib.partners.parse import PartnerValue
+from cj_pipeline.lib.partners.locate import (
+    Located,
+    Mismatch,
+    choose_sheet,
+    holds_header,
+    locate,
+    mismatch,
+    sheets_to_read,
+)
+from cj_pipeline.lib.partners.measures import scotland_only
 from cj_pipeline.lib.partners.recipe import MeasureSpec, Recipe
-from cj_pipeline.lib.partners.values import Reading, read_cell, scaled, summed
-from cj_pipeline.lib.partners.workbook_cells import open_partner_file
+from cj_pipeline.lib.partners.values import PartnerValue, Reading, read_cell, scaled, summed
+from cj_pipeline.lib.partners.workbook_cells import PartnerWorkbook, open_partner_file
 from cj_pipeline.settings import Settings, get_settings
 
 _LISTED = 10  # cell references a warning lists before "and N more"
@@ -44,6 +54,9 @@ class Extraction:
     issues: list[Issue] = field(default_factory=list)
     recipes_used: list[str] = field(default_factory=list)
     missed: bool = False  # a recipe's own reading: its table was not found (or did not match)
+    tables_read: list[str] = field(default_factory=list)  # sheets a table was read from
+    empty_cells: int = 0  # cells read as missing (nothing recorded)
+    by_fallback: bool = False  # read by fallback recipes (no recipe of the source names the file)
 
     @property
     def accepted(self) -> bool:
@@ -100,13 +113,15 @@ def _ranges(cells: list[tuple[int, int]]) -> str:
 class _TableReader:
     """Reads the values of one located table under one recipe."""
 
-    def __init__(self, recipe: Recipe, table: Located, formats: dict, file_name: str, out: Extraction):
+    def __init__(self, recipe: Recipe, table: Located, formats: dict, file_name: str, out: Extraction, seen: dict):
         self.recipe, self.table, self.formats, self.out = recipe, table, formats, out
         self.file_name = file_name
         self.sheet = table.sheet.name
         self.units = recipe.units
+        self.units_by_key = {measure.casefold(): measure for measure in recipe.units}
+        self.scotland_only = scotland_only(recipe.source)  # every measure of the source, in the seed
         self.areas = AreaReader(list(recipe.areas.scotland), list(recipe.areas.skip), recipe.areas.footnote_digits)
-        self.seen: dict[tuple[str, str, str], str] = {}
+        self.seen: dict[tuple[str, str, str], str] = seen  # -> "sheet!cell", across the sheets read
         self.empty: list[str] = []
         self.note_rows: list[str] = []
         self.sums: dict[tuple[str, str, str], list[tuple[Reading, int, int]]] = {}
@@ -180,10 +195,9 @@ class _TableReader:
     def ignored(self, label: str) -> bool:
         return any(fnmatch.fnmatch(label, pattern.casefold()) for pattern in self.recipe.table.ignore_columns)
 
-    def across_columns(self, used: set[int]) -> list[_ValueColumn]:
+    def across_columns(self, used: set[int], measure: MeasureSpec | None) -> list[_ValueColumn]:
         """Value columns when years or areas run across the header."""
         spec, found = self.recipe, []
-        measure = spec.measures[0] if len(spec.measures) == 1 and not spec.measures[0].row else None
         for col, label in enumerate(self.table.labels):
             if col in used or not label or self.ignored(label):
                 continue
@@ -197,7 +211,9 @@ class _TableReader:
                     area = self.areas.code(self.table.shown[col])
                 except CellProblem:
                     area = None
-                if area == AreaReader.SKIP:
+                if area == AreaReader.SKIP or (
+                    area and not self.area_allowed(area, self.table.anchor, col, self.table.shown[col])
+                ):
                     continue
                 if area is not None:
                     found.append(_ValueColumn((col,), area=area, measure=measure))
@@ -205,7 +221,7 @@ class _TableReader:
             what = "a year" if spec.years.across else "an area"
             self.problem(
                 ERROR,
-                "unexpected_column",
+                "unknown_column" if spec.measure_ids else "unexpected_column",
                 f"column '{self.table.shown[col]}' of {self.sheet} is neither {what} nor a column the recipe uses.",
                 "If the publisher added a column the recipe should not read, add its label to ignore_columns "
                 "in [table]; if it is a year or area, check its spelling.",
@@ -223,6 +239,43 @@ class _TableReader:
                 self.sheet,
             )
         return found
+
+    def header_measure_columns(self, used: set[int]) -> list[_ValueColumn]:
+        """measure_ids = "header": every other labelled column is headed by a measure id."""
+        found = []
+        for col, label in enumerate(self.table.labels):
+            if col in used or not label or self.ignored(label):
+                continue
+            if (measure := self.units_by_key.get(label)) is not None:
+                found.append(_ValueColumn((col,), measure=MeasureSpec(measure)))
+                continue
+            self.problem(
+                ERROR,
+                "unknown_measure",
+                f"column '{self.table.shown[col]}' of {self.sheet} is not a {self.recipe.source} measure.",
+                f"Name measure columns by their ids: {', '.join(self.units)}.",
+                self.table.anchor,
+                col,
+                self.table.shown[col],
+            )
+        return found
+
+    def sheet_measure(self, columns: dict[str, int]) -> MeasureSpec | None:
+        """measure_ids = "sheet_name": the sheet's name (a CSV's file stem) is the measure id."""
+        if (measure := self.units_by_key.get(clean_label(self.sheet))) is not None:
+            return MeasureSpec(measure)
+        what = "file" if Path(self.file_name).suffix.casefold() == ".csv" else "sheet"
+        self.problem(
+            ERROR,
+            "unknown_measure",
+            f"the table has no year column, so it is read as years across the top, but the {what} name "
+            f"'{self.sheet}' is not a {self.recipe.source} measure.",
+            f"Either add a year column, or name the {what} after the measure id: {', '.join(self.units)}.",
+            self.table.anchor,
+            columns.get("area", 0),
+            self.sheet,
+        )
+        return None
 
     def measure_columns(self) -> list[_ValueColumn]:
         found = []
@@ -294,6 +347,37 @@ class _TableReader:
             return None
         return key
 
+    def area_allowed(self, area: str, index: int, col: int | None, where: object) -> bool:
+        """False (an error) for a local area when every measure of the source is Scotland-only."""
+        if not self.scotland_only or not area or area == SCOTLAND_CODE or col is None:
+            return True
+        raw = _cell(where, col) if isinstance(where, list) else where
+        self.problem(
+            ERROR,
+            "scotland_only",
+            f"'{raw}' is a local area, but {self.recipe.source} figures are for Scotland only.",
+            "Give only the Scotland row (Scotland or S92000003); the source has no local figures.",
+            index,
+            col,
+            raw,
+        )
+        return False
+
+    def check_unlabelled(self, row: list[object], index: int) -> None:
+        """values_need_headers: a value in a column with no header would otherwise be lost."""
+        for col, raw in enumerate(row):
+            if raw is not None and not (col < len(self.table.labels) and self.table.labels[col]):
+                self.problem(
+                    ERROR,
+                    "value_without_header",
+                    f"the value '{raw}' is in a column with no header, so it is not known what it measures.",
+                    "Give the column a header (in our own layouts a measure id, or a year such as 2024-25) "
+                    "or remove the value.",
+                    index,
+                    col,
+                    raw,
+                )
+
     def read_year(self, raw: object) -> str:
         year = _year_label(raw, self.recipe.years.calendar)
         if year is None:
@@ -313,11 +397,26 @@ class _TableReader:
             except CellProblem as problem:
                 self.cell_problem(problem, index, col, raw)
                 return None
+            self.note_legacy_marker(raw, parts[-1], index, col)
         try:
-            return scaled(parts[0] if len(parts) == 1 else summed(parts), measure.scale, self.units[measure.id])
+            reading = parts[0] if len(parts) == 1 else summed(parts)
+            return scaled(reading, measure.scale, self.units[measure.id], self.recipe.max_count)
         except CellProblem as problem:
             self.cell_problem(problem, index, vc.cols[0], _cell(row, vc.cols[0]))
             return None
+
+    def note_legacy_marker(self, raw: object, reading: Reading, index: int, col: int) -> None:
+        """legacy_markers: a spelling still read, with a warning asking for the GSS marker."""
+        if isinstance(raw, str) and " ".join(raw.split()).casefold() in self.recipe.legacy_markers:
+            self.problem(
+                WARNING,
+                "legacy_marker",
+                f"'{raw.strip()}' is an old symbol; read as {reading.marker}.",
+                "Use the GSS markers ([c], [x], [z]) in future files.",
+                index,
+                col,
+                raw,
+            )
 
     def add(self, area: str, year: str, measure: MeasureSpec, vc: _ValueColumn, row: list[object], index: int):
         reading = self.reading(vc, measure, row, index)
@@ -365,17 +464,22 @@ class _TableReader:
             self.empty.append(ref)
             return
         if key in self.seen:
+            first = self.seen[key]
+            first_sheet, first_cell = first.rsplit("!", 1)
             self.problem(
                 ERROR,
                 "duplicate_value",
-                f"{measure_id} for {area} in {year} is read twice, at {self.seen[key]} and {ref}.",
-                "Add a filter (or skip the repeated rows) so the recipe reads one value per area and year; "
-                "to add rows up, set sum_rows = true in [table].",
+                f"{measure_id} for {area} in {year} is read twice, at "
+                f"{first_cell if first_sheet == self.sheet else first} and {ref} (this value is also at {first}).",
+                "Keep one row per area and year; check for an area listed under two names (e.g. 'Fife' and its "
+                "old code S12000015). In a recipe, add a filter (or skip the repeated rows) so it reads one value "
+                "per area and year; to add rows up, set sum_rows = true in [table].",
                 index,
                 col,
+                raw,
             )
             return
-        self.seen[key] = ref
+        self.seen[key] = f"{self.sheet}!{ref}"
         raw = f"sum of {ref}" if raw is None else raw
         self.out.values.append(
             PartnerValue(
@@ -415,10 +519,14 @@ class _TableReader:
             row_area = area or (
                 "" if "area" not in columns else self.row_key(row, index, columns["area"], has_values, self.areas.code)
             )
+            if row_area in (None, AreaReader.SKIP) or not self.area_allowed(row_area, index, columns.get("area"), row):
+                continue
+            if self.recipe.table.values_need_headers:
+                self.check_unlabelled(row, index)
             row_year = year or (
                 "" if "year" not in columns else self.row_key(row, index, columns["year"], has_values, self.read_year)
             )
-            if row_area in (None, AreaReader.SKIP) or row_year is None:
+            if row_year is None:
                 continue
             if chosen:
                 measures_found.add(chosen.id)
@@ -479,12 +587,14 @@ class _TableReader:
             )
 
     def report(self) -> None:
+        self.out.empty_cells += len(self.empty)
         if self.empty:
             self.problem(
                 WARNING,
                 "empty_cells",
-                f"{len(self.empty)} empty cell(s) read as missing: {_listed(self.empty)}.",
-                "No action needed if the publication leaves these blank.",
+                f"{len(self.empty)} empty cell(s) read as missing; no value recorded: {_listed(self.empty)}.",
+                "No action needed if the publication leaves these blank; in a file you write, use a marker "
+                "instead: [x] not available, [c] confidential, [z] not applicable.",
             )
         if self.note_rows:
             self.problem(
@@ -497,22 +607,66 @@ class _TableReader:
     def run(self) -> None:
         area, year = self.fixed_area(), self.fixed_year()
         columns = self.key_columns()
-        if any(m.by_column for m in self.recipe.measures):
+        measures = self.recipe.measures
+        if self.recipe.measure_ids == "header":
+            value_cols = self.header_measure_columns(set(columns.values()))
+        elif any(m.by_column for m in measures):
             value_cols = self.measure_columns()
         else:
-            value_cols = self.across_columns(set(columns.values()))
+            if self.recipe.measure_ids == "sheet_name":
+                measure = self.sheet_measure(columns)
+                if measure is None:
+                    return
+            else:  # one measure without a place: every value column is that measure
+                measure = measures[0] if len(measures) == 1 and not measures[0].row else None
+            value_cols = self.across_columns(set(columns.values()), measure)
         self.read_rows(columns, value_cols, area, year)
         self.report()
 
 
-def recipes_for_file(recipes: list[Recipe], source: str, file_name: str) -> list[Recipe]:
-    """The recipes of `source` whose `files` globs match the file's name (case-insensitive)."""
+def _matching(recipes: list[Recipe], source: str, file_name: str) -> list[Recipe]:
     name = Path(file_name).name.casefold()
     return [r for r in recipes if r.source == source and any(fnmatch.fnmatch(name, g.casefold()) for g in r.files)]
 
 
+def recipes_for_file(recipes: list[Recipe], source: str, file_name: str) -> list[Recipe]:
+    """The recipes of `source` whose `files` globs match the file's name (case-insensitive); the
+    fallback recipes only when no other recipe matches."""
+    matching = _matching(recipes, source, file_name)
+    return [r for r in matching if not r.fallback] or matching
+
+
+def _readings(
+    chosen: list[Recipe], fallbacks: list[Recipe], workbook: PartnerWorkbook, file_name: str
+) -> tuple[list[Recipe], list[Extraction], bool, list[Issue]]:
+    """Each chosen recipe's reading; when every one stepped aside (none found its table), the
+    fallback recipes' too, if they read the file without an error. Returns the recipes read,
+    their readings, whether a fallback read the file, and a note when one nearly did."""
+    readings = [_read_recipe(recipe, workbook, file_name) for recipe in chosen]
+    if not fallbacks or fallbacks == chosen or not all(reading.missed for reading in readings):
+        return chosen, readings, all(recipe.fallback for recipe in chosen), []
+    more = [_read_recipe(recipe, workbook, file_name) for recipe in fallbacks]
+    errors = [i for reading in more for i in reading.issues if i.severity == ERROR]
+    if not errors and any(reading.values for reading in more):
+        return chosen + fallbacks, readings + more, True, []
+    found = [recipe.label for recipe, reading in zip(fallbacks, more, strict=True) if not reading.missed]
+    if not (found and errors):
+        return chosen, readings, False, []
+    note = Issue(
+        WARNING,
+        "fallback_not_read",
+        f"{' and '.join(found)} also tried this file, as no other recipe found its table, and found "
+        f"{len(errors)} problem(s), the first: {errors[0].message.removeprefix(found[0] + ': ')}",
+        "If the file is written to that layout, correct that problem; if it is a publication, update "
+        "the recipe that should read it.",
+        errors[0].sheet,
+        errors[0].cell,
+    )
+    return chosen, readings, False, [note]
+
+
 def no_recipe_issue(source: str, file_name: str, recipes: list[Recipe]) -> Issue:
-    mine = [r for r in recipes if r.source == source]
+    mine = [r for r in recipes if r.source == source and not r.fallback]
     listed = "; ".join(f"{r.name} (files {', '.join(r.files)})" for r in mine)
     return Issue(
         ERROR,
@@ -525,38 +679,95 @@ def no_recipe_issue(source: str, file_name: str, recipes: list[Recipe]) -> Issue
     )
 
 
-def _attempt(recipe: Recipe, sheet, split: tuple[int, int], formats: dict, file_name: str, source: str):
-    """One reading of a recipe's table under one header split."""
-    attempt = Extraction(source, Path(file_name).name)
+def _attempt(
+    layout: Recipe, sheet: Sheet, split: tuple[int, int], formats: dict, file_name: str, seen: dict
+) -> tuple[Extraction, dict]:
+    """One reading of a table under one header split; the values it saw, beside those of earlier sheets."""
+    attempt, mine = Extraction(layout.source, Path(file_name).name), dict(seen)
     above, below = split
     try:
-        table = locate(replace(recipe, header=replace(recipe.header, rows_above=above, rows_below=below)), sheet)
-        _TableReader(recipe, table, formats, file_name, attempt).run()
+        table = locate(replace(layout, header=replace(layout.header, rows_above=above, rows_below=below)), sheet)
+        _TableReader(layout, table, formats, file_name, attempt, mine).run()
     except Mismatch as problem:
         attempt.issues.append(problem.issue)
         attempt.missed = True
-    return attempt
+    return attempt, mine
 
 
-def _read_recipe(recipe: Recipe, workbook, file_name: str, source: str) -> Extraction:
-    """What one recipe reads: the first header split under which its table reads cleanly, else
-    the first split's problems. `missed` when the recipe did not find (or match) its table."""
+def _read_sheet(
+    recipe: Recipe, sheet: Sheet, workbook: PartnerWorkbook, file_name: str, seen: dict
+) -> tuple[Extraction, dict]:
+    """One sheet: under the first of the recipe's layouts whose header it holds, the first header
+    split under which the table reads cleanly, else the first split's problems."""
+    layout = next((lay for lay in recipe.layouts_for(recipe.source) if holds_header(lay, sheet)), recipe)
+    formats = workbook.formats(sheet.name) if layout.table.number_formats else {}
+    first, *others = layout.header.splits
+    reading = _attempt(layout, sheet, first, formats, file_name, seen)
+    for split in others:  # tried only when the table does not read cleanly under the first
+        if not any(issue.severity == ERROR for issue in reading[0].issues):
+            break
+        attempt = _attempt(layout, sheet, split, formats, file_name, seen)
+        if not any(issue.severity == ERROR for issue in attempt[0].issues):
+            return attempt
+    return reading
+
+
+def _headers(recipe: Recipe) -> str:
+    """The header labels looked for, layout by layout: "Area and Financial year; or Area"."""
+    labels = (" and ".join(lay.header.labels) for lay in recipe.layouts_for(recipe.source))
+    return "; or ".join(dict.fromkeys(labels))
+
+
+def _read_every_sheet(recipe: Recipe, workbook: PartnerWorkbook, file_name: str) -> Extraction:
+    """every_sheet: each sheet holding one of the recipe's headers is a table; others are noted."""
+    out, seen, headers = Extraction(recipe.source, Path(file_name).name), {}, _headers(recipe)
+    layouts = recipe.layouts_for(recipe.source)
+    for sheet in sheets_to_read(recipe, workbook.opened.sheets):
+        if not any(holds_header(layout, sheet) for layout in layouts):
+            if any(cell is not None for row in sheet.rows for cell in row):
+                out.issues.append(
+                    Issue(
+                        WARNING,
+                        "sheet_ignored",
+                        f"{recipe.label}: sheet '{sheet.name}' has no header row with {headers}; ignored.",
+                        "If it holds data, add a header row with those labels above it.",
+                        sheet.name,
+                    )
+                )
+            continue
+        reading, seen = _read_sheet(recipe, sheet, workbook, file_name, seen)
+        out.values += reading.values
+        out.issues += reading.issues
+        out.empty_cells += reading.empty_cells
+        out.tables_read.append(sheet.name)
+    if not out.tables_read:
+        out.missed = True
+        out.issues.append(
+            Issue(
+                ERROR,
+                "no_table",
+                f"{recipe.label}: no sheet of {out.file_name} has a header row with {headers}.",
+                f"Put a header row above the data, with {headers} (then the measures or years).",
+            )
+        )
+    return out
+
+
+def _read_recipe(recipe: Recipe, workbook: PartnerWorkbook, file_name: str) -> Extraction:
+    """What one recipe reads. `missed` when it did not find (or match) its table."""
     try:
+        if recipe.table.every_sheet:
+            return _read_every_sheet(recipe, workbook, file_name)
         sheet = choose_sheet(recipe, workbook.opened.sheets)
-        formats = workbook.formats(sheet.name) if recipe.table.number_formats else {}
-        first = None
-        for split in recipe.header.splits:
-            attempt = _attempt(recipe, sheet, split, formats, file_name, source)
-            if not any(issue.severity == ERROR for issue in attempt.issues):
-                return attempt
-            first = first or attempt
-        assert first is not None, "a recipe has at least one header split"
-        return first
+        reading, _ = _read_sheet(recipe, sheet, workbook, file_name, {})
+        if not reading.missed:
+            reading.tables_read.append(sheet.name)
+        return reading
     except Mismatch as problem:
-        return Extraction(source, Path(file_name).name, issues=[problem.issue], missed=True)
+        return Extraction(recipe.source, Path(file_name).name, issues=[problem.issue], missed=True)
     except CellProblem as problem:  # a fixed area the recipe names wrongly
         issue = Issue(ERROR, problem.code, f"{recipe.label}: {problem.message}", problem.guidance)
-        return Extraction(source, Path(file_name).name, issues=[issue])
+        return Extraction(recipe.source, Path(file_name).name, issues=[issue])
 
 
 def _merge(out: Extraction, chosen: list[Recipe], readings: list[Extraction]) -> None:
@@ -578,6 +789,8 @@ def _merge(out: Extraction, chosen: list[Recipe], readings: list[Extraction]) ->
             continue
         out.values += reading.values
         out.issues += reading.issues
+        out.tables_read += reading.tables_read
+        out.empty_cells += reading.empty_cells
         out.recipes_used.append(recipe.name)
 
 
@@ -585,19 +798,33 @@ def extract(
     data: bytes, file_name: str, source: str, recipes: list[Recipe], settings: Settings | None = None
 ) -> Extraction:
     """Values and problems of one partner file under the recipes that apply to it."""
-    out = Extraction(source, Path(file_name).name)
+    chosen = recipes_for_file(recipes, source, file_name)
+    if not chosen:
+        return Extraction(source, Path(file_name).name, issues=[no_recipe_issue(source, file_name, recipes)])
+    settings = settings or get_settings()
+    raised = max([settings.max_rows] + [r.max_rows for r in chosen if r.max_rows])
+    workbook = open_partner_file(data, file_name, replace(settings, max_rows=raised))
+    return extract_opened(workbook, file_name, source, recipes)
+
+
+def extract_opened(
+    workbook: PartnerWorkbook | OpenedFile, file_name: str, source: str, recipes: list[Recipe]
+) -> Extraction:
+    """As `extract`, for a file already opened (an OpenedFile has no number formats)."""
+    if isinstance(workbook, OpenedFile):
+        workbook = PartnerWorkbook(workbook, "opened")
+    out = Extraction(source, Path(file_name).name, issues=list(workbook.opened.issues))
     chosen = recipes_for_file(recipes, source, file_name)
     if not chosen:
         out.issues.append(no_recipe_issue(source, file_name, recipes))
         return out
-    settings = settings or get_settings()
-    raised = max([settings.max_rows] + [r.max_rows for r in chosen if r.max_rows])
-    workbook = open_partner_file(data, file_name, replace(settings, max_rows=raised))
-    out.issues += workbook.opened.issues
     if not workbook.opened.ok:
+        out.by_fallback = all(r.fallback for r in chosen)
         return out
-    readings = [_read_recipe(recipe, workbook, file_name, source) for recipe in chosen]
-    _merge(out, chosen, readings)
+    fallbacks = [r for r in _matching(recipes, source, file_name) if r.fallback]
+    used, readings, out.by_fallback, notes = _readings(chosen, fallbacks, workbook, file_name)
+    _merge(out, used, readings)
+    out.issues += notes
     if not out.values and not any(i.severity == ERROR for i in out.issues):
         out.issues.append(
             Issue(
@@ -607,6 +834,9 @@ def extract(
                 "Check the filters and rows the recipes choose.",
             )
         )
+    if out.by_fallback and not out.accepted and chosen == fallbacks and any(not r.fallback for r in recipes):
+        # Not in a fallback layout either: most likely a publication whose recipe does not name this file.
+        out.issues.append(no_recipe_issue(source, file_name, recipes))
     return out
 
 

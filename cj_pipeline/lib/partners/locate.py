@@ -133,6 +133,25 @@ def choose_sheet(recipe: Recipe, sheets: list[Sheet]) -> Sheet:
     )
 
 
+def sheets_to_read(recipe: Recipe, sheets: list[Sheet]) -> list[Sheet]:
+    """With every_sheet: each sheet whose name matches `sheet` (hidden ones too), front matter
+    and skip_sheets left out."""
+    skipped = FRONT_MATTER | {s.strip().casefold() for s in recipe.table.skip_sheets}
+    wanted = [name.strip().casefold() for name in recipe.table.sheet]
+    return [
+        s
+        for s in sheets
+        if s.name.strip().casefold() not in skipped
+        and any(fnmatch.fnmatchcase(s.name.strip().casefold(), w) for w in wanted)
+    ]
+
+
+def holds_header(recipe: Recipe, sheet: Sheet) -> bool:
+    """Whether the recipe's header labels are together in one row within search_rows."""
+    wanted = {clean_label(label) for label in recipe.header.labels}
+    return any(_has_labels(row, wanted) for row in sheet.rows[: recipe.header.search_rows])
+
+
 def _has_labels(row: list[object], wanted: set[str]) -> bool:
     return wanted <= {clean_label(cell) for cell in row if cell is not None}
 

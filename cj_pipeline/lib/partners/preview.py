@@ -13,7 +13,7 @@ from dataclasses import asdict
 
 from cj_pipeline.lib.core.problems import ERROR
 from cj_pipeline.lib.core.seeds import area_names
-from cj_pipeline.lib.partners.read import PartnerReading
+from cj_pipeline.lib.partners.read import BUILTIN_RECIPE, PartnerReading
 
 WIDTH = 80
 HEADINGS = ("area", "year", "measure", "value", "marker", "sheet!cell")
@@ -100,7 +100,9 @@ def summary_lines(reading: PartnerReading, width: int = WIDTH) -> list[str]:
 
 
 def summary_line(reading: PartnerReading) -> str:
-    how = "the recipes" if reading.read_by == "recipes" else "the built-in layouts of the data contract"
+    how = {"recipes": "the recipes", BUILTIN_RECIPE: "the built-in layouts of the data contract"}.get(
+        reading.read_by, f"the fallback recipe {reading.read_by}"
+    )
     if reading.accepted:
         tables = ", ".join(reading.tables_read)
         return f"Would be ACCEPTED: {len(reading.values)} values read by {how} ({tables}). Nothing was stored."

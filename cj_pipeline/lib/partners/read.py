@@ -1,4 +1,4 @@
-"""One entry point for every partner file: the recipes of its source, else the built-in layouts.
+"""One entry point for every partner file: the recipes of its source, else the built-in ones.
 
 `read_partner_file(data, file_name, source)` is what intake and
 `cj-pipeline partners preview` both call, so a preview shows exactly what a run
@@ -9,11 +9,11 @@ would load:
    .csv, under the safety limits, with the row limit raised to a recipe's
    `max_rows`. A recipe that no longer matches its table rejects the file with
    the recipe, the sheet, what it looked for and what it found.
-2. Otherwise the two built-in layouts of the data contract read it
-   (`parse.parse_partner_file`: long, and wide by year), unchanged. They act as
-   the built-in recipe `BUILTIN_RECIPE`. When they cannot read it either and
-   the source has recipes, the receipt also says which recipes exist and which
-   file names they read.
+2. Otherwise the fallback recipes read it: the data contract's two layouts,
+   shipped as data/recipes/builtin/data_contract.toml and named
+   `BUILTIN_RECIPE` in lineage and receipts, through the same engine. When they
+   cannot read it either and the source has recipes, the receipt also says
+   which recipes exist and which file names they read.
 
 Either way a file is loaded whole or not at all: `accepted` is false on any
 error, and callers store nothing.
@@ -27,11 +27,13 @@ from pathlib import Path
 
 from cj_pipeline.lib.core.problems import ERROR, Issue
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
-from cj_pipeline.lib.core.workbook import open_table_file
-from cj_pipeline.lib.partners.extract import extract, no_recipe_issue, recipes_for_file
+from cj_pipeline.lib.partners.extract import extract
 from cj_pipeline.lib.partners.measures import measure_units, unknown_source_issue, unplaced_issues
-from cj_pipeline.lib.partners.parse import BUILTIN_RECIPE, PartnerValue, parse_partner_file
+from cj_pipeline.lib.partners.parse import BUILTIN_RECIPE
 from cj_pipeline.lib.partners.recipe import RECIPES_DIR, Recipe, RecipeError, load_recipes
+from cj_pipeline.lib.partners.values import PartnerValue
+
+__all__ = ["BUILTIN_RECIPE", "PartnerReading", "read_partner_file"]
 from cj_pipeline.settings import Settings, get_settings
 
 
@@ -39,10 +41,10 @@ from cj_pipeline.settings import Settings, get_settings
 class PartnerReading:
     source: str
     file_name: str
-    read_by: str  # "recipes" or BUILTIN_RECIPE
+    read_by: str  # "recipes", or the fallback recipe that read it (BUILTIN_RECIPE)
     values: list[PartnerValue] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
-    tables_read: list[str] = field(default_factory=list)  # "recipe (sheet)" or sheet names
+    tables_read: list[str] = field(default_factory=list)  # "recipe (sheet)", or sheets for a fallback
     empty_cells: int = 0
 
     @property
@@ -79,29 +81,16 @@ _RECIPE_FIX = (
 )
 
 
-def _by_recipes(data: bytes, file_name: str, source: str, recipes: list[Recipe], settings: Settings):
+def _reading(data: bytes, file_name: str, source: str, recipes: list[Recipe], settings: Settings):
     extraction = extract(data, file_name, source, recipes, settings)
-    tables = list(dict.fromkeys(f"{v.recipe} ({v.sheet})" for v in extraction.values))
-    empty = sum(1 for i in extraction.issues if i.code == "empty_cells")
-    return PartnerReading(source, Path(file_name).name, "recipes", extraction.values, extraction.issues, tables, empty)
-
-
-def _by_builtin(data: bytes, file_name: str, source: str, recipes: list[Recipe], settings: Settings):
-    opened = open_table_file(data, file_name, settings)
-    parsed = parse_partner_file(opened, source, file_name)
-    reading = PartnerReading(
-        source,
-        Path(file_name).name,
-        BUILTIN_RECIPE,
-        list(parsed.values),  # recipe: BUILTIN_RECIPE by default
-        list(parsed.issues),
-        list(parsed.tables_read),
-        parsed.empty_cells,
+    if extraction.by_fallback:
+        read_by = ", ".join(dict.fromkeys(extraction.recipes_used)) or BUILTIN_RECIPE
+        tables = list(extraction.tables_read)
+    else:
+        read_by, tables = "recipes", list(dict.fromkeys(f"{v.recipe} ({v.sheet})" for v in extraction.values))
+    return PartnerReading(
+        source, Path(file_name).name, read_by, extraction.values, extraction.issues, tables, extraction.empty_cells
     )
-    if recipes and not reading.accepted:
-        # Not our layout either: most likely a publication whose recipe does not name this file.
-        reading.issues.append(no_recipe_issue(source, file_name, recipes))
-    return reading
 
 
 def read_partner_file(
@@ -119,14 +108,11 @@ def read_partner_file(
         return PartnerReading(source, Path(file_name).name, "none", issues=[unknown_source_issue(source, file_name)])
     try:
         if recipes is None:
-            recipes = load_recipes(source, recipes_dir, units)
+            recipes = load_recipes(source, recipes_dir, units, builtin=True)
     except RecipeError as problem:
         issue = Issue(ERROR, problem.code, str(problem), _RECIPE_FIX, value=Path(file_name).name)
         return PartnerReading(source, Path(file_name).name, "recipes", issues=[issue])
-    if recipes_for_file(recipes, source, file_name):
-        reading = _by_recipes(data, file_name, source, recipes, settings)
-    else:
-        reading = _by_builtin(data, file_name, source, recipes, settings)
+    reading = _reading(data, file_name, source, recipes, settings)
     # Nothing accepted goes nowhere: every value must be a measure of its source in the seed.
     reading.issues += unplaced_issues(source, {v.measure for v in reading.values}, units)
     return reading

@@ -11,15 +11,21 @@ is read.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from cj_pipeline.lib.core.cells import ALL_MARKERS
+from cj_pipeline.lib.core.cells import ALL_MARKERS, STANDALONE_MARKERS
 from cj_pipeline.lib.partners.labels import CALENDAR_RULES, DEFAULT_MARKERS, ZERO, clean_label
 from cj_pipeline.lib.partners.measures import measure_units
 from cj_pipeline.settings import PROJECT_ROOT
 
 RECIPES_DIR = PROJECT_ROOT / "data" / "recipes"
+# Recipes in this folder of RECIPES_DIR read files of every source (the data contract's own
+# layouts); in lineage and receipts they go by "builtin:<file stem>".
+BUILTIN_FOLDER = "builtin"
+MEASURE_IDS = ("header", "sheet_name")  # where a table names its own measures
+# Keys an entry of or_layouts may give; each replaces the recipe's own.
+LAYOUT_KEYS = ("sources", "header", "areas", "years", "filters", "groups", "measures", "measure_ids")
 
 
 class RecipeError(ValueError):
@@ -60,6 +66,8 @@ class TableSpec:
     ignore_columns: tuple[str, ...] = ()  # globs of header labels that are neither used nor years/areas
     number_formats: bool = True  # read markers shown only through a cell's number format
     sum_rows: bool = False  # rows with the same area, year and measure are added up
+    every_sheet: bool = False  # read every sheet matching `sheet` that holds the header
+    values_need_headers: bool = False  # a value in a column with no header label is an error
 
 
 @dataclass(frozen=True)
@@ -122,12 +130,24 @@ class Recipe:
     units: dict[str, str] = field(default_factory=dict)  # measure id -> unit, from the seed
     markers: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_MARKERS))
     max_rows: int | None = None  # raise the row limit for this (long) table
+    max_count: int | None = None  # a count above this is implausible (an error)
     description: str = ""
     publication: str = ""
+    fallback: bool = False  # read a file only when no other recipe of the source names it
+    measure_ids: str | None = None  # "header" or "sheet_name": the table names its measures
+    legacy_markers: tuple[str, ...] = ()  # marker spellings read (in `markers`), each with a warning
+    layouts: tuple[Recipe, ...] = ()  # other layouts, tried in a sheet without this header
+    sources: tuple[str, ...] = ()  # a layout applies only to these sources (all when empty)
 
     @property
     def label(self) -> str:
+        if self.name.startswith(f"{BUILTIN_FOLDER}:"):
+            return f"recipe '{self.name}'"
         return f"recipe '{self.source}/{self.name}'"
+
+    def layouts_for(self, source: str) -> list[Recipe]:
+        """This recipe, then the or_layouts that apply to `source`, in the order tried."""
+        return [self, *(layout for layout in self.layouts if not layout.sources or source in layout.sources)]
 
 
 def _checked(section: dict, allowed: dict[str, type | tuple[type, ...]], where: str, path: Path) -> dict:
@@ -248,6 +268,8 @@ def _table(raw: dict, path: Path) -> TableSpec:
             "ignore_columns": list,
             "number_formats": bool,
             "sum_rows": bool,
+            "every_sheet": bool,
+            "values_need_headers": bool,
         },
         "[table]",
         path,
@@ -261,8 +283,12 @@ def _table(raw: dict, path: Path) -> TableSpec:
         ignore_columns=_texts(section.get("ignore_columns"), "ignore_columns", "[table]", path),
         number_formats=section.get("number_formats", True),
         sum_rows=section.get("sum_rows", False),
+        every_sheet=section.get("every_sheet", False),
+        values_need_headers=section.get("values_need_headers", False),
     )
     _one_of(path, "[table]", {"sheet": spec.sheet, "title": spec.title})
+    if spec.every_sheet and not spec.sheet:
+        raise RecipeError(f"{path}: every_sheet in [table] reads the sheets named by 'sheet' (\"*\" for all).")
     return spec
 
 
@@ -366,16 +392,24 @@ def _measure(raw: dict, index: int, known: dict[str, str], source: str, path: Pa
     return spec
 
 
-def _markers(raw: dict, path: Path) -> dict[str, str]:
-    markers = dict(DEFAULT_MARKERS)
-    for spelling, meaning in _checked(raw, {key: str for key in raw}, "[markers]", path).items():
-        if meaning not in ALL_MARKERS and meaning != ZERO:
-            raise RecipeError(
-                f"{path}: [markers] maps '{spelling}' to '{meaning}', which is not a GSS marker "
-                f'({", ".join(sorted(ALL_MARKERS))}) or "{ZERO}" (a true zero).'
-            )
-        markers[" ".join(spelling.split()).casefold()] = meaning
+def _markers(top: dict, path: Path) -> dict[str, str]:
+    """The recipe's marker map: the defaults (or, with default_markers = false, only the markers
+    that stand for a number), then its legacy_markers, then its [markers]."""
+    markers = dict(DEFAULT_MARKERS) if top.get("default_markers", True) else {m: m for m in STANDALONE_MARKERS}
+    for where in ("legacy_markers", "markers"):
+        raw = top.get(where, {})
+        for spelling, meaning in _checked(raw, {key: str for key in raw}, f"[{where}]", path).items():
+            if meaning not in ALL_MARKERS and meaning != ZERO:
+                raise RecipeError(
+                    f"{path}: [{where}] maps '{spelling}' to '{meaning}', which is not a GSS marker "
+                    f'({", ".join(sorted(ALL_MARKERS))}) or "{ZERO}" (a true zero).'
+                )
+            markers[_spelling(spelling)] = meaning
     return markers
+
+
+def _spelling(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def _check_layout(recipe: Recipe) -> None:
@@ -388,7 +422,7 @@ def _check_layout(recipe: Recipe) -> None:
         for name, on in (
             ("areas.across", recipe.areas.across),
             ("years.across", recipe.years.across),
-            ("measures by column", bool(by_column)),
+            ("measures by column", bool(by_column) or recipe.measure_ids == "header"),
         )
         if on
     ]
@@ -408,28 +442,35 @@ def _check_layout(recipe: Recipe) -> None:
         raise RecipeError(f"{path}: a measure id appears twice in [[measures]].")
 
 
+_TOP_KEYS: dict[str, type | tuple[type, ...]] = {
+    "description": str,
+    "publication": str,
+    "files": (str, list),
+    "max_rows": int,
+    "max_count": int,
+    "fallback": bool,
+    "table": dict,
+    "header": dict,
+    "filters": dict,
+    "areas": dict,
+    "years": dict,
+    "markers": dict,
+    "legacy_markers": dict,
+    "default_markers": bool,
+    "measures": list,
+    "measure_ids": str,
+    "groups": dict,
+    "or_layouts": list,
+}
+
+
 def parse_recipe(document: dict, name: str, source: str, path: Path, units: dict[str, str] | None = None) -> Recipe:
     """A Recipe from a parsed TOML document (validated)."""
-    top = _checked(
-        document,
-        {
-            "description": str,
-            "publication": str,
-            "files": (str, list),
-            "max_rows": int,
-            "table": dict,
-            "header": dict,
-            "filters": dict,
-            "areas": dict,
-            "years": dict,
-            "markers": dict,
-            "measures": list,
-            "groups": dict,
-        },
-        "the top level",
-        path,
-    )
+    top = _checked(document, _TOP_KEYS, "the top level", path)
+    _check_measure_ids(top, path)
     for required in ("files", "table", "header", "areas", "years", "measures"):
+        if required == "measures" and "measure_ids" in top:
+            continue
         if required not in top:
             raise RecipeError(
                 f"{path}: the recipe needs [{required}]"
@@ -438,7 +479,7 @@ def parse_recipe(document: dict, name: str, source: str, path: Path, units: dict
             )
     known = measure_units(source) if units is None else units
     filters, ranges = _filters(top.get("filters", {}), path)
-    if not top["measures"]:
+    if "measure_ids" not in top and not top["measures"]:
         raise RecipeError(f"{path}: [[measures]] is empty; name at least one measure.")
     recipe = Recipe(
         name=name,
@@ -449,31 +490,69 @@ def parse_recipe(document: dict, name: str, source: str, path: Path, units: dict
         header=_header(top["header"], path),
         areas=_areas(top["areas"], path),
         years=_years(top["years"], path),
-        measures=tuple(_measure(m, i, known, source, path) for i, m in enumerate(top["measures"], 1)),
+        measures=tuple(_measure(m, i, known, source, path) for i, m in enumerate(top.get("measures", []), 1)),
         filters=filters,
         ranges=ranges,
         groups=_groups(top.get("groups"), path),
         units=dict(known),
-        markers=_markers(top.get("markers", {}), path),
+        markers=_markers(top, path),
         max_rows=top.get("max_rows"),
+        max_count=top.get("max_count"),
         description=top.get("description", ""),
         publication=top.get("publication", ""),
+        fallback=top.get("fallback", False),
+        measure_ids=top.get("measure_ids"),
+        legacy_markers=tuple(_spelling(spelling) for spelling in top.get("legacy_markers", {})),
     )
     _check_layout(recipe)
-    return recipe
+    layouts = tuple(
+        _layout(document, item, i, name, source, path, known) for i, item in enumerate(top.get("or_layouts", []), 1)
+    )
+    return replace(recipe, layouts=layouts)
 
 
-def load_recipe(path: Path, source: str | None = None, units: dict[str, str] | None = None) -> Recipe:
-    """Read and validate one recipe file; its source is its folder's name unless given."""
+def _check_measure_ids(top: dict, path: Path) -> None:
+    ids = top.get("measure_ids")
+    if ids is None:
+        return
+    if ids not in MEASURE_IDS:
+        raise RecipeError(f"{path}: measure_ids = '{ids}' is not one of: {', '.join(MEASURE_IDS)}.")
+    if top.get("measures"):
+        raise RecipeError(f"{path}: measure_ids = '{ids}' names the measures; leave out [[measures]].")
+
+
+def _layout(document: dict, item: dict, index: int, name: str, source: str, path: Path, known) -> Recipe:
+    """One entry of or_layouts: the recipe with the sections it gives replaced."""
+    where = f"or_layouts number {index}"
+    given = _checked(item, {key: (dict, list, str) for key in LAYOUT_KEYS}, where, path)
+    merged = {key: value for key, value in document.items() if key != "or_layouts"}
+    if "measures" in given or "measure_ids" in given:  # one way of naming the measures replaces the other
+        merged.pop("measures", None)
+        merged.pop("measure_ids", None)
+    merged.update({key: value for key, value in given.items() if key != "sources"})
+    layout = parse_recipe(merged, name, source, path, known)
+    return replace(layout, sources=_texts(given.get("sources"), "sources", where, path))
+
+
+def load_recipe(
+    path: Path, source: str | None = None, units: dict[str, str] | None = None, name: str | None = None
+) -> Recipe:
+    """Read and validate one recipe file; its source is its folder's name and its name the file
+    stem, unless given."""
     path = Path(path)
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise RecipeError(f"{path}: not valid TOML ({exc}).") from exc
-    return parse_recipe(document, path.stem, source or path.parent.name, path, units)
+    return parse_recipe(document, name or path.stem, source or path.parent.name, path, units)
 
 
-def load_recipes(source: str, recipes_dir: Path = RECIPES_DIR, units: dict[str, str] | None = None) -> list[Recipe]:
-    """Every recipe for one partner source, in file-name order (none when the folder is absent)."""
+def load_recipes(
+    source: str, recipes_dir: Path = RECIPES_DIR, units: dict[str, str] | None = None, builtin: bool = False
+) -> list[Recipe]:
+    """Every recipe of one partner source, in file-name order (none when the folder is absent);
+    with `builtin`, then the recipes of data/recipes/builtin/, which read files of every source."""
     folder = Path(recipes_dir) / source
-    return [load_recipe(path, source, units) for path in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
+    own = [load_recipe(path, source, units) for path in sorted(folder.glob("*.toml"))] if folder.is_dir() else []
+    shared = sorted((Path(recipes_dir) / BUILTIN_FOLDER).glob("*.toml")) if builtin else []
+    return own + [load_recipe(path, source, units, f"{BUILTIN_FOLDER}:{path.stem}") for path in shared]
