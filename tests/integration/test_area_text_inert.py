@@ -147,6 +147,9 @@ def test_the_area_pack_shows_every_text_as_text(published):
     for text in TEXTS:
         assert text in parser.cells, f"{text[:40]!r} is not a cell's text in the pack"
     names = {tag for tag, _ in parser.tags}
-    assert not names & {"script", "a", "b", "i", "iframe"}
+    assert not names & {"script", "b", "i", "iframe"}
+    # The pack's own links only: to its sections and to the compare page, never one made from area text.
+    links = [attrs.get("href") or "" for tag, attrs in parser.tags if tag == "a"]
+    assert all(href.startswith(("#", "../compare.html")) for href in links), links
     for _, attrs in parser.tags:
         assert not any("javascript:" in (v or "") or "example.org" in (v or "") for v in attrs.values())
