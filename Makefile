@@ -14,7 +14,9 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 $(INSTALLED): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==0.13.8
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	# Bytecode compiled once here: a process that cannot write __pycache__ (PYTHONDONTWRITEBYTECODE,
+	# a read-only install) would otherwise compile every imported module on each start (seconds).
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import textwrap
 from functools import cache
 from importlib import resources
@@ -18,6 +19,7 @@ from importlib import resources
 import altair as alt
 import vl_convert as vlc
 
+from cj_pipeline.lib.publish import chart_render
 from cj_pipeline.lib.publish import pack_format as fmt
 
 FONT_FAMILY = "Noto Sans"
@@ -35,17 +37,15 @@ CONFIG = {
     "title": {"fontSize": 12, "anchor": "start"},
     "view": {"stroke": "#ccc"},
 }
+PLACEHOLDER = "<!--cj-chart:{}-->"
+PLACEHOLDER_RE = re.compile(r"<!--cj-chart:([0-9a-f]{64})-->")
 
 
 def _fonts_dir():
     return resources.files("cj_pipeline.lib.publish") / "fonts"
 
 
-@cache
-def register_fonts() -> None:
-    """vl-convert measures and draws text with the packs' own font (once per process)."""
-    with resources.as_file(_fonts_dir()) as folder:
-        vlc.register_font_directory(str(folder))
+register_fonts = chart_render.register_fonts
 
 
 @cache
@@ -62,28 +62,34 @@ def font_face_css() -> str:
 
 
 class Renderer:
-    """Renders altair charts to inline SVG, each distinct spec once."""
+    """Collects the packs' charts, each distinct spec once, as placeholders in the pages; `fill`
+    renders them all in one go (chart_render: across processes) and puts each SVG in its place."""
 
     def __init__(self) -> None:
-        register_fonts()
+        self._jobs: dict[str, tuple[str, dict]] = {}
         self._done: dict[str, str] = {}
-        self.calls = 0
+
+    @property
+    def calls(self) -> int:
+        return len(self._jobs)
 
     def svg(self, chart: alt.TopLevelMixin | dict) -> str:
-        """An altair chart (Vega-Lite) or a dict holding a compiled Vega spec."""
+        """An altair chart (Vega-Lite) or a dict holding a compiled Vega spec; a placeholder that
+        autoescaped text can never produce (it holds a '<')."""
         if isinstance(chart, dict):
-            spec, convert = chart, vlc.vega_to_svg
+            job = ("vega", chart)
         else:
             # Our own specs: schema validation (slow in altair) adds nothing per chart.
-            spec, convert = chart.to_dict(validate=False) | {"config": CONFIG}, vlc.vegalite_to_svg
-        key = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
-        if key not in self._done:
-            self.calls += 1
-            svg = convert(spec)
-            svg = svg[svg.find("<svg") :]
-            # The figure's caption and data table are the text alternative; the drawing is hidden from screen readers.
-            self._done[key] = svg.replace("<svg", '<svg aria-hidden="true" focusable="false" role="img"', 1)
-        return self._done[key]
+            job = ("vega-lite", chart.to_dict(validate=False) | {"config": CONFIG})
+        key = hashlib.sha256(json.dumps(job[1], sort_keys=True, default=str).encode()).hexdigest()
+        self._jobs.setdefault(key, job)
+        return PLACEHOLDER.format(key)
+
+    def fill(self, html: str) -> str:
+        """The page with every chart drawn (all charts collected so far are rendered first)."""
+        todo = [k for k in self._jobs if k not in self._done]
+        self._done |= dict(zip(todo, chart_render.render_all([self._jobs[k] for k in todo]), strict=True))
+        return PLACEHOLDER_RE.sub(lambda m: self._done[m[1]], html)
 
 
 def wrap(text: str, width: int) -> list[str]:

@@ -149,13 +149,13 @@ def spread_figure(renderer, inputs: Inputs, outcome: str) -> dict | None:
     }
 
 
-def _page(env: Environment, template: str, path: Path, **context) -> Path:
+def _page(env: Environment, template: str, path: Path, **context) -> tuple[Path, str]:
+    """The page's path and HTML, its charts still placeholders (Renderer.fill draws them)."""
     html = env.get_template(template).render(css=Markup(CSS), font_css=Markup(charts.font_face_css()), **context)
-    path.write_text(html, encoding="utf-8")
-    return path
+    return path, html
 
 
-def area_pack(env, renderer, inputs: Inputs, code: str, out_dir: Path, shared: dict) -> Path:
+def area_pack(env, renderer, inputs: Inputs, code: str, out_dir: Path, shared: dict) -> tuple[Path, str]:
     name = inputs.areas[code]
     chart_of = {
         o: trend_figure(renderer, inputs, o, {code: name, SCOTLAND_CODE: "Scotland"}) for o in NATIONAL_OUTCOMES
@@ -188,7 +188,7 @@ def area_pack(env, renderer, inputs: Inputs, code: str, out_dir: Path, shared: d
     )
 
 
-def scotland_pack(env, renderer, inputs: Inputs, out_dir: Path, shared: dict) -> Path:
+def scotland_pack(env, renderer, inputs: Inputs, out_dir: Path, shared: dict) -> tuple[Path, str]:
     spreads = {o: spread_figure(renderer, inputs, o) for o in NATIONAL_OUTCOMES}
     return _page(
         env,
@@ -220,6 +220,8 @@ def write_packs(
     inputs = build_inputs(year, release_id, tables, raw, evidence)
     env, renderer = environment(), charts.Renderer()
     scotland_charts = {o: trend_figure(renderer, inputs, o, {SCOTLAND_CODE: "Scotland"}) for o in NATIONAL_OUTCOMES}
-    written = [area_pack(env, renderer, inputs, code, out_dir, scotland_charts) for code in inputs.areas]
-    written.append(scotland_pack(env, renderer, inputs, out_dir, scotland_charts))
-    return written
+    pages = [area_pack(env, renderer, inputs, code, out_dir, scotland_charts) for code in inputs.areas]
+    pages.append(scotland_pack(env, renderer, inputs, out_dir, scotland_charts))
+    for path, html in pages:  # the first fill renders every chart of every page
+        path.write_text(renderer.fill(html), encoding="utf-8")
+    return [path for path, _ in pages]
