@@ -96,3 +96,34 @@ def test_no_import_cycle_between_modules():
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+LONGEST_FUNCTION = 80
+
+
+def _long_functions(source: str, name: str) -> list[str]:
+    """`name:function (N lines)` for every function or method in `source` longer than the limit."""
+    return [
+        f"{name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > LONGEST_FUNCTION
+    ]
+
+
+def test_the_long_function_check_sees_a_long_function():
+    lines = [f"        x{i} = {i}\n" for i in range(LONGEST_FUNCTION)]
+    too_long = "class C:\n    def long(self):\n" + "".join(lines)
+    assert _long_functions(too_long, "m") == [f"m:long ({LONGEST_FUNCTION + 1} lines)"]
+    assert _long_functions("class C:\n    def short(self):\n" + "".join(lines[1:]), "m") == []
+
+
+def test_no_function_over_80_lines():
+    """Small, named pieces: a longer function is split by section or step."""
+    long = [
+        found
+        for path in sorted((ROOT / "cj_pipeline").rglob("*.py"))
+        for found in _long_functions(path.read_text(), str(path.relative_to(ROOT)))
+    ]
+    assert long == [], f"functions over {LONGEST_FUNCTION} lines: {long}"

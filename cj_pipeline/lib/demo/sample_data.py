@@ -404,14 +404,23 @@ class _PartnerWriter:
         """Files for the context indicators, in the built-in layouts: population of all ages
         (rounded to hundreds, Scotland rounded on its own, so it need not be the sum), recorded
         crime wide by year, reconviction cohorts (Scotland includes offenders of no known
-        area), all homelessness applications."""
+        area), all homelessness applications. Written in this order: each draws on `rng`."""
         areas = self.truth.area_codes
         all_ages = {
             (a, y): self.counts[(a, y, "population_16plus")] * ALL_AGES_PER_ADULT * rng.uniform(0.98, 1.02)
             for a in areas
             for y in years
         }
-        # Population of all ages: long layout keyed by the mid-year (`Year`).
+        return [
+            self._write_all_ages(years, all_ages),
+            self._write_recorded_crime(years, all_ages, rng),
+            self._write_reconvictions(years, rng),
+            self._write_homelessness_all(years, rng),
+        ]
+
+    def _write_all_ages(self, years, all_ages: dict) -> Path:
+        """Population of all ages: long layout keyed by the mid-year (`Year`)."""
+        areas = self.truth.area_codes
         path = self._dir("population") / "mid_year_estimates_all_ages.csv"
         rows = []
         for year in years:
@@ -421,8 +430,11 @@ class _PartnerWriter:
                 value = self._publish("population", area, year, "population_all_ages", round(exact, -2))
                 rows.append([area, int(year[:4]), int(value)])
         _write_csv(path, ["Area", "Year", "population_all_ages"], rows, "Mid-year population estimates", "utf-8")
-        files = [path]
-        # Recorded crime: wide by year, the measure from the file stem.
+        return path
+
+    def _write_recorded_crime(self, years, all_ages: dict, rng: random.Random) -> Path:
+        """Recorded crime: wide by year, the measure from the file stem."""
+        areas = self.truth.area_codes
         path = self._dir("recorded_crime") / "recorded_crimes.csv"
         crimes = {
             (a, y): round(all_ages[(a, y)] / 10_000 * CRIMES_PER_10000 * _intensity(rng, a) * rng.uniform(0.95, 1.05))
@@ -437,37 +449,42 @@ class _PartnerWriter:
                 row.append(self._publish("recorded_crime", area, year, "recorded_crimes", value))
             rows.append(row)
         _write_csv(path, ["Area", *years], rows, "Recorded crime in Scotland", "utf-8")
-        files.append(path)
-        # Reconvictions: long xlsx, cohorts up to two years before the latest year.
+        return path
+
+    def _reconviction_cohort(self, year: str, rng: random.Random) -> dict[str, tuple]:
+        """(offenders, reconvicted, reconvictions per offender) of each area and Scotland."""
+        cohort = {}
+        for area in self.truth.area_codes:
+            offenders = round(
+                self.counts[(area, year, "population_16plus")]
+                / 10_000
+                * OFFENDERS_PER_10000_ADULTS
+                * _intensity(rng, area)
+            )
+            cohort[area] = (offenders, round(offenders * rng.uniform(0.2, 0.33)), rng.uniform(0.38, 0.6))
+        other = round(sum(c[0] for c in cohort.values()) * OTHER_OFFENDERS_SHARE)
+        offenders_all = sum(c[0] for c in cohort.values()) + other
+        reconvicted_all = sum(c[1] for c in cohort.values()) + round(other * 0.3)
+        per_offender_all = sum(c[0] * c[2] for c in cohort.values()) / sum(c[0] for c in cohort.values())
+        cohort[SCOTLAND_CODE] = (offenders_all, reconvicted_all, per_offender_all)
+        return cohort
+
+    def _write_reconvictions(self, years, rng: random.Random) -> Path:
+        """Reconvictions: long xlsx, cohorts up to two years before the latest year."""
         path = self._dir("reconvictions") / "reconvictions_cohorts.xlsx"
         measures = ["offenders", "reconviction_rate", "reconvictions_per_offender"]
         rows = []
         for year in years[: len(years) - RECONVICTION_COHORT_LAG]:
-            cohort = {}
-            for area in areas:
-                offenders = round(
-                    self.counts[(area, year, "population_16plus")]
-                    / 10_000
-                    * OFFENDERS_PER_10000_ADULTS
-                    * _intensity(rng, area)
-                )
-                cohort[area] = (offenders, round(offenders * rng.uniform(0.2, 0.33)), rng.uniform(0.38, 0.6))
-            other = round(sum(c[0] for c in cohort.values()) * OTHER_OFFENDERS_SHARE)
-            offenders_all = sum(c[0] for c in cohort.values()) + other
-            reconvicted_all = sum(c[1] for c in cohort.values()) + round(other * 0.3)
-            per_offender_all = sum(c[0] * c[2] for c in cohort.values()) / sum(c[0] for c in cohort.values())
-            cohort[SCOTLAND_CODE] = (offenders_all, reconvicted_all, per_offender_all)
-            for area in (*areas, SCOTLAND_CODE):
+            cohort = self._reconviction_cohort(year, rng)
+            for area in (*self.truth.area_codes, SCOTLAND_CODE):
                 offenders, reconvicted, per_offender = cohort[area]
-                label = "Scotland" if area == SCOTLAND_CODE else area_names()[area]
+                rate = round(100 * reconvicted / offenders, 1)
                 rows.append(
                     [
-                        label,
+                        "Scotland" if area == SCOTLAND_CODE else area_names()[area],
                         year,
                         self._publish("reconvictions", area, year, "offenders", offenders),
-                        self._publish(
-                            "reconvictions", area, year, "reconviction_rate", round(100 * reconvicted / offenders, 1)
-                        ),
+                        self._publish("reconvictions", area, year, "reconviction_rate", rate),
                         self._publish(
                             "reconvictions", area, year, "reconvictions_per_offender", round(per_offender, 2)
                         ),
@@ -476,8 +493,11 @@ class _PartnerWriter:
         _write_xlsx_table(
             path, {"Cohorts": (["Area", "Financial year", *measures], rows)}, "Reconviction rates by cohort"
         )
-        files.append(path)
-        # All homelessness applications: a second homelessness file, long layout.
+        return path
+
+    def _write_homelessness_all(self, years, rng: random.Random) -> Path:
+        """All homelessness applications: a second homelessness file, long layout."""
+        areas = self.truth.area_codes
         path = self._dir("homelessness") / "homelessness_all_applications.csv"
         rows = []
         adults = sum(ADULTS_THOUSANDS[a] for a in areas)
@@ -492,8 +512,7 @@ class _PartnerWriter:
                 label = "Scotland" if area == SCOTLAND_CODE else area_names()[area]
                 rows.append([label, year, self._publish("homelessness", area, year, "homeless_apps_all", apps[area])])
         _write_csv(path, ["Area", "Financial year", "homeless_apps_all"], rows, "Homelessness applications", "utf-8")
-        files.append(path)
-        return files
+        return path
 
     def _write_scjs(self, years, rng) -> Path:
         path = self._dir("scjs") / "scjs_confidence.csv"

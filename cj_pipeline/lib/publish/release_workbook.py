@@ -24,6 +24,7 @@ number; a text that starts like a formula also gets Excel's quote prefix (no apo
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -128,33 +129,33 @@ def _group_tables(values: pl.DataFrame, indicators: list[dict], areas: dict[str,
     return tables, qualified
 
 
-def write_release_workbook(
-    path: Path, year: str, notes: dict, policy: control.Policy, tables: dict[str, pl.DataFrame], raw: dict
-) -> None:
-    areas = {a["area_code"]: a["area_name"] for a in raw["areas"]}
-    years = list(raw["years"]) or [year]
-    indicators = list(raw["indicators"])
-    names = {i["indicator_id"]: i["description"] for i in indicators}
-    units = {i["indicator_id"]: i["unit"] for i in indicators}
-    outcome_names = {row["outcome_id"]: row["outcome_name"] for row in outcomes()}
+class _Sheets:
+    """The workbook's tables in order, numbered as they are added (Table 1, Table 2, ...)."""
 
-    sheets: dict[str, gpt.GPTable] = {}
-    number = 0
+    def __init__(self) -> None:
+        self.sheets: dict[str, gpt.GPTable] = {}
 
-    def add(sheet: str, title: str, subtitles: list[str], frame: pd.DataFrame, index: int, **extra) -> None:
-        nonlocal number
-        number += 1
-        sheets[sheet] = gpt.GPTable(
+    def add(self, sheet: str, title: str, subtitles: list[str], frame: pd.DataFrame, **extra) -> None:
+        number = len(self.sheets) + 1
+        self.sheets[sheet] = gpt.GPTable(
             table=frame,
             table_name=f"table_{number}",
             title=f"Table {number}: {title}",
             subtitles=subtitles,
             source=SOURCE,
-            index_columns={2: index},
+            index_columns={2: 0},
             **extra,
         )
 
-    groups, qualified = _group_tables(tables["indicator_values"], indicators, areas, years)
+
+def _table(rows: list[dict], empty_columns: list[str]) -> pd.DataFrame:
+    """Rows as a table whose columns are the first row's keys (`empty_columns` when there are none)."""
+    return _frame(rows, list(rows[0]) if rows else empty_columns)
+
+
+def _add_outcome_sheets(book: _Sheets, values: pl.DataFrame, indicators: list[dict], areas, years, year) -> None:
+    """One sheet per national outcome; a year column carries the pandemic and qualified-value notes."""
+    groups, qualified = _group_tables(values, indicators, areas, years)
     column_notes = {
         y: " ".join(
             ref
@@ -163,9 +164,9 @@ def write_release_workbook(
         )
         for y in years
     }
-    pandemic = {y: refs for y, refs in column_notes.items() if refs}
+    noted = {y: refs for y, refs in column_notes.items() if refs}
     for outcome_id, name, frame in groups:
-        add(
+        book.add(
             outcome_id,
             f"{name}: indicator values by area, {years[0]} to {year} $$disclosure$$",
             [
@@ -173,11 +174,14 @@ def write_release_workbook(
                 "The unit is in brackets after each indicator's name. $$markers$$",
             ],
             frame,
-            0,
-            table_notes=pandemic or None,
+            table_notes=noted or None,
         )
 
-    bench_rows = [
+
+def _benchmark_rows(benchmark: pl.DataFrame, year: str, indicators: list[dict], areas: dict[str, str]) -> list[dict]:
+    names = {i["indicator_id"]: i["description"] for i in indicators}
+    units = {i["indicator_id"]: i["unit"] for i in indicators}
+    return [
         {
             "Indicator (unit)": f"{names.get(r['indicator_id'], r['indicator_id'])} ({unit_name(units.get(r['indicator_id']))})",
             "Area": areas.get(r["area_code"], r["area_code"]),
@@ -191,18 +195,12 @@ def write_release_workbook(
             if r["rank_in_scotland"] is not None
             else ("[c]" if r.get("marker") == "[c]" else "[z]"),
         }
-        for r in tables["benchmark"].filter(pl.col("financial_year") == year).iter_rows(named=True)
+        for r in benchmark.filter(pl.col("financial_year") == year).iter_rows(named=True)
     ]
-    bench_columns = list(bench_rows[0]) if bench_rows else ["Indicator (unit)", "Area", "Area code"]
-    add(
-        "Benchmark",
-        f"areas against Scotland and their comparator group, {year} $$disclosure$$",
-        ["Values in the unit after each indicator's name. $$groups$$ $$markers$$"],
-        _frame(bench_rows, bench_columns),
-        0,
-    )
 
-    completeness = [
+
+def _completeness_rows(completeness: pl.DataFrame, areas: dict[str, str]) -> list[dict]:
+    return [
         {
             "Area": areas.get(r["area_code"], r["area_code"]),
             "Area code": r["area_code"],
@@ -212,19 +210,13 @@ def write_release_workbook(
             "Missing items": r["missing_items"] or None,
             "Ready to publish": "Yes" if r["ready_to_publish"] else "No",
         }
-        for r in sorted(
-            tables["evidence_completeness"].iter_rows(named=True), key=lambda r: areas.get(r["area_code"], "")
-        )
+        for r in sorted(completeness.iter_rows(named=True), key=lambda r: areas.get(r["area_code"], ""))
     ]
-    add(
-        "Completeness",
-        f"local supporting evidence returned by each area, {year}",
-        ["Missing items is empty when nothing is missing. $$completeness$$"],
-        _frame(completeness, list(completeness[0]) if completeness else ["Area"]),
-        0,
-    )
 
-    assessments = [
+
+def _assessment_rows(assessments: pl.DataFrame, areas: dict[str, str]) -> list[dict]:
+    outcome_names = {row["outcome_id"]: row["outcome_name"] for row in outcomes()}
+    return [
         {
             "Area": areas.get(r["area_code"], r["area_code"]),
             "Area code": r["area_code"],
@@ -235,22 +227,14 @@ def write_release_workbook(
             "Progress": r["progress"] or ("[x]" if r["assessment"] == "Not achieved" else None),
         }
         for r in sorted(
-            tables["outcome_assessments"].iter_rows(named=True),
+            assessments.iter_rows(named=True),
             key=lambda r: (areas.get(r["area_code"], ""), len(r["outcome_id"]), r["outcome_id"]),
         )
     ]
-    add(
-        "Assessments",
-        f"section 23 assessments of the national outcomes, {year}",
-        [
-            "Text as written by the areas. Progress is asked for only where an outcome was not achieved: "
-            "empty otherwise, [x] where it was asked for and not given."
-        ],
-        _frame(assessments, list(assessments[0]) if assessments else ["Area"]),
-        0,
-    )
 
-    local = [
+
+def _local_outcome_rows(local: pl.DataFrame, areas: dict[str, str]) -> list[dict]:
+    return [
         {
             "Area": areas.get(r["area_code"], r["area_code"]),
             "Area code": r["area_code"],
@@ -261,20 +245,13 @@ def write_release_workbook(
             "Unit": r["unit"],
             "Commentary": r["commentary"],
         }
-        for r in sorted(tables["local_outcomes"].iter_rows(named=True), key=lambda r: areas.get(r["area_code"], ""))
+        for r in sorted(local.iter_rows(named=True), key=lambda r: areas.get(r["area_code"], ""))
     ]
-    add(
-        "Local_outcomes",
-        f"local outcomes and balancing measures, {year}",
-        [
-            "Text as written by the areas; values in the unit given; Commentary is empty where none was given. "
-            "$$disclosure$$"
-        ],
-        _frame(local, list(local[0]) if local else ["Area"]),
-        0,
-    )
 
-    definitions = [
+
+def _definition_rows(indicators: list[dict]) -> list[dict]:
+    outcome_names = {row["outcome_id"]: row["outcome_name"] for row in outcomes()}
+    return [
         {
             "Indicator": i["description"],
             "Unit": unit_name(i["unit"]),
@@ -285,14 +262,53 @@ def write_release_workbook(
         }
         for i in indicators
     ]
-    add(
+
+
+def _add_area_sheets(book: _Sheets, tables: dict[str, pl.DataFrame], raw: dict, areas, year: str) -> None:
+    """The sheets of one year: benchmark, completeness, assessments, local outcomes, definitions."""
+    indicators = list(raw["indicators"])
+    book.add(
+        "Benchmark",
+        f"areas against Scotland and their comparator group, {year} $$disclosure$$",
+        ["Values in the unit after each indicator's name. $$groups$$ $$markers$$"],
+        _table(
+            _benchmark_rows(tables["benchmark"], year, indicators, areas), ["Indicator (unit)", "Area", "Area code"]
+        ),
+    )
+    book.add(
+        "Completeness",
+        f"local supporting evidence returned by each area, {year}",
+        ["Missing items is empty when nothing is missing. $$completeness$$"],
+        _table(_completeness_rows(tables["evidence_completeness"], areas), ["Area"]),
+    )
+    book.add(
+        "Assessments",
+        f"section 23 assessments of the national outcomes, {year}",
+        [
+            "Text as written by the areas. Progress is asked for only where an outcome was not achieved: "
+            "empty otherwise, [x] where it was asked for and not given."
+        ],
+        _table(_assessment_rows(tables["outcome_assessments"], areas), ["Area"]),
+    )
+    book.add(
+        "Local_outcomes",
+        f"local outcomes and balancing measures, {year}",
+        [
+            "Text as written by the areas; values in the unit given; Commentary is empty where none was given. "
+            "$$disclosure$$"
+        ],
+        _table(_local_outcome_rows(tables["local_outcomes"], areas), ["Area"]),
+    )
+    book.add(
         "Definitions",
         "indicator definitions",
         ["The national indicator framework (Appendix One of the 2024 guidance). Identifiers match the data files."],
-        _frame(definitions, list(definitions[0])),
-        0,
+        _table(_definition_rows(indicators), []),
     )
 
+
+def _notes_table(notes: dict, policy: control.Policy) -> pd.DataFrame:
+    """The Notes sheet: each note referenced as $$name$$ in the tables, then the quality warnings."""
     note_rows = [
         (
             "markers",
@@ -334,10 +350,10 @@ def write_release_workbook(
         note_rows.append(
             (f"warning_{len(note_rows)}", f"Quality warning ({warning.get('check')}): {warning.get('summary')}")
         )
-    notes_table = pd.DataFrame(
-        [[ref, verbatim(text)] for ref, text in note_rows], columns=["Note reference", "Note text"]
-    )
+    return pd.DataFrame([[ref, verbatim(text)] for ref, text in note_rows], columns=["Note reference", "Note text"])
 
+
+def _cover(notes: dict, years: list[str], year: str) -> gpt.Cover:
     about = [
         f"Published: {readable_date(notes.get('published_at'))}",
         f"Years covered: {years[0]} to {year} (financial years, April to March)",
@@ -350,7 +366,7 @@ def write_release_workbook(
             f"Published although quality checks failed ({', '.join(notes.get('overridden_checks') or [])}): "
             f"{notes.get('override_reason')}"
         )
-    cover = gpt.Cover(
+    return gpt.Cover(
         title=f"Community justice national indicators, Scotland and the 32 local authority areas, {year}",
         intro=[
             "National indicators for community justice (Community Justice (Scotland) Act 2016, sections 23 and 27): "
@@ -360,8 +376,16 @@ def write_release_workbook(
         about=[verbatim(line) for line in about],
         contact=["Community Justice Scotland data team"],
     )
-    import warnings
 
+
+def write_release_workbook(
+    path: Path, year: str, notes: dict, policy: control.Policy, tables: dict[str, pl.DataFrame], raw: dict
+) -> None:
+    areas = {a["area_code"]: a["area_name"] for a in raw["areas"]}
+    years = list(raw["years"]) or [year]
+    book = _Sheets()
+    _add_outcome_sheets(book, tables["indicator_values"], list(raw["indicators"]), areas, years, year)
+    _add_area_sheets(book, tables, raw, areas, year)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The following notes are not referenced")
         # Empty cells are deliberate (nothing missing: no Progress asked for, no commentary given);
@@ -369,10 +393,10 @@ def write_release_workbook(
         warnings.filterwarnings("ignore", message="(?s).*Empty or null cell found")
         gpt.write_workbook(
             filename=str(path),
-            sheets=sheets,
-            cover=cover,
+            sheets=book.sheets,
+            cover=_cover(notes, years, year),
             contentsheet_label="Contents",
-            notes_table=notes_table,
+            notes_table=_notes_table(notes, policy),
             auto_width=True,
             workbook_options={"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
         )

@@ -136,32 +136,30 @@ def _number(cell: Cell) -> NumericCell:
         return NumericCell(None, None)
 
 
-def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
-    """Rows for the raw return_* tables from an accepted return, each with its sheet and the cell
-    of every field (layout.RETURN_FIELDS names which column holds which field's cell)."""
-    parsed, area, year = result.parsed, result.area_code, result.financial_year
-    assert parsed is not None and result.accepted, "rows come only from accepted returns"
-    keys = {"area_code": area, "financial_year": year}
-    cover_cell = parsed.cover_cell(AREA_LABEL)
-    cover = [
+def _cover_rows(parsed: ReturnFile, keys: dict) -> list[dict]:
+    area_cell = parsed.cover_cell(AREA_LABEL)
+    return [
         {
             **keys,
-            "area_text": cover_cell.text,
+            "area_text": area_cell.text,
             "year_text": parsed.cover_cell(YEAR_LABEL).text,
             "completed_by": parsed.cover_cell("Completed by").text or None,
             "email": parsed.cover_cell("Email").text or None,
             "date_completed": parsed.cover_cell("Date completed").text or None,
             "template_version": parsed.cover_cell("Template version").text or None,
             "file_format": parsed.file_format,
-            "sheet": cover_cell.sheet,
-            "cell": cover_cell.ref,
+            "sheet": area_cell.sheet,
+            "cell": area_cell.ref,
             "completed_by_cell": parsed.cover_cell("Completed by").ref,
             "email_cell": parsed.cover_cell("Email").ref,
             "date_completed_cell": parsed.cover_cell("Date completed").ref,
             "template_version_cell": parsed.cover_cell("Template version").ref,
         }
     ]
-    evidence = [
+
+
+def _evidence_rows(parsed: ReturnFile, keys: dict) -> list[dict]:
+    return [
         {
             **keys,
             "evidence_id": r["Evidence ID"].text.upper(),
@@ -174,10 +172,13 @@ def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
         }
         for r in parsed.sections[EVIDENCE].records
     ]
-    measures = []
+
+
+def _measure_rows(parsed: ReturnFile, keys: dict) -> list[dict]:
+    rows = []
     for r in parsed.sections[MEASURES].records:
         num, den = _number(r["Numerator"]), _number(r["Denominator"])
-        measures.append(
+        rows.append(
             {
                 **keys,
                 "measure_id": r["Measure ID"].text.upper(),
@@ -194,7 +195,11 @@ def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
                 "note_cell": r["Note"].ref,
             }
         )
-    assessments = [
+    return rows
+
+
+def _assessment_rows(parsed: ReturnFile, keys: dict) -> list[dict]:
+    return [
         {
             **keys,
             "outcome_id": r["Outcome ID"].text.upper(),
@@ -208,10 +213,13 @@ def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
         }
         for r in parsed.sections[ASSESSMENT].records
     ]
-    local = []
+
+
+def _local_outcome_rows(parsed: ReturnFile, keys: dict) -> list[dict]:
+    rows = []
     for row_number, r in enumerate(parsed.sections[LOCAL_OUTCOMES].records, start=1):
         value = _number(r["Value"])
-        local.append(
+        rows.append(
             {
                 **keys,
                 "row_number": row_number,
@@ -230,10 +238,19 @@ def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
                 "commentary_cell": r["Commentary"].ref,
             }
         )
+    return rows
+
+
+def return_rows(result: ReturnValidation) -> dict[str, list[dict]]:
+    """Rows for the raw return_* tables from an accepted return, each with its sheet and the cell
+    of every field (layout.RETURN_FIELDS names which column holds which field's cell)."""
+    parsed = result.parsed
+    assert parsed is not None and result.accepted, "rows come only from accepted returns"
+    keys = {"area_code": result.area_code, "financial_year": result.financial_year}
     return {
-        "return_cover": cover,
-        "return_evidence": evidence,
-        "return_measures": measures,
-        "return_assessments": assessments,
-        "return_local_outcomes": local,
+        "return_cover": _cover_rows(parsed, keys),
+        "return_evidence": _evidence_rows(parsed, keys),
+        "return_measures": _measure_rows(parsed, keys),
+        "return_assessments": _assessment_rows(parsed, keys),
+        "return_local_outcomes": _local_outcome_rows(parsed, keys),
     }
