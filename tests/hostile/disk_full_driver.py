@@ -13,6 +13,7 @@ the namespace).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -26,11 +27,19 @@ DEAD_PID = 4_194_303  # above Linux's pid_max default: no live process has it
 
 def fill(mount: Path) -> None:
     """Take every free byte of the tmpfs (a filler file), as a full disk has none left."""
+    # statvfs can count a few blocks the filler's own metadata then takes: a first try that
+    # finds the disk full already did the job; the blocks it could not take are topped up.
     stats = os.statvfs(mount)
     free = stats.f_bavail * stats.f_frsize
     with open(mount / "filler", "wb") as handle:
-        if free:
-            os.posix_fallocate(handle.fileno(), 0, free)
+        for size in (free, free - 64 * stats.f_frsize):
+            try:
+                if size > 0:
+                    os.posix_fallocate(handle.fileno(), 0, size)
+                break
+            except OSError as error:
+                if error.errno != errno.ENOSPC:
+                    raise
 
 
 def free_space(mount: Path) -> None:
