@@ -157,12 +157,12 @@ def _page(env: Environment, template: str, path: Path, **context) -> tuple[Path,
 
 def area_pack(env, renderer, inputs: Inputs, code: str, out_dir: Path, shared: dict) -> tuple[Path, str]:
     name = inputs.areas[code]
+    # A Scotland-only outcome (NO9) has the same chart in every pack: built once, not per area.
     chart_of = {
-        o: trend_figure(renderer, inputs, o, {code: name, SCOTLAND_CODE: "Scotland"}) for o in NATIONAL_OUTCOMES
-    }
-    # A Scotland-only outcome (NO9) has the same chart in every pack.
-    chart_of |= {
-        o: shared[o] for o in NATIONAL_OUTCOMES if all(scotland_only(inputs, i) for i in inputs.indicators_of(o))
+        o: shared[o]
+        if all(scotland_only(inputs, i) for i in inputs.indicators_of(o))
+        else trend_figure(renderer, inputs, o, {code: name, SCOTLAND_CODE: "Scotland"})
+        for o in NATIONAL_OUTCOMES
     }
     groups = [inputs.bench[(code, i)]["comparator_group"] for i in inputs.catalogue if (code, i) in inputs.bench]
     return _page(
