@@ -16,7 +16,7 @@ from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.names import shown_name
 from cj_pipeline.lib.publish.unpublishable import Unpublishable
-from cj_pipeline.lib.quality.gate import decide, evaluate_gate, record_audit
+from cj_pipeline.lib.quality.gate import decide_publication, evaluate_gate, record_audit
 from cj_pipeline.lib.warehouse.schema import ensure_raw_schema
 from cj_pipeline.lib.warehouse.writer_lock import wait_for_warehouse
 
@@ -77,7 +77,7 @@ def published_release(context: dg.AssetExecutionContext, config: PublishConfig, 
     with connect(settings.warehouse_path) as connection:
         ensure_raw_schema(connection)  # older warehouses gain raw.publication_audit
         gate = evaluate_gate(connection, year)
-        record = decide(gate, config.override_reason)
+        record = decide_publication(gate, config.override_reason)
         if record.outcome == "blocked":
             record_audit(connection, record)
     for line in gate.warning_lines():

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from cj_pipeline.lib.core.atomic import write_json_atomic
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.kinds import FILE_KINDS, PARTNER, RETURN
 from cj_pipeline.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
@@ -84,10 +85,7 @@ def read_build_state(settings: Settings) -> BuildState | None:
 
 
 def write_build_state(settings: Settings, state: BuildState) -> None:
-    path = state_path(settings)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"fingerprint": state.fingerprint, "built_through": state.built_through}, indent=2))
-    temporary.replace(path)
+    write_json_atomic(state_path(settings), {"fingerprint": state.fingerprint, "built_through": state.built_through})
 
 
 def raw_positions(warehouse_path: Path) -> dict[str, int]:
