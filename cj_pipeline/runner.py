@@ -22,6 +22,7 @@ warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
 from cj_pipeline.definitions import build_defs  # noqa: E402
 from cj_pipeline.defs.jobs import PUBLISH_JOB_NAME  # noqa: E402
+from cj_pipeline.lib.core.processes import process_alive  # noqa: E402
 from cj_pipeline.lib.intake.rebuild import (  # noqa: E402
     RebuildReport,
     rebuild_raw_from_archive,
@@ -62,16 +63,6 @@ def _cli_tags() -> dict[str, str]:
     return {"cj/host": socket.gethostname(), "cj/pid": str(os.getpid())}
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def release_dead_cli_runs(the_instance: dg.DagsterInstance) -> list[str]:
     """Mark failed the CLI runs of this machine whose process is gone (killed mid-run), and
     free the concurrency pool slots they held: otherwise every later run would wait for
@@ -80,7 +71,7 @@ def release_dead_cli_runs(the_instance: dg.DagsterInstance) -> list[str]:
     released = []
     for run in the_instance.get_runs(dg.RunsFilter(statuses=active, tags={"cj/host": socket.gethostname()})):
         pid = int(run.tags.get("cj/pid", "0") or 0)
-        if pid and pid != os.getpid() and not _alive(pid):
+        if pid and pid != os.getpid() and not process_alive(pid):
             the_instance.report_run_failed(run, message=f"The CLI process (PID {pid}) ended before the run finished.")
             if the_instance.event_log_storage.supports_global_concurrency_limits:
                 the_instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)

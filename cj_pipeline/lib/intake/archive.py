@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from cj_pipeline.lib.core.atomic import write_atomic
+from cj_pipeline.lib.core.processes import process_alive
 
 
 def object_path(archive_dir: Path, sha256: str) -> Path:
@@ -30,23 +31,13 @@ def store_object(archive_dir: Path, data: bytes, sha256: str) -> Path:
     return target
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_temporaries(archive_dir: Path) -> list[Path]:
     """Remove temporaries (`.<sha256>.<pid>.tmp`) left by a process that died while writing
     (SIGKILL, power cut): never a finished object, never one a live process is writing."""
     removed = []
     for path in (archive_dir / "objects").glob("*/.*.tmp"):
         parts = path.name.split(".")  # ['', sha256, pid, 'tmp']
-        if len(parts) == 4 and parts[2].isdigit() and not _alive(int(parts[2])):
+        if len(parts) == 4 and parts[2].isdigit() and not process_alive(int(parts[2])):
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
