@@ -15,9 +15,9 @@ from rich.markup import escape
 
 from cj_pipeline.lib.core.areas import normalise_area
 from cj_pipeline.lib.core.disk import disk_full_paragraph, is_disk_full
+from cj_pipeline.lib.core.names import visible
 from cj_pipeline.lib.core.problems import CellProblem
 from cj_pipeline.lib.core.years import normalise_year
-from cj_pipeline.lib.intake.receipts import visible
 from cj_pipeline.settings import get_settings
 
 if TYPE_CHECKING:

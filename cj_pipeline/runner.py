@@ -160,7 +160,7 @@ def run_publish(
 ) -> dg.ExecuteInProcessResult:
     """Materialise `published_release` for one financial year through the quality gate
     (job `publish_year`), holding the same writer lock as `run_build`. A blocked gate
-    fails the run; `publish_failure_description(result)` gives the blockers."""
+    fails the run; `failure_descriptions(result)` gives the blockers."""
     settings.ensure_dirs()
     job = build_defs(str(settings.data_dir)).resolve_job_def(PUBLISH_JOB_NAME)
     the_instance = instance()
@@ -196,9 +196,3 @@ def failure_descriptions(result: dg.ExecuteInProcessResult) -> list[tuple[str, s
                     error = error.cause  # the user code error Dagster wrapped
                 found.append((event.step_key, (error.message.strip() if error else "unknown error")))
     return found
-
-
-def publish_failure_description(result: dg.ExecuteInProcessResult) -> str | None:
-    """The description of the step failure (the plain list of blockers), if the run failed."""
-    found = failure_descriptions(result)
-    return found[0][1] if found else None

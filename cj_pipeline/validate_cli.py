@@ -16,12 +16,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from cj_pipeline.lib.core.names import visible
+
 WIDTH = 80
-
-
-def _visible(text: str) -> str:
-    """Control and format characters shown as \\uXXXX (a file name cannot rewrite the output)."""
-    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
 
 
 def _colour(text: str, code: str, stream) -> str:
@@ -33,7 +30,7 @@ def _colour(text: str, code: str, stream) -> str:
 def _wrapped(label: str, text: str) -> list[str]:
     indent = " " * (len(label) + 4)
     return textwrap.wrap(
-        _visible(text), WIDTH, initial_indent=f"    {label}", subsequent_indent=indent, break_long_words=False
+        visible(text), WIDTH, initial_indent=f"    {label}", subsequent_indent=indent, break_long_words=False
     ) or [f"    {label}"]
 
 
@@ -43,7 +40,7 @@ def render(receipt: dict, stream=None) -> str:
     accepted = receipt["status"] == "accepted"
     verdict = _colour(receipt["status"].upper(), "32" if accepted else "31", stream)
     where = " ".join(filter(None, [receipt.get("area_code"), receipt.get("financial_year")]))
-    lines = [f"{verdict} {_visible(receipt['file'])}" + (f" ({_visible(where)})" if where else "")]
+    lines = [f"{verdict} {visible(receipt['file'])}" + (f" ({visible(where)})" if where else "")]
     issues = sorted(receipt["issues"], key=lambda i: i["severity"] != "error")
     if not issues:
         return "\n".join([*lines, "No problems found."]) + "\n"
@@ -55,7 +52,7 @@ def render(receipt: dict, stream=None) -> str:
         head = f"{issue['severity'].upper()} {place or 'the file'}"
         if issue.get("value") not in (None, ""):
             head += f", value '{issue['value']}'"
-        lines += ["", *textwrap.wrap(_visible(head), WIDTH, break_long_words=False)]
+        lines += ["", *textwrap.wrap(visible(head), WIDTH, break_long_words=False)]
         lines += _wrapped("Problem:    ", str(issue["message"]))
         lines += _wrapped("What to do: ", str(issue["guidance"]))
     if errors:

@@ -93,7 +93,7 @@ def test_rounding_and_small_bases():
         "denominator": 9,
         "marker": None,
     }
-    decision = control.Decision({}, [], set())
+    decision = control.SuppressionDecision({}, [], set())
     out = control.control_values([row], {"X_PCT": info}, decision, policy)[0]
     assert out["value"] is None and out["marker"] == "[c]" and out["denominator_marker"] == "[c]"
 

@@ -1,10 +1,10 @@
 """Publication: one financial year at a time, only through the quality gate.
 
-`published_release` evaluates the gate (cj_pipeline.lib.quality.gate) for its partition. Blocking
-failures without an override reason raise `dagster.Failure` listing the blockers in plain
-English (and the attempt is audited as `blocked`); otherwise the audit row is written and
-`cj_pipeline.lib.publish.publish_release` writes published/<FY>/. Run by the job
-`publish_year` (never scheduled) or `cj-pipeline publish --year FY`.
+`published_release` publishes its partition through the quality gate
+(cj_pipeline.lib.publish.gated: evaluate, decide, audit, publish) and turns the result into
+Dagster events: blocking failures without an override reason raise `dagster.Failure` listing
+the blockers in plain English; a release is a materialisation with the gate as its check.
+Run by the job `publish_year` (never scheduled) or `cj-pipeline publish --year FY`.
 """
 
 import dagster as dg
@@ -13,12 +13,9 @@ from cj_pipeline.defs.jobs import PUBLISH_GROUP, PUBLISH_JOB_NAME
 from cj_pipeline.defs.keys import ANALYTICS_SNAPSHOT, PUBLISHED_RELEASE, mart
 from cj_pipeline.defs.partitions import FINANCIAL_YEARS
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
-from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.names import shown_name
+from cj_pipeline.lib.publish.gated import publish_through_gate
 from cj_pipeline.lib.publish.unpublishable import Unpublishable
-from cj_pipeline.lib.quality.gate import decide, evaluate_gate, record_audit
-from cj_pipeline.lib.warehouse.schema import ensure_raw_schema
-from cj_pipeline.lib.warehouse.writer_lock import wait_for_warehouse
 
 GATE_CHECK = "publication_gate"
 MARTS = [
@@ -69,21 +66,18 @@ def _gate_metadata(gate, record) -> dict:
 )
 def published_release(context: dg.AssetExecutionContext, config: PublishConfig, pipeline_settings: PipelineSettings):
     """The release of one financial year in `published/<FY>/`, made only through the quality gate."""
-    from cj_pipeline.lib.publish import publish_release
-
-    settings = pipeline_settings.resolve()
     year = context.partition_key
-    wait_for_warehouse(settings.warehouse_path, settings.lock_wait, on_wait=context.log.warning)
-    with connect(settings.warehouse_path) as connection:
-        ensure_raw_schema(connection)  # older warehouses gain raw.publication_audit
-        gate = evaluate_gate(connection, year)
-        record = decide(gate, config.override_reason)
-        if record.outcome == "blocked":
-            record_audit(connection, record)
+    try:
+        result = publish_through_gate(
+            pipeline_settings.resolve(), year, config.override_reason, on_wait=context.log.warning
+        )
+    except Unpublishable as error:  # said in words: which area, file, sheet, cell; what to do
+        raise dg.Failure(description=str(error)) from None
+    gate, record = result.gate, result.record
     for line in gate.warning_lines():
         context.log.warning(line)
     metadata = _gate_metadata(gate, record)
-    if record.outcome == "blocked":
+    if result.path is None:
         yield dg.AssetCheckResult(
             check_name=GATE_CHECK,
             passed=False,
@@ -97,23 +91,13 @@ def published_release(context: dg.AssetExecutionContext, config: PublishConfig, 
         )
     if record.overridden_checks:
         context.log.warning(
-            f"Publishing {year} with blocking checks overridden ({', '.join(record.overridden_checks)}) "
+            f"Published {year} with blocking checks overridden ({', '.join(record.overridden_checks)}) "
             f"by {shown_name(record.published_by)}: {shown_name(record.override_reason or '')}"
         )
-    try:
-        path = publish_release(settings, year, record.release_notes())
-    except Exception as error:
-        with connect(settings.warehouse_path) as connection:
-            record_audit(connection, record, outcome="publish_failed")
-        if isinstance(error, Unpublishable):  # said in words: which area, file, sheet, cell; what to do
-            raise dg.Failure(description=str(error)) from None
-        raise
-    with connect(settings.warehouse_path) as connection:
-        record_audit(connection, record)
     yield dg.MaterializeResult(
         metadata={
             **metadata,
-            "path": dg.MetadataValue.path(str(path)),
+            "path": dg.MetadataValue.path(str(result.path)),
             "overridden_checks": dg.MetadataValue.json(record.overridden_checks),
         },
         check_results=[

@@ -17,18 +17,8 @@ from cj_pipeline.defs.warehouse.project import DBT_EXECUTABLE, VenvDbtCli, dbt_p
 from cj_pipeline.defs.warehouse.translator import CJDbtTranslator
 from cj_pipeline.lib.core import progress
 from cj_pipeline.lib.core.kinds import FILE_KINDS
-from cj_pipeline.lib.warehouse.build_plan import (
-    BuildState,
-    dbt_output_log,
-    dbt_project_fingerprint,
-    dbt_target_path,
-    raw_positions,
-    read_build_state,
-    write_build_state,
-)
-from cj_pipeline.lib.warehouse.dbt_parse import seed_partial_parse
+from cj_pipeline.lib.warehouse.build_plan import dbt_output_log, finish_build, raw_positions, start_build
 from cj_pipeline.lib.warehouse.writer_lock import wait_for_warehouse
-from cj_pipeline.settings import DBT_PROJECT_DIR
 
 
 def _covered_kinds(context: dg.AssetExecutionContext) -> set[str]:
@@ -68,17 +58,8 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         )
         + f" Refreshes: {', '.join(sorted(covered)) or 'no kind of file in full'}."
     )
-    # One dbt target folder per warehouse: dbt's partial parse file stays valid between runs
-    # (the profile holds the warehouse path, so the project's shared target/ would be
-    # re-parsed for every data dir). After a change to the project, parse afresh.
-    target = dbt_target_path(settings)
-    previous = read_build_state(settings)
-    fingerprint = dbt_project_fingerprint()  # of the project this build parses
-    if previous is None or previous.fingerprint != fingerprint:
-        (target / "partial_parse.msgpack").unlink(missing_ok=True)
-    # No parse file of its own yet (a new data dir, or the project changed): start from the
-    # project's prepared parse rather than a full parse (lib/warehouse/dbt_parse.py).
-    if seed_partial_parse(DBT_PROJECT_DIR / "target", target, settings.warehouse_path):
+    start = start_build(settings)
+    if start.seeded_parse:
         context.log.info("dbt starts from the project's prepared parse (no full parse).")
     # dbt's per-node lines (dagster-dbt echoes them on stdout) go to a log file next to
     # the warehouse; the events themselves are the run's materialisations and checks.
@@ -92,7 +73,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         # dbt unit tests check the model code on fixed inputs, not the data: the test suite
         # runs them (tests/integration/test_build_matches_truth.py), not every build.
         build = ["build", "--exclude-resource-type", "unit_test"]
-        events, done = dbt.cli(build, context=context, target_path=target).stream(), 0
+        events, done = dbt.cli(build, context=context, target_path=start.target).stream(), 0
         while True:
             with contextlib.redirect_stdout(log):  # only while dbt's events are read
                 event = next(events, None)
@@ -101,17 +82,7 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
             done += 1
             progress.report("dbt", min(done, total), total)
             yield event
-    # The record moves on only when dbt succeeds. A failed or killed build leaves it as it
-    # was: what this run ingested is still beyond `built_through` (the next run rebuilds
-    # it), a changed project still differs from `fingerprint` (the next run builds all),
-    # and any other relation dbt replaced was rebuilt from the same rows.
-    state = previous
-    if full:
-        state = BuildState(fingerprint, dict(previous.built_through if previous else {}))
-    if state is not None:  # a subset never vouches for a warehouse without a full build
-        for kind in covered:
-            state.built_through[kind] = positions.get(kind, 0)
-        write_build_state(settings, state)
+    finish_build(settings, start, full, covered, positions)  # reached only when dbt succeeded
 
 
 def defs() -> dg.Definitions:

@@ -13,7 +13,7 @@ import unicodedata
 from functools import cache
 
 from cj_pipeline.lib.core.problems import CellProblem
-from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, read_seed
+from cj_pipeline.lib.core.seeds import read_seed
 
 _TRAILING_COUNCIL = re.compile(r"\s+council$")
 
@@ -72,7 +72,3 @@ def normalise_area(raw: object) -> str:
         f"'{text}' is not a Scottish local authority we recognise.{hint}",
         "Use the council's name as listed in the Guidance sheet, or its GSS code (S12000...). Scotland is S92000003.",
     )
-
-
-def is_scotland(code: str) -> bool:
-    return code == SCOTLAND_CODE

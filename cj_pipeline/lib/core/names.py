@@ -26,6 +26,13 @@ def stored_name(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def visible(text: str) -> str:
+    """Text safe to show in a terminal, an editor or a log: control and format characters
+    (escape sequences, right-to-left overrides, lone surrogates) written as \\uXXXX, so a
+    name or a message cannot rewrite or disguise the text around it."""
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
 def shown_name(name: str) -> str:
     """The name safe to print on one line: stored_name, non-printable characters as \\uXXXX."""
-    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in stored_name(name))
+    return visible(stored_name(name))

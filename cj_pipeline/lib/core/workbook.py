@@ -28,7 +28,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # old .xls, or an xlsx encrypted with a password
 _PDF_MAGIC = b"%PDF"
 
-ACCEPTED_SUFFIXES = (".xlsx", ".csv")
 # Excel itself cannot hold more text in one cell; longer text was not typed in Excel.
 MAX_CELL_CHARS = 32_767
 # Worksheet XML is streamed in chunks this size before calamine sees it (bounded memory).
@@ -61,7 +60,8 @@ class OpenedFile:
         return not any(issue.severity == ERROR for issue in self.issues)
 
 
-def _refuse(code: str, message: str, guidance: str) -> OpenedFile:
+def refused_file(code: str, message: str, guidance: str) -> OpenedFile:
+    """A file refused before any sheet is read: one error saying why and what to do."""
     return OpenedFile(issues=[Issue(ERROR, code, message, guidance)])
 
 
@@ -87,21 +87,21 @@ def _read_csv(data: bytes, name: str, settings: Settings) -> OpenedFile:
     try:
         for row in csv.reader(io.StringIO(text)):
             if len(rows) >= settings.max_rows:
-                return _refuse(
+                return refused_file(
                     "too_many_rows",
                     f"The file has more than {settings.max_rows:,} rows.",
                     "Send one table per file; if it really is this large, ask the CJS data team to raise CJ_MAX_ROWS.",
                 )
             cells += len(row)
             if cells > settings.max_cells:
-                return _refuse(
+                return refused_file(
                     "too_many_cells",
                     f"Row {len(rows) + 1} takes the file past the limit of {settings.max_cells:,} cells.",
                     "Check the file is comma-separated with one table, or ask the CJS data team to raise CJ_MAX_CELLS.",
                 )
             rows.append([cell if cell.strip() else None for cell in row])  # csv gives str
     except csv.Error as exc:  # e.g. a field longer than the csv module's limit, or a NUL byte
-        return _refuse(
+        return refused_file(
             "unreadable_csv",
             f"Row {len(rows) + 1} of the CSV file could not be read ({exc}).",
             "Open the file in Excel, save it as 'CSV UTF-8 (Comma delimited)' and send it again.",
@@ -120,20 +120,20 @@ def _check_zip(data: bytes, settings: Settings) -> OpenedFile | None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        return _refuse(
+        return refused_file(
             "corrupt_workbook",
             "The file is damaged or incomplete: it could not be opened as a workbook.",
             "Open it in Excel, save it again as .xlsx and send the new copy.",
         )
     names = {member.filename for member in members}
     if "xl/vbaProject.bin" in names:
-        return _refuse(
+        return refused_file(
             "macro_workbook",
             "The workbook contains macros.",
             "Save it as 'Excel Workbook (*.xlsx)', which removes macros, and send that copy.",
         )
     if "xl/workbook.xml" not in names:
-        return _refuse(
+        return refused_file(
             "not_a_workbook",
             "The file is a zip archive but not an Excel workbook.",
             "Send the .xlsx file itself, not a zip containing it.",
@@ -199,7 +199,7 @@ def _inflate_small(data: bytes, members: list[zipfile.ZipInfo]) -> dict[str, byt
 
 
 def _too_large(unpacked: int) -> OpenedFile:
-    return _refuse(
+    return refused_file(
         "workbook_too_large",
         f"The workbook unpacks to more than {unpacked:,} bytes, more than the limit.",
         "Remove unused sheets and formatting, or ask the CJS data team to raise CJ_MAX_FILE_BYTES.",
@@ -310,7 +310,7 @@ def _stream_members(
                 if max(max_row * max_col, cells) > settings.max_cells:
                     return too_many_cells(sheet, max_row, max_col, settings)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError):
-            return _refuse(
+            return refused_file(
                 "corrupt_workbook",
                 f"The workbook is damaged: its part '{member.filename}' could not be unpacked.",
                 "Open it in Excel, save it again as .xlsx and send the new copy.",
@@ -415,19 +415,19 @@ def long_text_refusal(sheet: str, rows: list[list[object]]) -> OpenedFile | None
 
 def _read_xlsx(data: bytes, settings: Settings) -> OpenedFile:
     if data.startswith(_OLE_MAGIC):
-        return _refuse(
+        return refused_file(
             "old_or_protected_workbook",
             "The file is an old Excel 97-2003 (.xls) workbook or is protected with a password.",
             "Remove any password (File > Info > Protect Workbook) and save as 'Excel Workbook (*.xlsx)'.",
         )
     if data.startswith(_PDF_MAGIC):
-        return _refuse(
+        return refused_file(
             "not_a_workbook",
             "The file is a PDF renamed to .xlsx.",
             "Send the Excel workbook itself.",
         )
     if not data.startswith(_ZIP_MAGIC):
-        return _refuse(
+        return refused_file(
             "not_a_workbook",
             "The file is not an Excel workbook.",
             "Save the return from Excel as 'Excel Workbook (*.xlsx)' and send that file.",
@@ -439,7 +439,7 @@ def _read_xlsx(data: bytes, settings: Settings) -> OpenedFile:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         metadata = workbook.sheets_metadata
         if len(metadata) > settings.max_sheets:
-            return _refuse(
+            return refused_file(
                 "too_many_sheets",
                 f"The workbook has {len(metadata)} sheets, more than the limit of {settings.max_sheets}.",
                 "Remove the extra sheets, or ask the CJS data team to raise CJ_MAX_SHEETS.",
@@ -457,7 +457,7 @@ def _read_xlsx(data: bytes, settings: Settings) -> OpenedFile:
             sheets.append(Sheet(meta.name, rows, visible=str(meta.visible).endswith("Visible")))
         workbook.close()
     except Exception as exc:  # calamine raises several types for damaged files
-        return _refuse(
+        return refused_file(
             "corrupt_workbook",
             f"The workbook could not be read ({type(exc).__name__}).",
             "Open it in Excel, save it again as .xlsx and send the new copy.",
@@ -469,9 +469,9 @@ def open_table_file(data: bytes, name: str, settings: Settings) -> OpenedFile:
     """Sheets of an .xlsx or .csv given its bytes and original name."""
     suffix = Path(name).suffix.lower()
     if not data:
-        return _refuse("empty_file", "The file is empty (0 bytes).", "Send the file again once it has been saved.")
+        return refused_file("empty_file", "The file is empty (0 bytes).", "Send the file again once it has been saved.")
     if len(data) > settings.max_file_bytes:
-        return _refuse(
+        return refused_file(
             "file_too_large",
             f"The file is {len(data):,} bytes, more than the limit of {settings.max_file_bytes:,}.",
             "Remove unused sheets or images, or ask the CJS data team to raise CJ_MAX_FILE_BYTES.",
@@ -481,18 +481,18 @@ def open_table_file(data: bytes, name: str, settings: Settings) -> OpenedFile:
     if suffix == ".xlsx":
         return _read_xlsx(data, settings)
     if suffix == ".xlsm":
-        return _refuse(
+        return refused_file(
             "macro_workbook",
             "Macro-enabled workbooks (.xlsm) are not accepted.",
             "Save it as 'Excel Workbook (*.xlsx)' and send that copy.",
         )
     if suffix == ".xls":
-        return _refuse(
+        return refused_file(
             "old_or_protected_workbook",
             "Old Excel 97-2003 (.xls) workbooks are not accepted.",
             "Open it in Excel and save it as 'Excel Workbook (*.xlsx)'.",
         )
-    return _refuse(
+    return refused_file(
         "unsupported_file_type",
         f"Files ending '{suffix or '(no extension)'}' are not accepted.",
         "Send an Excel workbook (.xlsx) or a CSV file (.csv).",

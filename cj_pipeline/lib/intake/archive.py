@@ -12,6 +12,7 @@ import json
 import os
 from pathlib import Path
 
+from cj_pipeline.lib.core.atomic import write_atomic
 from cj_pipeline.lib.core.processes import process_alive
 
 
@@ -25,16 +26,8 @@ def store_object(archive_dir: Path, data: bytes, sha256: str) -> Path:
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{sha256}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:  # a full disk, or any failure: leave no half-written temporary behind
-        temporary.unlink(missing_ok=True)
-        raise
+    # The temporary's name carries the writer's pid, which `sweep_temporaries` reads.
+    write_atomic(target, data, temporary=target.with_name(f".{sha256}.{os.getpid()}.tmp"))
     return target
 
 

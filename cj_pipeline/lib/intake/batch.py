@@ -92,18 +92,34 @@ class KnownSubmission:
 
 
 @dataclass(frozen=True)
-class ReadFile:
-    """One file read for intake: its bytes (none when refused unread), why it is refused
-    before parsing (if it is), and the arrival's identity (size, mtime, sha256, event id)."""
+class ArrivedFile:
+    """One file's arrival: where, its size and time, its content's sha256 and its event id."""
 
     received: ReceivedFile
     size_bytes: int
     mtime_ns: int
+    sha256: str
+    event_id: str
+
+
+@dataclass(frozen=True)
+class Arrival(ArrivedFile):
+    """An arrival with the time it was received (the receipt's name and the ledger's)."""
+
+    received_at: str
+
+
+@dataclass(frozen=True)
+class ReadFile(ArrivedFile):
+    """One file read for intake: its bytes (none when refused unread) and why it is refused
+    before parsing (if it is)."""
+
     data: bytes
     read_issues: list[Issue]  # refused unread: nothing to archive
     refused: list[Issue]  # read_issues and placement issues: judged without parsing
-    sha256: str
-    event_id: str
+
+    def as_arrival(self, received_at: str) -> Arrival:
+        return Arrival(self.received, self.size_bytes, self.mtime_ns, self.sha256, self.event_id, received_at)
 
 
 def read_arrival(settings: Settings, received: ReceivedFile) -> ReadFile | None:
@@ -117,7 +133,7 @@ def read_arrival(settings: Settings, received: ReceivedFile) -> ReadFile | None:
     refused = read_issues + placement_issues(received)  # judged without parsing
     sha256 = sha256_bytes(data)
     event_id = _event_id(received.relative_path, stat.st_size, stat.st_mtime_ns, sha256)
-    return ReadFile(received, stat.st_size, stat.st_mtime_ns, data, read_issues, refused, sha256, event_id)
+    return ReadFile(received, stat.st_size, stat.st_mtime_ns, sha256, event_id, data, read_issues, refused)
 
 
 def judge(
@@ -129,20 +145,8 @@ def judge(
     return parsers[received.kind](data, received, settings)
 
 
-@dataclass(frozen=True)
-class Arrival:
-    """One file as it arrived: where, its size, time and content, and its event id."""
-
-    received: ReceivedFile
-    size_bytes: int
-    mtime_ns: int
-    sha256: str
-    event_id: str
-    received_at: str
-
-
 @dataclass
-class Decision:
+class SubmissionDecision:
     """What became of one arrival: a new submission (accepted or rejected) or a duplicate."""
 
     label: str  # "accepted", "rejected" or "duplicate"
@@ -249,10 +253,10 @@ class Intake:
                 "refused": [issue.to_dict() for issue in read.refused],
             },
         )
-        arrival = Arrival(received, read.size_bytes, read.mtime_ns, sha256, event_id, received_at)
-        return self.decide(arrival, read.data, read.refused)
+        arrival = read.as_arrival(received_at)
+        return self.decide_submission(arrival, read.data, read.refused)
 
-    def decide(self, arrival: Arrival, data: bytes, refused: list[Issue]) -> dict:
+    def decide_submission(self, arrival: Arrival, data: bytes, refused: list[Issue]) -> dict:
         """What becomes of one archived arrival (a new submission or a duplicate), into the
         batch. Called by `process` and, with the archive's bytes, by the rebuild."""
         connection, settings = self.connection, self.settings
@@ -315,7 +319,7 @@ class Intake:
                 else:
                     batch.accepted_partner_sources.add(received.source)
         self.seen_events.add(event_id)
-        decision = Decision(outcome_label, submission_id, outcome, receipt, tables, sequence)
+        decision = SubmissionDecision(outcome_label, submission_id, outcome, receipt, tables, sequence)
         batch.files.append(_Processed(receipt, _file_rows(arrival, decision)))
         if len(batch.files) >= self.batch_files:
             self.flush()
@@ -348,7 +352,7 @@ class Intake:
         _write_receipts(self.settings, files, self.only_missing_receipts)
 
 
-def _file_rows(arrival: Arrival, decision: Decision) -> dict[str, list[dict]]:
+def _file_rows(arrival: Arrival, decision: SubmissionDecision) -> dict[str, list[dict]]:
     """Everything the warehouse learns about one file (committed with its batch)."""
     received, sha256, received_at = arrival.received, arrival.sha256, arrival.received_at
     submission_id, outcome = decision.submission_id, decision.outcome

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cj_pipeline.lib.intake import archive, receipts
-from cj_pipeline.lib.intake.batch import Arrival, judge, now_utc, read_arrival, receipt_of
+from cj_pipeline.lib.intake.batch import judge, now_utc, read_arrival, receipt_of
 from cj_pipeline.lib.intake.discovery import received_file
 from cj_pipeline.lib.intake.parsers import PARSERS, Parser
 from cj_pipeline.settings import Settings
@@ -53,7 +53,7 @@ def check_on_arrival(
         return CheckedOnArrival(read.event_id, read.sha256, None, None)
     if not read.read_issues:
         archive.store_object(settings.archive_dir, read.data, read.sha256)  # before anything parses it
-    arrival = Arrival(received, read.size_bytes, read.mtime_ns, read.sha256, read.event_id, now_utc())
+    arrival = read.as_arrival(now_utc())
     stem = receipts.receipt_stem(arrival.received_at, read.sha256, received.name, read.event_id)
     receipts.write_note(
         settings.receipts_dir,

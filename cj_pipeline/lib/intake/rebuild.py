@@ -2,7 +2,7 @@
 
 `rebuild_raw_from_archive` replays every arrival the ledger records, in the order it
 records them, with the bytes the archive holds (never the files still in raw/, which may
-be gone or changed): the same decisions as at arrival (intake/batch.Intake.decide), so every
+be gone or changed): the same decisions as at arrival (intake/batch.Intake.decide_submission), so every
 submission comes back, superseded ones included, with the same event ids, submission ids
 and arrival order, hence the same one current. Receipts already on disk are kept.
 
@@ -211,7 +211,7 @@ def rebuild_raw_from_archive(settings: Settings, parsers: dict[str, Parser] | No
                 entry["event_id"],
                 entry["received_at"],
             )
-            receipt = intake.decide(arrival, data, refused)
+            receipt = intake.decide_submission(arrival, data, refused)
             report.replayed += 1
             report.submissions += receipt["duplicate_of"] is None
         intake.flush()

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import threading
 from pathlib import Path
 
+from cj_pipeline.lib.core.atomic import write_atomic, write_text_atomic
+from cj_pipeline.lib.core.names import visible
 from cj_pipeline.lib.core.problems import ERROR, WARNING
 from cj_pipeline.lib.intake import outbox
 from cj_pipeline.lib.intake.changes import render_changes
@@ -103,35 +103,8 @@ def render_text(receipt: dict) -> str:
     return "\n".join(visible(line) for line in lines) + "\n"
 
 
-def visible(text: str) -> str:
-    """Text safe to show in a terminal or editor: control and format characters (escape
-    sequences, right-to-left overrides, lone surrogates from undecodable file names) are
-    written as \\uXXXX, so a file name cannot rewrite or disguise the receipt around it."""
-    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
-
-
 def stem_of(receipt: dict) -> str:
     return receipt_stem(receipt["received_at"], receipt["sha256"], receipt["file"], receipt.get("event_id"))
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write `path` whole or not at all: a reader sees the old file or the new, never a part."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def _write_new(path: Path, text: str) -> bool:
-    """Write `path` whole, only if it does not exist (never over another writer's file)."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        return False
-    finally:
-        temporary.unlink()
-    return True
 
 
 def write_receipt(receipts_dir: Path, receipt: dict, replace: bool = True) -> Path | None:
@@ -142,13 +115,9 @@ def write_receipt(receipts_dir: Path, receipt: dict, replace: bool = True) -> Pa
     stem = stem_of(receipt)
     json_path = receipts_dir / f"{stem}.json"
     json_text = json.dumps(receipt, indent=2, sort_keys=False) + "\n"
-    if replace:
-        write_text_atomic(json_path, json_text)
-        write_text_atomic(receipts_dir / f"{stem}.txt", render_text(receipt))
-    elif not _write_new(json_path, json_text):
+    if not write_atomic(json_path, json_text, replace=replace):
         return None
-    else:
-        _write_new(receipts_dir / f"{stem}.txt", render_text(receipt))
+    write_atomic(receipts_dir / f"{stem}.txt", render_text(receipt), replace=replace)
     _copy_to_outbox(receipts_dir, receipt, stem, replace)
     return json_path
 
@@ -162,9 +131,8 @@ def _copy_to_outbox(receipts_dir: Path, receipt: dict, stem: str, replace: bool)
     area, copy = destination
     folder = outbox.outbox_root(receipts_dir.parent) / area
     folder.mkdir(parents=True, exist_ok=True)
-    write = write_text_atomic if replace else _write_new
-    write(folder / f"{stem}.json", json.dumps(copy, indent=2, sort_keys=False) + "\n")
-    write(folder / f"{stem}.txt", render_text(copy))
+    write_atomic(folder / f"{stem}.json", json.dumps(copy, indent=2, sort_keys=False) + "\n", replace=replace)
+    write_atomic(folder / f"{stem}.txt", render_text(copy), replace=replace)
 
 
 def remove_receipt(receipts_dir: Path, stem: str) -> None:

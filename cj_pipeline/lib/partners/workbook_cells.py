@@ -15,7 +15,6 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from cj_pipeline.lib.core.problems import ERROR, Issue
 from cj_pipeline.lib.core.workbook import (
     OpenedFile,
     Sheet,
@@ -24,6 +23,9 @@ from cj_pipeline.lib.core.workbook import (
     open_table_file,
     too_many_cells,
     too_many_rows,
+)
+from cj_pipeline.lib.core.workbook import (
+    refused_file as _refuse,
 )
 from cj_pipeline.lib.partners.xls_biff import XlsProblem, XlsSheet, read_xls
 from cj_pipeline.settings import Settings
@@ -45,10 +47,6 @@ class PartnerWorkbook:
         if self.kind == "xlsx":
             return _xlsx_formats(self.data, sheet)
         return {}
-
-
-def _refuse(code: str, message: str, guidance: str) -> OpenedFile:
-    return OpenedFile(issues=[Issue(ERROR, code, message, guidance)])
 
 
 def _xlsx_formats(data: bytes, sheet_name: str) -> Formats:

@@ -1,5 +1,6 @@
-"""Publication of one financial year: release orchestration (publish/release.py), the
-crash-safe commit protocol (commit.py, atomic.py), disclosure control (disclosure.py,
+"""Publication of one financial year: through the quality gate (gated.py), release
+orchestration (publish/release.py), the crash-safe commit protocol (commit.py, with
+core/atomic.py), disclosure control (disclosure.py,
 control.py), the people's spreadsheet (release_workbook.py), report packs (packs.py), the
 analysts' snapshot (snapshot.py) and output neutralisation (safety.py). May import every
 package below it (`quality` and down), never reporting or demo (docs/architecture.md).

@@ -15,8 +15,8 @@ import os
 import shutil
 from pathlib import Path
 
+from cj_pipeline.lib.core.atomic import exchange_dirs, fsync_dir
 from cj_pipeline.lib.publish import snapshot
-from cj_pipeline.lib.publish.atomic import exchange_dirs, fsync_dir
 
 INTENT = ".publish-intent.json"
 

@@ -190,13 +190,17 @@ def build_relations(
 
 
 @dataclass
-class Decision:
+class SuppressionDecision:
+    """Which measures are published as [c], and the totals and relations that decided it."""
+
     measures: dict[Hashable, float | None]  # true values incl. group totals
     relations: list[Relation]
     suppressed: set[Hashable]  # measure keys published as [c]
 
 
-def decide(values: list[dict], catalogue, areas: list[str], groups, primary_only: bool = False) -> Decision:
+def decide_suppression(
+    values: list[dict], catalogue, areas: list[str], groups, primary_only: bool = False
+) -> SuppressionDecision:
     measures = measure_values(values, catalogue)
     relations, group_totals = build_relations(measures, areas, groups)
     every = {**measures, **group_totals}
@@ -204,10 +208,10 @@ def decide(values: list[dict], catalogue, areas: list[str], groups, primary_only
         suppressed = disclosure.primary_suppression(every)
     else:
         suppressed = disclosure.suppress(every, relations)
-    return Decision(every, relations, suppressed)
+    return SuppressionDecision(every, relations, suppressed)
 
 
-def control_values(values: list[dict], catalogue, decision: Decision, policy: Policy) -> list[dict]:
+def control_values(values: list[dict], catalogue, decision: SuppressionDecision, policy: Policy) -> list[dict]:
     """Published indicator rows: suppressed, rounded, markers beside every missing number."""
     out = []
     for row in values:
@@ -328,7 +332,7 @@ def control_trends(
 def control_benchmark(
     benchmark: list[dict],
     published_values: list[dict],
-    decision: Decision,
+    decision: SuppressionDecision,
     catalogue,
     groups_of: Mapping[str, str],
     policy: Policy,

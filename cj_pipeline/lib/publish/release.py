@@ -32,9 +32,9 @@ from pathlib import Path
 
 import polars as pl
 
+from cj_pipeline.lib.core.atomic import fsync_tree, write_json_atomic
 from cj_pipeline.lib.core.db import connect, fetch_dicts
 from cj_pipeline.lib.publish import control, snapshot
-from cj_pipeline.lib.publish.atomic import fsync_tree, write_json_atomic
 from cj_pipeline.lib.publish.commit import INTENT, commit_release, recover
 from cj_pipeline.lib.publish.compare import write_compare
 from cj_pipeline.lib.publish.pack_inputs import local_evidence
@@ -113,7 +113,7 @@ def controlled_tables(raw: dict, policy: control.Policy | None = None, primary_o
     for row in raw["groups"]:
         groups.setdefault(row["comparator_group"], []).append(row["area_code"])
     groups_of = {a: g for g, members in groups.items() for a in members}
-    decision = control.decide(raw["values"], catalogue, areas, groups, primary_only=primary_only)
+    decision = control.decide_suppression(raw["values"], catalogue, areas, groups, primary_only=primary_only)
     values = control.control_values(raw["values"], catalogue, decision, policy)
     trends = control.control_trends(raw["trends"], values, raw["years"], policy, catalogue)
     bench = control.control_benchmark(raw["benchmark"], values, decision, catalogue, groups_of, policy)

@@ -70,11 +70,6 @@ def safe_cell_text(text: object, fmt: str = "xlsx") -> str | None:
     return neutralise(text, fmt)
 
 
-def esc(text: object) -> str:
-    """HTML text."""
-    return neutralise(text, "html") or ""
-
-
 def md(text: object) -> str:
     """Markdown text."""
     return neutralise(text, "markdown") or ""

@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from cj_pipeline.lib.publish.atomic import fsync_tree, replace_symlink
+from cj_pipeline.lib.core.atomic import fsync_tree, replace_symlink
 
 MART_TABLES = (
     "fct_indicator_values",

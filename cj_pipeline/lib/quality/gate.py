@@ -145,7 +145,7 @@ class AuditRecord:
         }
 
 
-def decide(gate: GateResult, override_reason: str = "") -> AuditRecord:
+def decide_publication(gate: GateResult, override_reason: str = "") -> AuditRecord:
     """What to do with a gate result: publish, publish with a recorded override, or block.
     An override needs a non-empty reason; it overrides every blocking failure."""
     reason = (override_reason or "").strip() or None

@@ -13,8 +13,9 @@ from pathlib import Path
 import duckdb
 import jinja2
 
+from cj_pipeline.lib.core.atomic import write_text_atomic
 from cj_pipeline.lib.core.db import connect
-from cj_pipeline.lib.intake.receipts import visible, write_text_atomic
+from cj_pipeline.lib.core.names import visible
 from cj_pipeline.lib.reporting import chase
 from cj_pipeline.lib.reporting.area_status import AreaStatus, YearStatus, area_statuses
 from cj_pipeline.settings import Settings

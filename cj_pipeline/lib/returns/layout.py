@@ -60,14 +60,6 @@ NATIONAL_OUTCOME_IDS = tuple(f"NO{n}" for n in range(1, 10))
 # The CSV variant: one row per section x id x field.
 CSV_COLUMNS = ("area", "financial_year", "section", "id", "field", "value")
 
-# Sheet -> the raw table its rows land in.
-RAW_TABLE_OF_SHEET = {
-    COVER: "return_cover",
-    EVIDENCE: "return_evidence",
-    MEASURES: "return_measures",
-    ASSESSMENT: "return_assessments",
-    LOCAL_OUTCOMES: "return_local_outcomes",
-}
 
 # Raw table -> column definitions (accepted returns only); every row keeps the
 # sheet and the cell of its first field (`cell`), and every other field its own

@@ -54,10 +54,6 @@ class Section:
     records: list[dict[str, Cell]] = field(default_factory=list)  # column -> Cell
     header_ref: str | None = None
 
-    @property
-    def readable(self) -> bool:
-        return self.sheet is not None and not self.missing_columns
-
 
 @dataclass
 class ReturnFile:

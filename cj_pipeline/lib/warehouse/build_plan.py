@@ -23,8 +23,10 @@ from pathlib import Path
 
 import duckdb
 
+from cj_pipeline.lib.core.atomic import write_json_atomic
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.kinds import FILE_KINDS, PARTNER, RETURN
+from cj_pipeline.lib.warehouse.dbt_parse import PARSE_FILE, seed_partial_parse
 from cj_pipeline.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings
 
 # The jobs a plan can name (defined in defs/jobs.py). `build_warehouse` builds everything;
@@ -84,10 +86,50 @@ def read_build_state(settings: Settings) -> BuildState | None:
 
 
 def write_build_state(settings: Settings, state: BuildState) -> None:
-    path = state_path(settings)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"fingerprint": state.fingerprint, "built_through": state.built_through}, indent=2))
-    temporary.replace(path)
+    write_json_atomic(state_path(settings), {"fingerprint": state.fingerprint, "built_through": state.built_through})
+
+
+@dataclass(frozen=True)
+class BuildStart:
+    """What a dbt build starts from: the record of the last one and the project as it is now."""
+
+    previous: BuildState | None
+    fingerprint: str  # of the project this build parses
+    target: Path  # this warehouse's dbt target folder
+    seeded_parse: bool  # the project's prepared parse was copied in (no full parse)
+
+
+def start_build(settings: Settings, prepared_target: Path = DBT_PROJECT_DIR / "target") -> BuildStart:
+    """Before dbt runs. One dbt target folder per warehouse: dbt's partial parse file stays
+    valid between runs (the profile holds the warehouse path, so the project's shared target/
+    would be re-parsed for every data dir). After a change to the project, parse afresh; with
+    no parse file of its own yet, start from the project's prepared parse (dbt_parse.py)."""
+    target = dbt_target_path(settings)
+    previous = read_build_state(settings)
+    fingerprint = dbt_project_fingerprint()
+    if previous is None or previous.fingerprint != fingerprint:
+        (target / PARSE_FILE).unlink(missing_ok=True)
+    seeded = seed_partial_parse(prepared_target, target, settings.warehouse_path)
+    return BuildStart(previous, fingerprint, target, seeded)
+
+
+def finish_build(
+    settings: Settings, start: BuildStart, full: bool, covered: Iterable[str], positions: dict[str, int]
+) -> BuildState | None:
+    """After dbt succeeded, move the record on: a full build vouches for the project it parsed,
+    and each kind of file whose every relation was rebuilt is built through `positions` (read
+    before dbt started). Called only on success: a failed or killed build leaves the record as
+    it was, so what the run ingested is still beyond `built_through` (the next run rebuilds
+    it), a changed project still differs from the fingerprint (the next run builds all), and
+    any other relation dbt replaced was rebuilt from the same rows. Returns the record written."""
+    previous = start.previous
+    state = BuildState(start.fingerprint, dict(previous.built_through if previous else {})) if full else previous
+    if state is None:  # a subset never vouches for a warehouse without a full build
+        return None
+    for kind in covered:
+        state.built_through[kind] = positions.get(kind, 0)
+    write_build_state(settings, state)
+    return state
 
 
 def raw_positions(warehouse_path: Path) -> dict[str, int]:

@@ -13,9 +13,10 @@ changed, by dbt itself. If the hash were computed wrongly, dbt would simply pars
 
 from __future__ import annotations
 
-import os
 import pprint
 from pathlib import Path
+
+from cj_pipeline.lib.core.atomic import write_atomic
 
 PARSE_FILE = "partial_parse.msgpack"
 
@@ -41,8 +42,6 @@ def seed_partial_parse(prepared_target: Path, warehouse_target: Path, warehouse_
     state = msgpack.unpackb(source.read_bytes(), strict_map_key=False)
     state["state_check"]["profile_hash"]["checksum"] = profile_hash(warehouse_path)
     warehouse_target.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{PARSE_FILE}.{os.getpid()}.tmp")
     # packb returns bytes; its stub allows None (Packer.pack without autoreset).
-    temporary.write_bytes(msgpack.packb(state))  # pyright: ignore[reportArgumentType]
-    temporary.replace(destination)  # a killed run never leaves half a parse file
+    write_atomic(destination, msgpack.packb(state))  # pyright: ignore[reportArgumentType]
     return True

@@ -1,11 +1,16 @@
-"""Small crash-safe file-system steps used by publish (release.py, snapshot.py).
+"""Small crash-safe file-system steps: the one home of writing a file whole or not at all.
+
+- `write_atomic(path, data, replace=True)`: temporary file, fsync, then os.replace (a reader
+  sees the old file or the new, never a part); with replace=False, os.link instead, so an
+  existing file is never written over (False is returned). Used by the archive, receipts,
+  status pages and publish.
+- `write_text_atomic(path, text)`, `write_json_atomic(path, data)`: the same for text, JSON.
 
 - `exchange_dirs(a, b)`: swap two directories in one step (Linux renameat2
   RENAME_EXCHANGE). Returns False where the kernel or file system cannot, and the caller
   falls back to two renames plus recovery at the next publish.
 - `replace_symlink(link, target)`: point `link` at `target` in one step: a new link under
   a temporary name, then os.replace over the old link (rename(2) is atomic).
-- `write_json_atomic(path, data)`: temporary file, fsync, os.replace.
 - `fsync_dir(path)`: make renames inside a folder durable.
 """
 
@@ -16,6 +21,7 @@ import ctypes.util
 import json
 import os
 import sys
+import threading
 import uuid
 from pathlib import Path
 
@@ -69,14 +75,36 @@ def replace_symlink(link: Path, target: str) -> None:
     fsync_dir(link.parent)
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, default=str)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+def write_atomic(path: Path, data: bytes | str, replace: bool = True, temporary: Path | None = None) -> bool:
+    """Write `path` whole or not at all (see the module's docstring). `temporary` names the
+    file written first (default: hidden beside `path`, unique to this process and thread);
+    it is removed whatever happens, so a failure (a full disk) leaves nothing half-written."""
+    if temporary is None:
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(temporary, path)
+        else:
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                return False
+    finally:
+        temporary.unlink(missing_ok=True)
     fsync_dir(path.parent)
+    return True
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    write_atomic(path, text)
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    write_atomic(path, json.dumps(data, indent=2, default=str))
 
 
 def fsync_tree(root: Path) -> None:
