@@ -3,7 +3,8 @@
 `check_page` loads a copy of a pack with a small checking script appended (the packs
 themselves carry no script), lets Chromium lay it out at A4-ish screen width and
 reads the verdict back from the dumped DOM: text that overflows its box, chart
-labels drawn outside their chart or cut with an ellipsis, horizontal scrolling, and
+labels drawn outside their chart or cut with an ellipsis, column headings with a word
+broken over two lines, horizontal scrolling, and
 charts without their text alternative.
 """
 
@@ -41,6 +42,19 @@ CHECK = r"""
       problems.push("text overflows its box: <" + el.tagName.toLowerCase() + "> " + el.textContent.slice(0, 60));
     const r = el.getBoundingClientRect();
     if (r.right > vw + 1) problems.push("text beyond the page: " + el.textContent.slice(0, 60));
+  }
+  // A column heading is short: a word of it split over two lines ("Fif|e") is a layout fault.
+  for (const th of document.querySelectorAll("thead th")) {
+    const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.textContent.matchAll(/\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top)));
+        if (lines.size > 1) problems.push("heading word broken over lines: " + m[0]);
+      }
+    }
   }
   for (const svg of document.querySelectorAll("svg")) {
     const box = svg.getBoundingClientRect();

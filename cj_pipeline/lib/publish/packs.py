@@ -37,8 +37,9 @@ a{color:#0b4f8a}.note,.unit{color:#444;font-size:.85rem}.unit{font-weight:normal
 table{border-collapse:collapse;margin:.5rem 0;font-size:.88rem;width:100%;table-layout:auto}
 caption{text-align:left;font-weight:bold;padding:.2rem 0}
 th,td{border:1px solid #bbb;padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-thead th{background:#e8eef6}tbody th{font-weight:normal}td.num{text-align:right;white-space:nowrap;overflow-wrap:normal}
+thead th{background:#e8eef6}.nobr{white-space:nowrap}tbody th{font-weight:normal}td.num{text-align:right;white-space:nowrap;overflow-wrap:normal}
 table.compact{font-size:.78rem}
+@media (min-width:700px){thead th{overflow-wrap:normal}} /* on a page wide enough a heading keeps its words whole */
 .badge{display:inline-block;overflow-wrap:normal;border:1px solid #7a5a00;background:#fff4d6;color:#3d2d00;border-radius:3px;padding:0 .3rem;margin:.1rem 0;font-size:.78rem}
 .dir{font-weight:bold}.dir-improving{color:#00603f}.dir-worsening{color:#8f2d00}
 .status{display:inline-block;min-width:9.5rem;font-weight:bold}.status-in-place{color:#00603f}
