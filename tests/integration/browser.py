@@ -45,6 +45,7 @@ CHECK = r"""
   }
   // A column heading is short: a word of it split over two lines ("Fif|e") is a layout fault.
   for (const th of document.querySelectorAll("thead th")) {
+    if (th.getBoundingClientRect().right <= 0) continue; // headings moved off screen (stacked small-screen tables)
     const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       for (const m of node.textContent.matchAll(/\S+/g)) {
