@@ -127,3 +127,20 @@ def test_nothing_in_the_outbox_is_read_back(dropped):
     resources = {"pipeline_settings": PipelineSettings(data_dir=str(settings.data_dir))}
     tick = uploads_sensor(dg.build_sensor_context(resources=resources))
     assert "sent_here" not in str(tick.run_requests) + str(tick.skip_reason)
+
+
+def test_an_outbox_copy_lost_in_a_crash_is_written_back_by_the_next_run(dropped, tmp_path):
+    """The receipt and its outbox copy are written one after the other: a crash between them
+    leaves the receipt alone. The next run restores the copy, and only what was lost."""
+    from cj_pipeline.lib.intake.run import ingest_pending
+
+    settings, _, after = dropped
+    copy = get_settings(tmp_path / "data")
+    shutil.copytree(settings.data_dir, copy.data_dir)
+    fife_json = next(name for name in after[FIFE] if name.endswith(".json"))
+    lost = copy.outbox_dir / FIFE / fife_json
+    kept = {path: path.stat().st_mtime_ns for path in copy.outbox_dir.rglob("*.json") if path != lost}
+    lost.unlink()
+    ingest_pending(copy, [])
+    assert json.loads(lost.read_text(encoding="utf-8")) == json.loads(after[FIFE][fife_json])
+    assert {path: path.stat().st_mtime_ns for path in kept} == kept  # nothing else rewritten

@@ -435,12 +435,9 @@ def write_final_receipt(settings: Settings, receipt: dict) -> None:
 
 
 def restore_missing_receipts(connection: duckdb.DuckDBPyConnection, settings: Settings) -> int:
-    """Rewrite receipts lost to a crash between the warehouse commit and the file write."""
+    """Rewrite receipts (and areas' outbox copies) lost to a crash between the warehouse
+    commit and the file write."""
     restored = 0
     for (receipt_json,) in connection.execute("SELECT receipt_json FROM raw.file_events").fetchall():
-        receipt = json.loads(receipt_json)
-        stem = receipts.stem_of(receipt)
-        if not (settings.receipts_dir / f"{stem}.json").exists():
-            receipts.write_receipt(settings.receipts_dir, receipt)
-            restored += 1
+        restored += receipts.restore_if_missing(settings.receipts_dir, json.loads(receipt_json))
     return restored

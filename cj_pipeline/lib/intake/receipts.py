@@ -135,6 +135,20 @@ def _copy_to_outbox(receipts_dir: Path, receipt: dict, stem: str, replace: bool)
     write_atomic(folder / f"{stem}.txt", render_text(copy), replace=replace)
 
 
+def restore_if_missing(receipts_dir: Path, receipt: dict) -> bool:
+    """Write back a receipt, or only its area's outbox copy, that a crash lost after the
+    warehouse recorded it (the two are written one after the other); True if anything was."""
+    stem = stem_of(receipt)
+    if not (receipts_dir / f"{stem}.json").exists():
+        write_receipt(receipts_dir, receipt)
+        return True
+    destination = outbox.for_outbox(receipt)
+    if destination is None or (outbox.outbox_root(receipts_dir.parent) / destination[0] / f"{stem}.json").exists():
+        return False
+    _copy_to_outbox(receipts_dir, receipt, stem, replace=True)
+    return True
+
+
 def remove_receipt(receipts_dir: Path, stem: str) -> None:
     folders = [receipts_dir]
     root = outbox.outbox_root(receipts_dir.parent)
