@@ -12,18 +12,15 @@ built-in recipes, for callers that hold an OpenedFile.
 from __future__ import annotations
 
 from cj_pipeline.lib.core.workbook import OpenedFile
-from cj_pipeline.lib.partners.extract import Extraction, extract_opened
+from cj_pipeline.lib.partners.extract import PartnerReading, extract_opened
 from cj_pipeline.lib.partners.measures import measure_units, unknown_source_issue
-from cj_pipeline.lib.partners.recipe import BUILTIN_FOLDER, RECIPES_DIR, load_recipes
-
-# The name the contract's layouts go by in lineage and receipts (the recipe's file stem).
-BUILTIN_RECIPE = f"{BUILTIN_FOLDER}:data_contract"
+from cj_pipeline.lib.partners.recipe import RECIPES_DIR, load_recipes
 
 
-def parse_partner_file(opened: OpenedFile, source: str, file_name: str) -> Extraction:
+def parse_partner_file(opened: OpenedFile, source: str, file_name: str) -> PartnerReading:
     """Values and problems of an opened partner file of `source`, read by the built-in recipes."""
     units = measure_units(source)
     if not units:
-        return Extraction(source, file_name, issues=[*opened.issues, unknown_source_issue(source, file_name)])
+        return PartnerReading(source, file_name, issues=[*opened.issues, unknown_source_issue(source, file_name)])
     recipes = [recipe for recipe in load_recipes(source, RECIPES_DIR, units, builtin=True) if recipe.fallback]
     return extract_opened(opened, file_name, source, recipes)
