@@ -110,9 +110,9 @@ def validate(
 
     Example: cj-pipeline validate fife_2024-25.xlsx
     """
-    from cj_pipeline.validate_cli import run
+    from cj_pipeline import validate_cli
 
-    raise typer.Exit(code=run(file, as_json))
+    raise typer.Exit(code=validate_cli.validate(file, as_json))
 
 
 def _failure_text(event) -> str:

@@ -38,7 +38,7 @@ from cj_pipeline.lib.partners.locate import (
     mismatch,
     sheets_to_read,
 )
-from cj_pipeline.lib.partners.measures import scotland_only
+from cj_pipeline.lib.partners.measures import scotland_only_source
 from cj_pipeline.lib.partners.recipe import BUILTIN_RECIPE, MeasureSpec, Recipe
 from cj_pipeline.lib.partners.values import PartnerValue, Reading, read_cell, scaled, summed
 from cj_pipeline.lib.partners.workbook_cells import PartnerWorkbook, open_partner_file
@@ -159,7 +159,7 @@ class _TableReader:
         self.sheet = table.sheet.name
         self.units = recipe.units
         self.units_by_key = {measure.casefold(): measure for measure in recipe.units}
-        self.scotland_only = scotland_only(recipe.source)  # every measure of the source, in the seed
+        self.scotland_only = scotland_only_source(recipe.source)  # every measure of the source, in the seed
         self.areas = AreaReader(list(recipe.areas.scotland), list(recipe.areas.skip), recipe.areas.footnote_digits)
         self.seen: dict[tuple[str, str, str], str] = seen  # -> "sheet!cell", across the sheets read
         self.empty: list[str] = []

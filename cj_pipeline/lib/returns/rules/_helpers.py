@@ -56,10 +56,6 @@ def count_cells(ret: ReturnFile) -> Iterator[tuple[str, Cell]]:
             yield f"{column} of {record['Measure ID'].text or 'this row'}", record[column]
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 def each_id_once(
     ret: ReturnFile,
     section_name: str,
