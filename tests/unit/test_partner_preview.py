@@ -118,18 +118,18 @@ def test_an_existing_warehouse_gains_the_recipe_column():
 
 
 def test_one_result_type_from_the_engine_to_the_receipt():
-    # extract (the engine), parse_partner_file (an opened file) and read_partner_file (intake
-    # and preview) all give a PartnerReading, and the receipt summary reads off that one type.
+    # extract (the engine), extract_opened (an opened file) and read_partner_file (intake and
+    # preview) all give a PartnerReading, and the receipt summary reads off that one type.
     from cj_pipeline.lib.core.workbook import open_table_file
-    from cj_pipeline.lib.partners.extract import PartnerReading, extract
-    from cj_pipeline.lib.partners.parse import parse_partner_file
+    from cj_pipeline.lib.partners.extract import PartnerReading, extract, extract_opened
     from cj_pipeline.lib.partners.recipe import load_recipes
     from cj_pipeline.settings import get_settings
 
     path = FIXTURES / "pass" / "population" / "population_fy.xlsx"
     data = path.read_bytes()
-    engine = extract(data, path.name, "population", load_recipes("population", builtin=True))
-    opened = parse_partner_file(open_table_file(data, path.name, get_settings()), "population", path.name)
+    recipes = load_recipes("population", builtin=True)
+    engine = extract(data, path.name, "population", recipes)
+    opened = extract_opened(open_table_file(data, path.name, get_settings()), path.name, "population", recipes)
     reading = read_partner_file(data, path.name, "population")
     assert all(type(result) is PartnerReading for result in (engine, opened, reading))
     assert reading.values == engine.values == opened.values and reading.accepted

@@ -17,7 +17,7 @@ import pytest
 import xlsxwriter
 
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
-from cj_pipeline.lib.partners.extract import extract, preview_issues, preview_rows
+from cj_pipeline.lib.partners.extract import extract
 from cj_pipeline.lib.partners.recipe import RecipeError, load_recipe, load_recipes, parse_recipe
 from cj_pipeline.settings import get_settings
 
@@ -489,23 +489,6 @@ def test_long_file_needs_max_rows(tmp_path):
     assert [i.code for i in refused.issues] == ["too_many_rows"]
     accepted = run(data, "max_rows = 200000\n" + textwrap.dedent(text), "population", "long.csv", settings)
     assert values(accepted) == {(FIFE, "2015-16", "population_all_ages"): (123456789.0, None)}
-
-
-def test_preview_rows_and_issues():
-    result = run(crime_book(), CRIME_RECIPE)
-    rows = preview_rows(result)
-    assert rows[0] == {
-        "recipe": "test_recipe",
-        "area_code": SCOTLAND_CODE,
-        "financial_year": "2022-23",
-        "measure": "recorded_crimes",
-        "value": 300.0,
-        "marker": None,
-        "sheet": "Table_1",
-        "cell": "D4",
-        "raw_value": "300.0",
-    }
-    assert preview_issues(run(crime_book(), CRIME_RECIPE.replace("Table_1", "Table_9")))[0]["code"] == "sheet_not_found"
 
 
 # -- a recipe that no longer matches its table, or a table that is wrong -----------

@@ -878,26 +878,3 @@ def extract_opened(
         # Not in a fallback layout either: most likely a publication whose recipe does not name this file.
         out.issues.append(no_recipe_issue(source, file_name, recipes))
     return out
-
-
-def preview_rows(reading: PartnerReading) -> list[dict[str, object]]:
-    """One plain dict per value, in reading order, for `cj-pipeline partners preview`."""
-    return [
-        {
-            "recipe": v.recipe,
-            "area_code": v.area_code,
-            "financial_year": v.financial_year,
-            "measure": v.measure,
-            "value": v.value,
-            "marker": v.marker,
-            "sheet": v.sheet,
-            "cell": v.cell,
-            "raw_value": v.raw_value,
-        }
-        for v in reading.values
-    ]
-
-
-def preview_issues(reading: PartnerReading) -> list[dict[str, str | None]]:
-    """Every problem as a plain dict (severity, code, message, guidance, sheet, cell, value)."""
-    return [issue.to_dict() for issue in reading.issues]
