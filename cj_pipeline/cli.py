@@ -6,6 +6,8 @@ from __future__ import annotations
 import inspect
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -38,7 +40,8 @@ DataDirOption = typer.Option(None, "--data-dir", help="Data directory (default: 
 
 
 def _fail(message: str) -> NoReturn:
-    errors.print(f"[bold red]Error:[/] {message}")
+    """Exit 1 after one error line; the message is plain text (paths and names shown as written)."""
+    errors.print(f"[bold red]Error:[/] {escape(message)}")
     raise typer.Exit(code=1)
 
 
@@ -46,6 +49,27 @@ def _fail_disk_full(data_dir: Path, doing: str) -> None:
     """One line, never broken by us (the terminal wraps it), naming the folder: no traceback."""
     errors.print(f"[bold red]Error:[/] {escape(disk_full_paragraph(data_dir, doing))}", soft_wrap=True)
     raise typer.Exit(code=1)
+
+
+@contextmanager
+def _plain_failures(data_dir: Path, doing: str) -> Iterator[None]:
+    """A run the warehouse lock turns away, or one the full disk stops: one plain line, exit 1."""
+    from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
+
+    try:
+        yield
+    except WarehouseBusyError as busy:
+        _fail(str(busy))
+    except OSError as error:
+        if is_disk_full(error):
+            _fail_disk_full(data_dir, doing)
+        raise
+
+
+def _stopped_by_full_disk(result) -> bool:
+    """A step of the run failed because the disk was full."""
+    failures = (event for event in result.all_events if event.event_type_value == "STEP_FAILURE")
+    return any(is_disk_full(_failure_text(event)) for event in failures)
 
 
 def _year_and_built_warehouse(year: str, data_dir: Path | None):
@@ -86,9 +110,9 @@ def validate(
 
     Example: cj-pipeline validate fife_2024-25.xlsx
     """
-    from cj_pipeline.validate_cli import run
+    from cj_pipeline import validate_cli
 
-    raise typer.Exit(code=run(file, as_json))
+    raise typer.Exit(code=validate_cli.validate(file, as_json))
 
 
 def _failure_text(event) -> str:
@@ -143,24 +167,15 @@ class _RunProgress:
 def _build(settings, full: bool = False):
     """Run the build with progress bars; exit 1 with a plain message when it cannot run or fails."""
     from cj_pipeline.lib.core import progress
-    from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
     from cj_pipeline.runner import failure_descriptions, run_build
 
     watcher = _RunProgress()
     started = time.perf_counter()
-    try:
-        with progress.listening(watcher), watcher.progress:
-            result = run_build(settings, full=full)
-    except WarehouseBusyError as busy:
-        _fail(escape(str(busy)))
-    except OSError as error:
-        if is_disk_full(error):
-            _fail_disk_full(settings.data_dir, "the run")
-        raise
+    with _plain_failures(settings.data_dir, "the run"), progress.listening(watcher), watcher.progress:
+        result = run_build(settings, full=full)
     elapsed = time.perf_counter() - started
     if not result.success:
-        failures = [event for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
-        if any(is_disk_full(_failure_text(event)) for event in failures):
+        if _stopped_by_full_disk(result):
             _fail_disk_full(settings.data_dir, "the run")
         for step, description in failure_descriptions(result):
             errors.print(f"[bold red]Failed[/] at {step}: {escape(description.splitlines()[0] if description else '')}")
@@ -199,7 +214,7 @@ def run(
     changed dbt project or seeds, or --full: everything.
     """
     settings = get_settings(data_dir)
-    console.print(f"Data directory: {settings.data_dir}", highlight=False, soft_wrap=True)
+    console.print(f"Data directory: {escape(str(settings.data_dir))}", highlight=False, soft_wrap=True)
     result, watcher, elapsed = _build(settings, full=full)
     if recovered := result.dagster_run.tags.get("cj/recovered"):
         console.print(f"[yellow]{escape(recovered)}[/]", highlight=False, soft_wrap=True)
@@ -223,20 +238,13 @@ def rebuild(data_dir: Path | None = DataDirOption) -> None:
     raw/. The current warehouse is set aside (renamed, never deleted); archive objects missing
     or altered (sha256 against the ledger) are listed and recorded as an alert.
     """
-    from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
     from cj_pipeline.runner import run_rebuild
 
     settings = get_settings(data_dir)
-    console.print(f"Rebuilding the warehouse of [bold]{settings.data_dir}[/] from its archive ...")
+    console.print(f"Rebuilding the warehouse of [bold]{escape(str(settings.data_dir))}[/] from its archive ...")
     started = time.perf_counter()
-    try:
+    with _plain_failures(settings.data_dir, "the rebuild"):
         report, result = run_rebuild(settings)
-    except WarehouseBusyError as busy:
-        _fail(str(busy))
-    except OSError as error:
-        if is_disk_full(error):
-            _fail_disk_full(settings.data_dir, "the rebuild")
-        raise
     if report.set_aside:
         console.print(f"The previous warehouse was set aside as {report.set_aside}")
     console.print(f"Replayed {report.replayed} arrival(s): {report.submissions} submission(s).")
@@ -244,7 +252,7 @@ def rebuild(data_dir: Path | None = DataDirOption) -> None:
         errors.print(f"[bold red]ARCHIVE[/] {escape(visible(problem.describe()))}")
     if not result.success:
         _fail("the build after the rebuild failed. See the log above.")
-    console.print(f"Warehouse rebuilt in {time.perf_counter() - started:.1f} s: {settings.warehouse_path}")
+    console.print(f"Warehouse rebuilt in {time.perf_counter() - started:.1f} s: {escape(str(settings.warehouse_path))}")
     if report.problems:
         _fail(f"{len(report.problems)} archive object(s) missing or altered (alert recorded in alerts/alerts.jsonl).")
 
@@ -265,12 +273,12 @@ def demo(
     try:
         prepare_demo_dir(settings)
     except NotADemoDirectory as problem:
-        _fail(escape(str(problem)))
+        _fail(str(problem))
     with console.status("Writing sample data ..."):
         truth = generate_sample_data(settings.data_dir)
         rejected, duplicate = add_mistakes(settings, truth)
     console.print(
-        f"Data directory: {settings.data_dir}",
+        f"Data directory: {escape(str(settings.data_dir))}",
         highlight=False,
         soft_wrap=True,
     )
@@ -322,7 +330,7 @@ def explain(
     try:
         found = explain_figure(get_settings(data_dir).warehouse_path, area, year, indicator)
     except ExplainError as problem:
-        _fail(escape(str(problem)))
+        _fail(str(problem))
     if as_json:
         typer.echo(json.dumps(found, indent=2, default=str))
         return
@@ -394,20 +402,11 @@ def _publish_and_report(settings, financial_year: str, override_reason: str = ""
     import json
 
     from cj_pipeline.lib.core.db import connect
-    from cj_pipeline.lib.warehouse.writer_lock import WarehouseBusyError
     from cj_pipeline.runner import failure_descriptions, run_publish
 
-    try:
+    with _plain_failures(settings.data_dir, "publication"):
         result = run_publish(settings, financial_year, override_reason)
-    except WarehouseBusyError as busy:
-        _fail(escape(str(busy)))
-    except OSError as error:
-        if is_disk_full(error):
-            _fail_disk_full(settings.data_dir, "publication")
-        raise
-    if not result.success and any(
-        is_disk_full(_failure_text(e)) for e in result.all_events if e.event_type_value == "STEP_FAILURE"
-    ):
+    if not result.success and _stopped_by_full_disk(result):
         _fail_disk_full(settings.data_dir, "publication")
     with connect(settings.warehouse_path, read_only=True) as connection:
         audit = connection.execute(
@@ -434,7 +433,7 @@ def _publish_and_report(settings, financial_year: str, override_reason: str = ""
                 '--override-reason "why" (recorded in raw.publication_audit).'
             )
         else:
-            errors.print(f"Its log: {settings.logs_dir / (result.run_id + '.log')}")
+            errors.print(f"Its log: {escape(str(settings.logs_dir / (result.run_id + '.log')))}")
         return False
     if audit is None:
         _fail(f"the publication of {financial_year} finished but recorded no audit row; run it again.")
@@ -452,10 +451,10 @@ def _publish_and_report(settings, financial_year: str, override_reason: str = ""
     else:
         for warning in warnings:
             console.print(f"  warning   {warning['check']}: {escape(visible(warning['summary']))}", highlight=False)
-    console.print(f"  {'outputs':<14} {folder}", highlight=False, soft_wrap=True)
+    console.print(f"  {'outputs':<14} {escape(str(folder))}", highlight=False, soft_wrap=True)
     for label, path in [*_release_paths(folder, financial_year), ("snapshot", settings.snapshot_path)]:
         shown = _relative(settings, path) if brief else path
-        console.print(f"  {label:<14} {shown}", highlight=False, soft_wrap=True)
+        console.print(f"  {label:<14} {escape(str(shown))}", highlight=False, soft_wrap=True)
     return True
 
 
@@ -508,7 +507,7 @@ def sql(
             headers = [d[0] for d in cursor.description]
             rows = cursor.fetchall()
     except duckdb.Error as error:
-        _fail(escape(str(error).splitlines()[0]))
+        _fail(str(error).splitlines()[0])
     if as_csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(headers)
@@ -517,7 +516,7 @@ def sql(
     shown = [[_cell(value) for value in row] for row in rows]
     long_text = {h for i, h in enumerate(headers) if any(len(r[i]) > 30 and " " in r[i] for r in shown)}
     print_table(console, headers, shown, wrap=long_text)
-    console.print(f"{len(rows)} row(s) from {settings.snapshot_path}", highlight=False)
+    console.print(f"{len(rows)} row(s) from {escape(str(settings.snapshot_path))}", highlight=False)
 
 
 def _cell(value: object) -> str:
@@ -555,7 +554,7 @@ def partners_preview(
     try:
         reading = read_partner_file(file.read_bytes(), file.name, source, settings)
     except RecipeError as problem:
-        _fail(escape(str(problem)))
+        _fail(str(problem))
     if as_csv:
         sys.stdout.write(csv_text(reading))
         for line in problem_lines(reading, width=10_000):

@@ -21,9 +21,9 @@ def _plain_validate(args: list[str]) -> tuple[str, bool] | None:
 def main() -> None:
     plain = _plain_validate(sys.argv[1:])
     if plain is not None:
-        from cj_pipeline.validate_cli import run
+        from cj_pipeline.validate_cli import validate
 
-        sys.exit(run(*plain))
+        sys.exit(validate(*plain))
     from cj_pipeline.cli import main as cli_main
 
     cli_main()

@@ -60,7 +60,7 @@ def render(receipt: dict, stream=None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(file: str | Path, as_json: bool = False) -> int:
+def validate(file: str | Path, as_json: bool = False) -> int:
     """Check one return and print its receipt; 0 if it would be accepted, else 1."""
     from cj_pipeline.lib.returns.validate import validate_file
     from cj_pipeline.settings import get_settings

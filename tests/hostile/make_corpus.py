@@ -240,7 +240,7 @@ def make_corpus(folder: Path, outside: Path, scratch: Path) -> list[Case]:
 
     # --- a million rows, declared or used ---
     # A <dimension> claiming a million rows (or the whole grid) on a small sheet is judged by the
-    # rows really there (issue 16 class 10): accepted, in bounded time and memory like every case.
+    # rows really there: accepted, in bounded time and memory like every case.
     add(
         "dimension_million_rows.xlsx",
         _edit_sheet(

@@ -1,4 +1,4 @@
-"""Issue 16, class 6: the archive and ledger rebuild the warehouse; damage to the archive is an alert."""
+"""The archive and ledger rebuild the warehouse; damage to the archive is an alert."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 16, classes 2-5 and 9: every file gets one receipt of its own, identity is bytes AND
+"""Hostile places and names: every file gets one receipt of its own, identity is bytes AND
 place, any file name is handled, hard links are refused unread.
 
 Each test builds its own small data folder; the fixtures are valid returns written by the
@@ -50,7 +50,7 @@ def _written_receipts(settings: Settings) -> list[dict]:
     return [json.loads(p.read_text()) for p in settings.receipts_dir.glob("*.json")]
 
 
-# --- class 2: nothing under the upload folders is silently ignored ---------------------------
+# --- nothing under the upload folders is silently ignored ------------------------------------
 
 
 def test_every_file_at_any_depth_gets_a_receipt_saying_where_to_put_it(settings, tmp_path):
@@ -84,7 +84,7 @@ def test_every_file_at_any_depth_gets_a_receipt_saying_where_to_put_it(settings,
     assert all((settings.archive_dir / "objects" / s[:2] / s).exists() for s in shas)
 
 
-# --- class 3: identity is bytes AND place --------------------------------------------------
+# --- identity is bytes AND place -----------------------------------------------------------
 
 
 def test_rejected_in_the_wrong_folder_then_accepted_in_the_right_one(settings, tmp_path):
@@ -141,7 +141,7 @@ def test_a_partner_table_under_the_wrong_source_does_not_block_the_right_one(set
     assert "duplicate_file" not in [i["code"] for i in second["issues"]]
 
 
-# --- class 4: one receipt per arrival ------------------------------------------------------
+# --- one receipt per arrival ---------------------------------------------------------------
 
 
 def test_same_name_and_bytes_in_two_folders_in_one_run_get_two_receipts(settings, tmp_path):
@@ -159,7 +159,7 @@ def test_same_name_and_bytes_in_two_folders_in_one_run_get_two_receipts(settings
     assert len({r["event_id"] for r in written}) == 3
 
 
-# --- class 5: any file name ----------------------------------------------------------------
+# --- any file name -------------------------------------------------------------------------
 
 
 def test_a_name_that_is_not_utf8_gets_a_receipt_and_stops_nothing(settings, tmp_path):
@@ -199,7 +199,7 @@ def test_a_newline_in_a_name_cannot_forge_a_log_line(settings, tmp_path):
     assert len(lines) == 1 and "\n" not in lines[0] and "\\u000a" in lines[0]
 
 
-# --- class 9: hard links ---------------------------------------------------------------------
+# --- hard links ------------------------------------------------------------------------------
 
 
 def test_a_hard_link_is_refused_unread_like_a_symlink(settings, tmp_path):

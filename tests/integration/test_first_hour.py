@@ -1,4 +1,4 @@
-"""A newcomer's first hour (issue 19), with the real parts: the CLI as a subprocess at 80
+"""A newcomer's first hour, with the real parts: the CLI as a subprocess at 80
 columns, DuckDB held by another process, `dagster dev` started by absolute path with no
 venv on PATH, and the UI's GraphQL API publishing a year of the demo's data."""
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE, local_authorities
-from cj_pipeline.lib.partners.extract import Extraction, extract
+from cj_pipeline.lib.partners.extract import PartnerReading, extract
 from cj_pipeline.lib.partners.recipe import load_recipes, parse_recipe
 from cj_pipeline.settings import PROJECT_ROOT
 
@@ -28,16 +28,16 @@ CRIME = "sg_recorded_crime_police_scotland/recorded-crime-2024-25-bulletin-table
 RECONVICTIONS = "sg_reconvictions/reconvictions-2017-18-offender-cohort-main-publication-tables.xlsx"
 
 
-def read(source: str, relative: str, path: Path | None = None) -> Extraction:
+def read(source: str, relative: str, path: Path | None = None) -> PartnerReading:
     path = path or REAL / relative
     return extract(path.read_bytes(), path.name, source, load_recipes(source))
 
 
-def by_key(result: Extraction):
+def by_key(result: PartnerReading):
     return {(v.area_code, v.financial_year, v.measure): v for v in result.values}
 
 
-def accepted(result: Extraction) -> Extraction:
+def accepted(result: PartnerReading) -> PartnerReading:
     assert result.accepted, [i.message for i in result.issues]
     return result
 

@@ -140,7 +140,7 @@ def test_dropped_twice_is_one_submission_with_a_duplicate_receipt(built):
     assert outcomes == ["accepted", "duplicate"]
     receipts = [json.loads(p.read_text()) for p in built["settings"].receipts_dir.glob("*.json")]
     duplicate = [r for r in receipts if r["file"] == built["duplicate"].name]
-    # The submission id is the first arrival's event id (a submission is bytes AND place, issue 16).
+    # The submission id is the first arrival's event id (a submission is bytes AND place).
     [(first_id,)] = _rows(built, "select submission_id from raw.submissions where sha256 = ?", [sha])
     assert len(duplicate) == 1 and duplicate[0]["duplicate_of"] == first_id
     assert [i["code"] for i in duplicate[0]["issues"]] == ["duplicate_file"]

@@ -7,7 +7,8 @@ import re
 
 import polars as pl
 
-from cj_pipeline.lib.publish.compare import compare_data, group_label, json_for_script, render_compare
+from cj_pipeline.lib.publish.compare import compare_data, json_for_script, render_compare
+from cj_pipeline.lib.publish.pack_format import group_label
 
 HOSTILE = "</script><script>alert(1)</script>\u2028\u2029&<!--"
 YEARS = ("2019-20", "2020-21", "2021-22", "2022-23")

@@ -127,3 +127,24 @@ def test_no_function_over_80_lines():
         for found in _long_functions(path.read_text(), str(path.relative_to(ROOT)))
     ]
     assert long == [], f"functions over {LONGEST_FUNCTION} lines: {long}"
+
+
+# "issue 16", "issue #19": a tracker's number says nothing to a reader of the code; say why.
+CITED_ISSUE = re.compile(r"\bissues? #?\d+", re.IGNORECASE)
+
+
+def test_the_issue_citation_check_sees_a_citation():
+    assert CITED_ISSUE.search("# kept whole (issue 16)") and CITED_ISSUE.search('"""Issue #19: ..."""')
+    assert not CITED_ISSUE.search("# issues 'no_values' when nothing is read")
+
+
+def test_no_code_cites_an_issue_number():
+    cited = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("cj_pipeline", "tests", "dbt_project/models", "dbt_project/macros", "dbt_project/tests")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in (".py", ".sql", ".yml", ".j2")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if CITED_ISSUE.search(line) and path != Path(__file__).resolve()
+    ]
+    assert cited == [], f"comments citing an issue number: {cited}"

@@ -115,3 +115,34 @@ def test_an_existing_warehouse_gains_the_recipe_column():
     connection.execute("insert into raw.partner_values (submission_id, source) values ('s1', 'jsws')")
     ensure_raw_schema(connection)
     assert connection.execute("select recipe from raw.partner_values").fetchall() == [(None,)]
+
+
+def test_one_result_type_from_the_engine_to_the_receipt():
+    # extract (the engine), extract_opened (an opened file) and read_partner_file (intake and
+    # preview) all give a PartnerReading, and the receipt summary reads off that one type.
+    from cj_pipeline.lib.core.workbook import open_table_file
+    from cj_pipeline.lib.partners.extract import PartnerReading, extract, extract_opened
+    from cj_pipeline.lib.partners.recipe import load_recipes
+    from cj_pipeline.settings import get_settings
+
+    path = FIXTURES / "pass" / "population" / "population_fy.xlsx"
+    data = path.read_bytes()
+    recipes = load_recipes("population", builtin=True)
+    engine = extract(data, path.name, "population", recipes)
+    opened = extract_opened(open_table_file(data, path.name, get_settings()), path.name, "population", recipes)
+    reading = read_partner_file(data, path.name, "population")
+    assert all(type(result) is PartnerReading for result in (engine, opened, reading))
+    assert reading.values == engine.values == opened.values and reading.accepted
+    summary = reading.summary()
+    assert summary["read_by"] == BUILTIN_RECIPE and summary["tables_read"] == ", ".join(reading.tables_read)
+    assert summary["rows_loaded"] == len(reading.rows()) == len(reading.values) > 0
+
+
+def test_a_file_nothing_read_is_rejected_without_naming_a_reader(tmp_path):
+    path = tmp_path / "figures.csv"
+    path.write_text("Area,Count\nFife,1\n", encoding="utf-8")
+    result = runner.invoke(app, ["partners", "preview", str(path), "--source", "no_such_source"])
+    assert result.exit_code == 1
+    last = " ".join(result.output.split()).rsplit("Problems", 1)[-1]
+    assert "Would be REJECTED (1 error(s)): nothing would be loaded." in last
+    assert "read by" not in last

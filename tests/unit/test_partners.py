@@ -11,12 +11,24 @@ from pathlib import Path
 import pytest
 
 from cj_pipeline.lib.core.workbook import OpenedFile, Sheet, open_table_file
-from cj_pipeline.lib.partners.parse import parse_partner_file
+from cj_pipeline.lib.partners.extract import PartnerReading, extract_opened
+from cj_pipeline.lib.partners.measures import measure_units, unknown_source_issue
+from cj_pipeline.lib.partners.recipe import load_recipes
 from cj_pipeline.settings import get_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "partners"
 FIFE, EDINBURGH, EILEAN_SIAR, GLASGOW, ARGYLL = "S12000047", "S12000036", "S12000013", "S12000049", "S12000035"
 SCOTLAND = "S92000003"
+
+
+def parse_partner_file(opened: OpenedFile, source: str, file_name: str) -> PartnerReading:
+    """An opened file read by the fallback recipes (the data contract's two layouts), as a
+    file of `source` that no recipe names is read; a source not in the seed is refused."""
+    units = measure_units(source)
+    if not units:
+        return PartnerReading(source, file_name, issues=[*opened.issues, unknown_source_issue(source, file_name)])
+    recipes = [recipe for recipe in load_recipes(source, units=units, builtin=True) if recipe.fallback]
+    return extract_opened(opened, file_name, source, recipes)
 
 
 def parse(relative: str):

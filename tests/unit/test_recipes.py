@@ -17,7 +17,7 @@ import pytest
 import xlsxwriter
 
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
-from cj_pipeline.lib.partners.extract import extract, preview_issues, preview_rows
+from cj_pipeline.lib.partners.extract import extract
 from cj_pipeline.lib.partners.recipe import RecipeError, load_recipe, load_recipes, parse_recipe
 from cj_pipeline.settings import get_settings
 
@@ -248,29 +248,32 @@ def test_measures_down_rows_chosen_by_label_with_format_markers():
     }
 
 
+# Scotland's custody disposals: one row of a table whose years run across the header.
+CUSTODY_ROW_RECIPE = """
+    files = ["*.xlsx"]
+    [table]
+    sheet = "T"
+    row_label_column = "Main penalty"
+    [header]
+    labels = ["Main penalty"]
+    [areas]
+    fixed = "Scotland"
+    [years]
+    across = true
+    [[measures]]
+    id = "disposals_custody"
+    row = "All custody"
+"""
+
+
 def test_format_marker_with_the_default_map_is_the_marker():
     rows = [["Main penalty", "2022-23"], ["All custody", 0]]
     formats = {("T", 1, 1): '[=0]"-   ";[<0.5]"*   ";0"   "'}
-    text = """
-        files = ["*.xlsx"]
-        [table]
-        sheet = "T"
-        row_label_column = "Main penalty"
-        [header]
-        labels = ["Main penalty"]
-        [areas]
-        fixed = "Scotland"
-        [years]
-        across = true
-        [[measures]]
-        id = "disposals_custody"
-        row = "All custody"
-    """
-    result = run(xlsx({"T": rows}, formats), text, "criminal_proceedings")
+    result = run(xlsx({"T": rows}, formats), CUSTODY_ROW_RECIPE, "criminal_proceedings")
     assert values(result) == {(SCOTLAND_CODE, "2022-23", "disposals_custody"): (None, "[z]")}  # "-" by default
     no_formats = run(
         xlsx({"T": rows}, formats),
-        text.replace("row_label_column", "number_formats = false\nrow_label_column"),
+        CUSTODY_ROW_RECIPE.replace("row_label_column", "number_formats = false\nrow_label_column"),
         "criminal_proceedings",
     )
     assert values(no_formats) == {(SCOTLAND_CODE, "2022-23", "disposals_custody"): (0.0, None)}
@@ -488,23 +491,6 @@ def test_long_file_needs_max_rows(tmp_path):
     assert values(accepted) == {(FIFE, "2015-16", "population_all_ages"): (123456789.0, None)}
 
 
-def test_preview_rows_and_issues():
-    result = run(crime_book(), CRIME_RECIPE)
-    rows = preview_rows(result)
-    assert rows[0] == {
-        "recipe": "test_recipe",
-        "area_code": SCOTLAND_CODE,
-        "financial_year": "2022-23",
-        "measure": "recorded_crimes",
-        "value": 300.0,
-        "marker": None,
-        "sheet": "Table_1",
-        "cell": "D4",
-        "raw_value": "300.0",
-    }
-    assert preview_issues(run(crime_book(), CRIME_RECIPE.replace("Table_1", "Table_9")))[0]["code"] == "sheet_not_found"
-
-
 # -- a recipe that no longer matches its table, or a table that is wrong -----------
 
 
@@ -585,22 +571,7 @@ def test_non_area_rows_not_named_in_skip_are_errors():
 
 def test_row_not_found_lists_the_rows():
     rows = [["Main penalty", "2022-23"], ["Custodial sentences", 5]]
-    text = """
-        files = ["*.xlsx"]
-        [table]
-        sheet = "T"
-        row_label_column = "Main penalty"
-        [header]
-        labels = ["Main penalty"]
-        [areas]
-        fixed = "Scotland"
-        [years]
-        across = true
-        [[measures]]
-        id = "disposals_custody"
-        row = "All custody"
-    """
-    assert errors(run(xlsx({"T": rows}), text, "criminal_proceedings")) == [
+    assert errors(run(xlsx({"T": rows}), CUSTODY_ROW_RECIPE, "criminal_proceedings")) == [
         "row_not_found: recipe 'criminal_proceedings/test_recipe': row 'All custody' not found in column "
         "'Main penalty' of T; the rows are: Custodial sentences."
     ]

@@ -9,6 +9,7 @@ import pytest
 
 from cj_pipeline.lib.core.problems import ERROR, WARNING
 from cj_pipeline.lib.returns.rules import RULES, STAGES, rule_name
+from cj_pipeline.lib.returns.rules.measures import measure_legacy_marker
 from cj_pipeline.lib.returns.validate import validate_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -121,3 +122,25 @@ def test_csv_rows_of_another_area_or_year_are_named():
     differing = [i for i in receipt["issues"] if i["code"] == "row_area_year_differs"]
     assert {(i["cell"], i["value"]) for i in differing} == {("A50", "Angus"), ("A51", "Angus"), ("B59", "2022-23")}
     assert all("Row " in i["message"] and "wrong" in i["message"] for i in differing)
+
+
+def test_count_rules_read_every_numerator_and_denominator_once():
+    # measure_numeric, measure_negative and measure_legacy_marker share count_cells: each
+    # Numerator and Denominator of the sheet, in order, labelled by its measure id.
+    from cj_pipeline.lib.core.workbook import open_table_file
+    from cj_pipeline.lib.returns.reader import read_return
+    from cj_pipeline.lib.returns.rules._helpers import count_cells
+    from cj_pipeline.settings import get_settings
+
+    path = FIXTURES / "pass" / "complete.xlsx"
+    ret = read_return(open_table_file(path.read_bytes(), path.name, get_settings()), path.name)
+    cells = list(count_cells(ret))
+    records = ret.sections["Local measures"].records
+    assert len(cells) == 2 * len(records) > 0
+    first_id = records[0]["Measure ID"].text
+    assert [label for label, _ in cells[:2]] == [f"Numerator of {first_id}", f"Denominator of {first_id}"]
+    assert [cell.ref for _, cell in cells[:2]] == [records[0]["Numerator"].ref, records[0]["Denominator"].ref]
+    # Each rule's issue opens with that label.
+    for fixture in (FIXTURES / "fail" / "measure_negative.xlsx", _warning_fixture(measure_legacy_marker)):
+        issue = validate_file(fixture)["issues"][0]
+        assert issue["message"].startswith(("Numerator of LM", "Denominator of LM")), issue["message"]

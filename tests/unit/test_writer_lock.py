@@ -150,3 +150,28 @@ def test_a_writer_still_fails_when_a_reader_stays(tmp_path, monkeypatch):
             pass
     finally:
         reader.communicate("done\n")
+
+
+def test_the_cli_says_the_warehouse_is_busy_in_one_plain_line(tmp_path, monkeypatch):
+    # A run turned away by the lock exits 1 with the lock's own sentence, no traceback; the
+    # folder's name is shown as written, even when it looks like rich markup.
+    from typer.testing import CliRunner
+
+    from cj_pipeline.cli import app
+    from cj_pipeline.settings import get_settings
+
+    settings = get_settings(tmp_path / "data [red]x[/red]")
+    monkeypatch.setenv("CJ_WRITER_LOCK_TIMEOUT", "0.2")
+    holder = _hold_in_another_process(lock_path_for(settings.warehouse_path))
+    try:
+        result = CliRunner().invoke(app, ["rebuild", "--data-dir", str(settings.data_dir)])
+    finally:
+        holder.stdin.write("\n")
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    error = said[said.index("Error: ") :]
+    assert error.startswith("Error: The warehouse is still being written by another run")
+    assert "data [red]x[/red]/warehouse" in error and f"warehouse of {settings.data_dir} from" in said
+    assert not (settings.warehouse_path.parent / "cj.duckdb").exists()  # nothing was changed

@@ -75,7 +75,7 @@ def receipt_stem(received_at: str, sha256: str, file_name: str, event_id: str | 
     return f"{stamp}_{sha256[:12]}_{safe}"
 
 
-def render_text(receipt: dict) -> str:
+def receipt_text(receipt: dict) -> str:
     """The human-readable receipt: a verdict line, then one line per problem."""
     issues = receipt.get("issues", [])
     errors = [i for i in issues if i["severity"] == ERROR]
@@ -117,7 +117,7 @@ def write_receipt(receipts_dir: Path, receipt: dict, replace: bool = True) -> Pa
     json_text = json.dumps(receipt, indent=2, sort_keys=False) + "\n"
     if not write_atomic(json_path, json_text, replace=replace):
         return None
-    write_atomic(receipts_dir / f"{stem}.txt", render_text(receipt), replace=replace)
+    write_atomic(receipts_dir / f"{stem}.txt", receipt_text(receipt), replace=replace)
     _copy_to_outbox(receipts_dir, receipt, stem, replace)
     return json_path
 
@@ -132,7 +132,7 @@ def _copy_to_outbox(receipts_dir: Path, receipt: dict, stem: str, replace: bool)
     folder = outbox.outbox_root(receipts_dir.parent) / area
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(folder / f"{stem}.json", json.dumps(copy, indent=2, sort_keys=False) + "\n", replace=replace)
-    write_atomic(folder / f"{stem}.txt", render_text(copy), replace=replace)
+    write_atomic(folder / f"{stem}.txt", receipt_text(copy), replace=replace)
 
 
 def restore_if_missing(receipts_dir: Path, receipt: dict) -> bool:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-from dataclasses import dataclass, field, replace
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -37,8 +38,8 @@ from cj_pipeline.lib.partners.locate import (
     mismatch,
     sheets_to_read,
 )
-from cj_pipeline.lib.partners.measures import scotland_only
-from cj_pipeline.lib.partners.recipe import MeasureSpec, Recipe
+from cj_pipeline.lib.partners.measures import scotland_only_source
+from cj_pipeline.lib.partners.recipe import BUILTIN_RECIPE, MeasureSpec, Recipe
 from cj_pipeline.lib.partners.values import PartnerValue, Reading, read_cell, scaled, summed
 from cj_pipeline.lib.partners.workbook_cells import PartnerWorkbook, open_partner_file
 from cj_pipeline.settings import Settings, get_settings
@@ -47,7 +48,9 @@ _LISTED = 10  # cell references a warning lists before "and N more"
 
 
 @dataclass
-class Extraction:
+class PartnerReading:
+    """What reading one partner file gave: the one result of the engine, intake and the preview."""
+
     source: str
     file_name: str
     values: list[PartnerValue] = field(default_factory=list)
@@ -61,6 +64,43 @@ class Extraction:
     @property
     def accepted(self) -> bool:
         return bool(self.values) and not any(issue.severity == ERROR for issue in self.issues)
+
+    @property
+    def read_by(self) -> str:
+        """Who read the file: "recipes", the fallback recipe(s) (BUILTIN_RECIPE), or "none"."""
+        if self.by_fallback:
+            return ", ".join(dict.fromkeys(self.recipes_used)) or BUILTIN_RECIPE
+        return "recipes" if self.recipes_used else "none"
+
+    @property
+    def tables_named(self) -> list[str]:
+        """The tables read as a receipt names them: "recipe (sheet)", or the sheets for a fallback."""
+        if self.by_fallback:
+            return list(self.tables_read)
+        return list(dict.fromkeys(f"{v.recipe} ({v.sheet})" for v in self.values))
+
+    def rows(self) -> list[dict]:
+        """raw.partner_values rows (without submission_id), in reading order."""
+        return [asdict(value) for value in self.values]
+
+    def summary(self) -> dict:
+        """What a receipt says about the values read (empty when none were)."""
+        if not self.values:
+            return {}
+        markers = Counter(v.marker for v in self.values if v.marker)
+        return {
+            "source": self.source,
+            "read_by": self.read_by,
+            "tables_read": ", ".join(self.tables_named),
+            "rows_read": len(self.values),
+            "rows_loaded": len(self.values) if self.accepted else 0,  # a file is loaded whole or not at all
+            "empty_cells": self.empty_cells,
+            "areas": len({v.area_code for v in self.values if v.area_code != SCOTLAND_CODE}),
+            "scotland_row": "yes" if any(v.area_code == SCOTLAND_CODE for v in self.values) else "no",
+            "years": ", ".join(sorted({v.financial_year for v in self.values})),
+            "measures": ", ".join(sorted({v.measure for v in self.values})),
+            "markers": ", ".join(f"{m} x{n}" for m, n in sorted(markers.items())) or "none",
+        }
 
 
 @dataclass(frozen=True)
@@ -113,13 +153,13 @@ def _ranges(cells: list[tuple[int, int]]) -> str:
 class _TableReader:
     """Reads the values of one located table under one recipe."""
 
-    def __init__(self, recipe: Recipe, table: Located, formats: dict, file_name: str, out: Extraction, seen: dict):
+    def __init__(self, recipe: Recipe, table: Located, formats: dict, file_name: str, out: PartnerReading, seen: dict):
         self.recipe, self.table, self.formats, self.out = recipe, table, formats, out
         self.file_name = file_name
         self.sheet = table.sheet.name
         self.units = recipe.units
         self.units_by_key = {measure.casefold(): measure for measure in recipe.units}
-        self.scotland_only = scotland_only(recipe.source)  # every measure of the source, in the seed
+        self.scotland_only = scotland_only_source(recipe.source)  # every measure of the source, in the seed
         self.areas = AreaReader(list(recipe.areas.scotland), list(recipe.areas.skip), recipe.areas.footnote_digits)
         self.seen: dict[tuple[str, str, str], str] = seen  # -> "sheet!cell", across the sheets read
         self.empty: list[str] = []
@@ -638,7 +678,7 @@ def recipes_for_file(recipes: list[Recipe], source: str, file_name: str) -> list
 
 def _readings(
     chosen: list[Recipe], fallbacks: list[Recipe], workbook: PartnerWorkbook, file_name: str
-) -> tuple[list[Recipe], list[Extraction], bool, list[Issue]]:
+) -> tuple[list[Recipe], list[PartnerReading], bool, list[Issue]]:
     """Each chosen recipe's reading; when every one stepped aside (none found its table), the
     fallback recipes' too, if they read the file without an error. Returns the recipes read,
     their readings, whether a fallback read the file, and a note when one nearly did."""
@@ -681,9 +721,9 @@ def no_recipe_issue(source: str, file_name: str, recipes: list[Recipe]) -> Issue
 
 def _attempt(
     layout: Recipe, sheet: Sheet, split: tuple[int, int], formats: dict, file_name: str, seen: dict
-) -> tuple[Extraction, dict]:
+) -> tuple[PartnerReading, dict]:
     """One reading of a table under one header split; the values it saw, beside those of earlier sheets."""
-    attempt, mine = Extraction(layout.source, Path(file_name).name), dict(seen)
+    attempt, mine = PartnerReading(layout.source, Path(file_name).name), dict(seen)
     above, below = split
     try:
         table = locate(replace(layout, header=replace(layout.header, rows_above=above, rows_below=below)), sheet)
@@ -696,7 +736,7 @@ def _attempt(
 
 def _read_sheet(
     recipe: Recipe, sheet: Sheet, workbook: PartnerWorkbook, file_name: str, seen: dict
-) -> tuple[Extraction, dict]:
+) -> tuple[PartnerReading, dict]:
     """One sheet: under the first of the recipe's layouts whose header it holds, the first header
     split under which the table reads cleanly, else the first split's problems."""
     layout = next((lay for lay in recipe.layouts_for(recipe.source) if holds_header(lay, sheet)), recipe)
@@ -718,9 +758,9 @@ def _headers(recipe: Recipe) -> str:
     return "; or ".join(dict.fromkeys(labels))
 
 
-def _read_every_sheet(recipe: Recipe, workbook: PartnerWorkbook, file_name: str) -> Extraction:
+def _read_every_sheet(recipe: Recipe, workbook: PartnerWorkbook, file_name: str) -> PartnerReading:
     """every_sheet: each sheet holding one of the recipe's headers is a table; others are noted."""
-    out, seen, headers = Extraction(recipe.source, Path(file_name).name), {}, _headers(recipe)
+    out, seen, headers = PartnerReading(recipe.source, Path(file_name).name), {}, _headers(recipe)
     layouts = recipe.layouts_for(recipe.source)
     for sheet in sheets_to_read(recipe, workbook.opened.sheets):
         if not any(holds_header(layout, sheet) for layout in layouts):
@@ -753,7 +793,7 @@ def _read_every_sheet(recipe: Recipe, workbook: PartnerWorkbook, file_name: str)
     return out
 
 
-def _read_recipe(recipe: Recipe, workbook: PartnerWorkbook, file_name: str) -> Extraction:
+def _read_recipe(recipe: Recipe, workbook: PartnerWorkbook, file_name: str) -> PartnerReading:
     """What one recipe reads. `missed` when it did not find (or match) its table."""
     try:
         if recipe.table.every_sheet:
@@ -764,13 +804,13 @@ def _read_recipe(recipe: Recipe, workbook: PartnerWorkbook, file_name: str) -> E
             reading.tables_read.append(sheet.name)
         return reading
     except Mismatch as problem:
-        return Extraction(recipe.source, Path(file_name).name, issues=[problem.issue], missed=True)
+        return PartnerReading(recipe.source, Path(file_name).name, issues=[problem.issue], missed=True)
     except CellProblem as problem:  # a fixed area the recipe names wrongly
         issue = Issue(ERROR, problem.code, f"{recipe.label}: {problem.message}", problem.guidance)
-        return Extraction(recipe.source, Path(file_name).name, issues=[issue])
+        return PartnerReading(recipe.source, Path(file_name).name, issues=[issue])
 
 
-def _merge(out: Extraction, chosen: list[Recipe], readings: list[Extraction]) -> None:
+def _merge(out: PartnerReading, chosen: list[Recipe], readings: list[PartnerReading]) -> None:
     """Several recipes may match a file by name: one that did not find its table steps aside
     (a note) as long as another read the file; otherwise every recipe's problems stand."""
     read = [recipe.name for recipe, reading in zip(chosen, readings, strict=True) if not reading.missed]
@@ -796,11 +836,11 @@ def _merge(out: Extraction, chosen: list[Recipe], readings: list[Extraction]) ->
 
 def extract(
     data: bytes, file_name: str, source: str, recipes: list[Recipe], settings: Settings | None = None
-) -> Extraction:
+) -> PartnerReading:
     """Values and problems of one partner file under the recipes that apply to it."""
     chosen = recipes_for_file(recipes, source, file_name)
     if not chosen:
-        return Extraction(source, Path(file_name).name, issues=[no_recipe_issue(source, file_name, recipes)])
+        return PartnerReading(source, Path(file_name).name, issues=[no_recipe_issue(source, file_name, recipes)])
     settings = settings or get_settings()
     raised = max([settings.max_rows] + [r.max_rows for r in chosen if r.max_rows])
     workbook = open_partner_file(data, file_name, replace(settings, max_rows=raised))
@@ -809,11 +849,11 @@ def extract(
 
 def extract_opened(
     workbook: PartnerWorkbook | OpenedFile, file_name: str, source: str, recipes: list[Recipe]
-) -> Extraction:
+) -> PartnerReading:
     """As `extract`, for a file already opened (an OpenedFile has no number formats)."""
     if isinstance(workbook, OpenedFile):
         workbook = PartnerWorkbook(workbook, "opened")
-    out = Extraction(source, Path(file_name).name, issues=list(workbook.opened.issues))
+    out = PartnerReading(source, Path(file_name).name, issues=list(workbook.opened.issues))
     chosen = recipes_for_file(recipes, source, file_name)
     if not chosen:
         out.issues.append(no_recipe_issue(source, file_name, recipes))
@@ -838,26 +878,3 @@ def extract_opened(
         # Not in a fallback layout either: most likely a publication whose recipe does not name this file.
         out.issues.append(no_recipe_issue(source, file_name, recipes))
     return out
-
-
-def preview_rows(extraction: Extraction) -> list[dict[str, object]]:
-    """One plain dict per value, in reading order, for `cj-pipeline partners preview`."""
-    return [
-        {
-            "recipe": v.recipe,
-            "area_code": v.area_code,
-            "financial_year": v.financial_year,
-            "measure": v.measure,
-            "value": v.value,
-            "marker": v.marker,
-            "sheet": v.sheet,
-            "cell": v.cell,
-            "raw_value": v.raw_value,
-        }
-        for v in extraction.values
-    ]
-
-
-def preview_issues(extraction: Extraction) -> list[dict[str, str | None]]:
-    """Every problem as a plain dict (severity, code, message, guidance, sheet, cell, value)."""
-    return [issue.to_dict() for issue in extraction.issues]

@@ -19,7 +19,7 @@ def measure_units(source: str) -> dict[str, str]:
     return {row["measure"]: row["unit"] for row in read_seed("partner_measures") if row["source"] == source}
 
 
-def scotland_only(source: str) -> bool:
+def scotland_only_source(source: str) -> bool:
     """Whether every measure of `source` is published for Scotland only (scjs)."""
     flags = [row["scotland_only"] == "true" for row in read_seed("partner_measures") if row["source"] == source]
     return bool(flags) and all(flags)

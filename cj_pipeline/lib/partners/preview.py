@@ -100,14 +100,16 @@ def summary_lines(reading: PartnerReading, width: int = WIDTH) -> list[str]:
 
 
 def summary_line(reading: PartnerReading) -> str:
-    how = {"recipes": "the recipes", BUILTIN_RECIPE: "the built-in layouts of the data contract"}.get(
-        reading.read_by, f"the fallback recipe {reading.read_by}"
-    )
+    how = {
+        "recipes": "the recipes",
+        BUILTIN_RECIPE: "the built-in layouts of the data contract",
+    }.get(reading.read_by, f"the fallback recipe {reading.read_by}")
     if reading.accepted:
-        tables = ", ".join(reading.tables_read)
+        tables = ", ".join(reading.tables_named)
         return f"Would be ACCEPTED: {len(reading.values)} values read by {how} ({tables}). Nothing was stored."
     errors = sum(1 for i in reading.issues if i.severity == ERROR)
-    return f"Would be REJECTED ({errors} error(s)), read by {how}: nothing would be loaded. Nothing was stored."
+    read = "" if reading.read_by == "none" else f", read by {how}"
+    return f"Would be REJECTED ({errors} error(s)){read}: nothing would be loaded. Nothing was stored."
 
 
 def csv_text(reading: PartnerReading) -> str:

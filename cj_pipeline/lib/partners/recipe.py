@@ -23,6 +23,8 @@ RECIPES_DIR = PROJECT_ROOT / "data" / "recipes"
 # Recipes in this folder of RECIPES_DIR read files of every source (the data contract's own
 # layouts); in lineage and receipts they go by "builtin:<file stem>".
 BUILTIN_FOLDER = "builtin"
+# The name the contract's layouts go by in lineage and receipts (the built-in recipe's file stem).
+BUILTIN_RECIPE = f"{BUILTIN_FOLDER}:data_contract"
 MEASURE_IDS = ("header", "sheet_name")  # where a table names its own measures
 # Keys an entry of or_layouts may give; each replaces the recipe's own.
 LAYOUT_KEYS = ("sources", "header", "areas", "years", "filters", "groups", "measures", "measure_ids")

@@ -25,6 +25,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
+from cj_pipeline.lib.publish.pack_format import group_label
 
 PANDEMIC_YEARS = ("2020-21", "2021-22")
 BREAK_MARKER = "[b]"
@@ -45,16 +46,6 @@ def json_for_script(data: object) -> Markup:
     """JSON that can sit inside <script type="application/json">: no <, >, & or line separators."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return Markup(re.sub("[<>&\u2028\u2029]", lambda m: _SCRIPT_UNSAFE[m.group(0)], text))
-
-
-def group_label(code: str) -> str:
-    """'lgbf_deprivation_1_least_deprived' -> 'Family group 1 (by deprivation, least deprived)'."""
-    found = re.fullmatch(r"lgbf_(deprivation|rurality)_(\d)(?:_(.*))?", code or "")
-    if found:
-        basis, number, words = found.groups()
-        extra = f", {words.replace('_', ' ')}" if words else ""
-        return f"Family group {number} (by {basis}{extra})"
-    return (code or "no group").replace("_", " ").capitalize()
 
 
 def _cell(row: dict, value: str = "value", marker: str = "marker") -> list:

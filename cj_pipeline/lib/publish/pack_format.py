@@ -6,6 +6,8 @@ decimal place; a missing value shows its marker, never 0 or a blank.
 
 from __future__ import annotations
 
+import re
+
 PANDEMIC_YEARS = ("2020-21", "2021-22")
 UNITS = {"percent": "%", "count": "people", "rate_per_10000": "per 10,000 population", "ratio": "per person"}
 # What each marker means, said plainly (a badge beside the value).
@@ -66,20 +68,16 @@ def listing(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n:,} {word if n == 1 else many or word + 's'}"
-
-
 def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
 def group_label(code: str | None) -> str:
-    """'lgbf_deprivation_3' -> 'LGBF family group 3 (people services, by deprivation)'."""
-    if not code:
-        return "family group"
-    parts = code.split("_")
-    if parts[0] == "lgbf" and len(parts) >= 3:
-        basis = "people services, by deprivation" if parts[1] == "deprivation" else "other services, by rurality"
-        return f"LGBF family group {parts[2]} ({basis})"
-    return "comparator group " + code.replace("_", " ")
+    """A comparator group as the packs and the compare page both name it:
+    'lgbf_deprivation_1_least_deprived' -> 'Family group 1 (by deprivation, least deprived)'."""
+    found = re.fullmatch(r"lgbf_(deprivation|rurality)_(\d)(?:_(.*))?", code or "")
+    if found:
+        basis, number, words = found.groups()
+        extra = f", {words.replace('_', ' ')}" if words else ""
+        return f"Family group {number} (by {basis}{extra})"
+    return (code or "no group").replace("_", " ").capitalize()

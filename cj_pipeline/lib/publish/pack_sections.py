@@ -6,8 +6,6 @@ every formatted number is made here, from the published tables (pack_inputs).
 
 from __future__ import annotations
 
-from collections import Counter
-
 from cj_pipeline.lib.publish import pack_format as fmt
 from cj_pipeline.lib.publish.pack_inputs import CHAINS, SCOTLAND_CODE, Inputs, scotland_only
 
@@ -199,7 +197,3 @@ def lineage(inputs: Inputs, area: str) -> list[dict]:
             }
         )
     return rows
-
-
-def assessment_counts(inputs: Inputs, area: str) -> Counter:
-    return Counter(r["assessment"] for r in inputs.assessments.get(area, {}).values())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from cj_pipeline.lib.core.words import plural
 from cj_pipeline.lib.publish import pack_format as fmt
 from cj_pipeline.lib.publish.pack_inputs import NATIONAL_OUTCOMES, SCOTLAND_CODE, Inputs, scotland_only
 from cj_pipeline.lib.publish.pack_sections import ASSESSMENTS, change_words, compare_link, indicator_row
@@ -39,7 +40,7 @@ def _movement_points(inputs: Inputs, area: str) -> list[str]:
         n, top = _moves(inputs, area, direction)
         if n:
             lead = "the largest changes" if n > 3 else "namely"
-            points.append(f"{fmt.plural(n, 'indicator')} {verb} on {previous}; {lead}: {fmt.listing(top)}.")
+            points.append(f"{plural(n, 'indicator')} {verb} on {previous}; {lead}: {fmt.listing(top)}.")
         elif previous:
             points.append(f"No indicator {verb} on {previous} by more than its threshold for a clear change.")
     if {inputs.year, previous} & set(fmt.PANDEMIC_YEARS):
@@ -67,7 +68,7 @@ def _hidden_point(inputs: Inputs, area: str) -> str | None:
     if counts["[x]"]:
         parts.append(f"{counts['[x]']} not available or not yet published ([x])")
     example = f", for example {names[0]}" if names else ""
-    return f"{fmt.plural(sum(counts.values()), 'figure')} cannot be shown: {fmt.listing(parts)}{example}."
+    return f"{plural(sum(counts.values()), 'figure')} cannot be shown: {fmt.listing(parts)}{example}."
 
 
 def _evidence_point(inputs: Inputs, area_codes: list[str]) -> str | None:
@@ -159,7 +160,7 @@ def assessment_summary(inputs: Inputs, outcome: str) -> str:
         inputs.assessments[a][outcome]["assessment"] for a in inputs.areas if outcome in inputs.assessments.get(a, {})
     )
     missing = len(inputs.areas) - sum(c.values())
-    tail = f"; {fmt.plural(missing, 'area')} sent no assessment" if missing else ""
+    tail = f"; {plural(missing, 'area')} sent no assessment" if missing else ""
     return (
         f"{c['Achieved']} of {len(inputs.areas)} areas assessed this outcome as achieved "
         f"({c['Not achieved']} not achieved, {c['Not assessed']} not assessed){tail}."

@@ -176,7 +176,7 @@ def area_pack(env, renderer, inputs: Inputs, code: str, out_dir: Path, shared: d
         year=inputs.year,
         release_id=inputs.release_id,
         area_name=name,
-        group_label=fmt.group_label(groups[0] if groups else None),
+        group_label=fmt.lower_first(fmt.group_label(groups[0] if groups else None)),
         key_points=summaries.area_key_points(inputs, code),
         outcomes=[sections.area_outcome(inputs, code, o, chart_of) for o in NATIONAL_OUTCOMES],
         local_outcomes=sections.local_outcomes(inputs, code),

@@ -39,6 +39,11 @@ def _name(area_code: str) -> str:
     return area_names().get(area_code, area_code)
 
 
+def _place(row: dict) -> dict:
+    """Where a problem is, as every check's details name it: area code, area name, year."""
+    return {"area_code": row["area_code"], "area": _name(row["area_code"]), "financial_year": row["financial_year"]}
+
+
 def _year_filter(column: str, financial_year: str | None) -> tuple[str, list]:
     if financial_year is None:
         return "true", []
@@ -96,9 +101,7 @@ def missing_returns(connection: Connection, financial_year: str | None = None) -
             ]
     details = [
         {
-            "area_code": row["area_code"],
-            "area": _name(row["area_code"]),
-            "financial_year": row["financial_year"],
+            **_place(row),
             "return_status": row["return_status"],
             "problem": (
                 f"{_name(row['area_code'])} has not sent a return for {row['financial_year']}."
@@ -126,9 +129,7 @@ def missing_local_evidence(connection: Connection, financial_year: str | None = 
 
     def detail(row: dict) -> dict:
         return {
-            "area_code": row["area_code"],
-            "area": _name(row["area_code"]),
-            "financial_year": row["financial_year"],
+            **_place(row),
             "items_missing": row["items_expected"] - row["items_complete"],
             "missing_items": [item for item in (row["missing_items"] or "").split("; ") if item],
             "problem": f"{_name(row['area_code'])} {row['financial_year']}: "
@@ -231,9 +232,7 @@ def numerator_above_denominator(connection: Connection, financial_year: str | No
     def detail(row: dict) -> dict:
         entry = catalogue[row["indicator_id"]]
         return {
-            "area_code": row["area_code"],
-            "area": _name(row["area_code"]),
-            "financial_year": row["financial_year"],
+            **_place(row),
             "indicator_id": row["indicator_id"],
             "source": entry["source"],
             "numerator_measure": entry["numerator_measure"],
@@ -269,9 +268,7 @@ def percentage_out_of_range(connection: Connection, financial_year: str | None =
 
     def detail(row: dict) -> dict:
         return {
-            "area_code": row["area_code"],
-            "area": _name(row["area_code"]),
-            "financial_year": row["financial_year"],
+            **_place(row),
             "indicator_id": row["indicator_id"],
             "source": catalogue[row["indicator_id"]]["source"],
             "value": row["value"],
@@ -351,9 +348,7 @@ def year_on_year_jumps(connection: Connection, financial_year: str | None = None
 
     def detail(row: dict) -> dict:
         return {
-            "area_code": row["area_code"],
-            "area": _name(row["area_code"]),
-            "financial_year": row["financial_year"],
+            **_place(row),
             "indicator_id": row["indicator_id"],
             "previous_year": row["previous_year"],
             "previous_value": row["previous_value"],

@@ -15,7 +15,6 @@ import polars as pl
 
 from cj_pipeline.lib.core.cells import ALL_MARKERS
 from cj_pipeline.lib.core.seeds import (
-    SCOTLAND_CODE,
     area_names,
     evidence_catalogue,
     local_authorities,
@@ -23,11 +22,11 @@ from cj_pipeline.lib.core.seeds import (
     read_seed,
 )
 from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
+from cj_pipeline.lib.returns.layout import EVIDENCE_STATUSES
 
 if TYPE_CHECKING:
     import pandera.polars
 
-EVIDENCE_STATUSES = ("In place", "Partially in place", "Not in place", "Not known")
 YEAR_PATTERN = r"^\d{4}-\d{2}$"
 # One marker or several qualifying ones separated by spaces: "[c]", "[p] [r]".
 _ONE = "|".join(re.escape(m) for m in sorted(ALL_MARKERS))
@@ -181,4 +180,4 @@ def raw_contracts(connection: duckdb.DuckDBPyConnection, financial_year: str | N
     return [validate_rows(table, _read(connection, table, financial_year)) for table in CONTRACT_TABLES]
 
 
-__all__ = ["CONTRACT_TABLES", "SCOTLAND_CODE", "raw_contracts", "validate_rows"]
+__all__ = ["CONTRACT_TABLES", "raw_contracts", "validate_rows"]

@@ -1,9 +1,10 @@
 """Dataset expectations on the marts with Great Expectations 1.x, called directly.
 
-GX checks only what dbt's tests do not: dbt's `row_contract` on each mart owns the keys
-(not NULL, unique grain, references, accepted values); GX owns the rules across columns of
-the published marts: a value and its marker agree, percentages lie in 0-100, and a return
-never has more items complete than expected, for local authorities only (docs/decisions.md).
+GX checks only what no other check does: dbt's `row_contract` on each mart owns the keys
+(not NULL, unique grain, references, accepted values) and the SQL checks (checks.py) own
+percentages in 0-100; GX owns the rules across columns of the published marts: a value and
+its marker agree, and a return never has more items complete than expected, for local
+authorities only (docs/decisions.md).
 
 GX is imported lazily (about 4 s): only when these suites run. An ephemeral context, a
 pandas dataframe asset and `ValidationDefinition(...).run(batch_parameters={"dataframe": df})`
@@ -17,7 +18,7 @@ import logging
 import duckdb
 
 from cj_pipeline.lib.core.cells import STANDALONE_MARKERS
-from cj_pipeline.lib.core.seeds import area_names, indicators, local_authorities
+from cj_pipeline.lib.core.seeds import area_names, local_authorities
 from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
 
 # Columns naming the row of a failing value in the details.
@@ -33,22 +34,16 @@ def _indicator_values_frame(connection: duckdb.DuckDBPyConnection, financial_yea
 
 
 def prepare_indicator_values(frame):
-    """Add the derived columns the suite checks: whether value and marker agree (a value is
+    """Add the derived column the suite checks: whether value and marker agree (a value is
     NULL exactly when a marker that replaces a number says why, and otherwise a finite
-    number), and the percentage value of non-attrition percentage indicators (attrition
-    ratios may exceed 100)."""
+    number)."""
     import numpy as np
     import pandas as pd
 
     frame = frame.copy()
     replacing = frame["marker"].fillna("").map(lambda text: any(m in text.split() for m in STANDALONE_MARKERS))
     finite = frame["value"].isna() | np.isfinite(frame["value"].astype("float64"))
-    frame["value_and_marker_agree"] = (frame["value"].isna() == replacing) & finite
-    percent_ids = {
-        r["indicator_id"] for r in indicators() if r["unit"] == "percent" and not r["indicator_id"].startswith("ATT_")
-    }
-    frame["percentage_value"] = frame["value"].where(frame["indicator_id"].isin(percent_ids)).astype("float64")
-    frame["value_and_marker_agree"] = frame["value_and_marker_agree"].astype(bool)
+    frame["value_and_marker_agree"] = ((frame["value"].isna() == replacing) & finite).astype(bool)
     return pd.DataFrame(frame)
 
 
@@ -63,13 +58,11 @@ def _suites():
     from great_expectations.expectations.core.expect_column_pair_values_a_to_be_greater_than_b import (
         ExpectColumnPairValuesAToBeGreaterThanB,
     )
-    from great_expectations.expectations.core.expect_column_values_to_be_between import ExpectColumnValuesToBeBetween
     from great_expectations.expectations.core.expect_column_values_to_be_in_set import ExpectColumnValuesToBeInSet
 
     return {
         "fct_indicator_values": [
             ExpectColumnValuesToBeInSet(column="value_and_marker_agree", value_set=[True]),
-            ExpectColumnValuesToBeBetween(column="percentage_value", min_value=0, max_value=100),
         ],
         "fct_evidence_completeness": [
             ExpectColumnValuesToBeInSet(column="area_code", value_set=[a["area_code"] for a in local_authorities()]),
@@ -82,7 +75,6 @@ def _suites():
 
 _EXPLAIN = {
     "expect_column_values_to_be_in_set": "is not an allowed value",
-    "expect_column_values_to_be_between": "is outside 0-100",
     "expect_column_pair_values_a_to_be_greater_than_b": "has more items complete than expected",
 }
 

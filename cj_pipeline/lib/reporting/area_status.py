@@ -74,7 +74,7 @@ class AreaStatus:
     unplaced: list[Received] = field(default_factory=list)  # no year read, or another area's
 
 
-def local_authorities() -> dict[str, str]:
+def _local_authority_names() -> dict[str, str]:
     return {row["area_code"]: row["area_name"] for row in read_seed("areas") if row["area_type"] == "local_authority"}
 
 
@@ -214,7 +214,7 @@ def area_statuses(
     settings: Settings, connection: duckdb.DuckDBPyConnection | None, areas: list[str] | None = None
 ) -> list[AreaStatus]:
     """The status of each local authority (or of `areas`), from the warehouse when there is one."""
-    names = local_authorities()
+    names = _local_authority_names()
     written_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     years, facts = [], {}
     if connection is not None:

@@ -10,8 +10,9 @@
                          rurality): seed comparator_groups
 
     Justice social work is a people service, so the deprivation groups are the
-    default. Publication (cj_pipeline/lib/core/comparators.py) reads the same
-    setting. After changing it run `cj-pipeline run --full`. -#}
+    default. Publication reads the groups from this model (lib/publish/release.py),
+    so it uses the scheme of the last build. After changing the setting run
+    `cj-pipeline run --full`. -#}
 
 {%- set scheme = env_var('CJ_COMPARATOR_GROUPS', 'lgbf_deprivation') -%}
 {%- set schemes = ['lgbf_deprivation', 'lgbf_rurality', 'cjs_approximation'] -%}

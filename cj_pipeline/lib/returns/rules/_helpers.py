@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from functools import cache
 
 from cj_pipeline.lib.core.cells import NumericCell, parse_numeric
 from cj_pipeline.lib.core.problems import CellProblem, Issue
 from cj_pipeline.lib.core.workbook import header_key
+from cj_pipeline.lib.returns.layout import MEASURES
 from cj_pipeline.lib.returns.reader import Cell, ReturnFile, Section
+
+COUNT_COLUMNS = ("Numerator", "Denominator")
 
 
 def issue(severity: str, code: str, cell: Cell | None, message: str, guidance: str, sheet: str | None = None) -> Issue:
@@ -44,8 +48,12 @@ def numeric(cell: Cell) -> NumericCell | CellProblem:
         return problem
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+def count_cells(ret: ReturnFile) -> Iterator[tuple[str, Cell]]:
+    """Every Numerator and Denominator cell of the local measures, in sheet order, with the label
+    its issues open with ("Numerator of LM1")."""
+    for record in readable_records(ret, MEASURES):
+        for column in COUNT_COLUMNS:
+            yield f"{column} of {record['Measure ID'].text or 'this row'}", record[column]
 
 
 def each_id_once(

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from cj_pipeline.lib.core.areas import normalise_area
 from cj_pipeline.lib.core.problems import ERROR, CellProblem, Issue
+from cj_pipeline.lib.core.words import plural
 from cj_pipeline.lib.core.years import normalise_year
 from cj_pipeline.lib.returns.layout import AREA_LABEL, YEAR_LABEL
 from cj_pipeline.lib.returns.reader import Cell, ReturnFile
-from cj_pipeline.lib.returns.rules._helpers import issue, plural
+from cj_pipeline.lib.returns.rules._helpers import issue
 
 CODE = "row_area_year_differs"
 SEVERITY = ERROR

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from cj_pipeline.lib.core.cells import LEGACY_MARKERS
 from cj_pipeline.lib.core.problems import WARNING, Issue
-from cj_pipeline.lib.returns.layout import MEASURES
 from cj_pipeline.lib.returns.reader import ReturnFile
-from cj_pipeline.lib.returns.rules._helpers import issue, readable_records
+from cj_pipeline.lib.returns.rules._helpers import count_cells, issue
 
 CODE = "legacy_marker"
 SEVERITY = WARNING
@@ -19,18 +18,16 @@ CHECKS = "Warns when Numerator or Denominator uses an old symbol (* .. - n/a); i
 
 def check(ret: ReturnFile) -> list[Issue]:
     issues = []
-    for record in readable_records(ret, MEASURES):
-        for column in ("Numerator", "Denominator"):
-            cell = record[column]
-            marker = LEGACY_MARKERS.get(cell.text.lower()) if isinstance(cell.value, str) else None
-            if marker:
-                issues.append(
-                    issue(
-                        SEVERITY,
-                        CODE,
-                        cell,
-                        f"{column} of {record['Measure ID'].text}: '{cell.text}' is an old symbol, read as {marker}.",
-                        f"Use {marker} instead next time: [c] confidential, [x] not available, [z] not applicable.",
-                    )
+    for label, cell in count_cells(ret):
+        marker = LEGACY_MARKERS.get(cell.text.lower()) if isinstance(cell.value, str) else None
+        if marker:
+            issues.append(
+                issue(
+                    SEVERITY,
+                    CODE,
+                    cell,
+                    f"{label}: '{cell.text}' is an old symbol, read as {marker}.",
+                    f"Use {marker} instead next time: [c] confidential, [x] not available, [z] not applicable.",
                 )
+            )
     return issues

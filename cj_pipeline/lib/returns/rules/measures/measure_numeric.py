@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from cj_pipeline.lib.core.cells import MAX_COUNT, implausible_count
 from cj_pipeline.lib.core.problems import ERROR, CellProblem, Issue
-from cj_pipeline.lib.returns.layout import MEASURES
 from cj_pipeline.lib.returns.reader import ReturnFile
-from cj_pipeline.lib.returns.rules._helpers import issue, numeric, readable_records
+from cj_pipeline.lib.returns.rules._helpers import count_cells, issue, numeric
 
 CODE = "not_a_number"
 CODES = (
@@ -29,24 +28,21 @@ CHECKS = (
 
 def check(ret: ReturnFile) -> list[Issue]:
     issues = []
-    for record in readable_records(ret, MEASURES):
-        for column in ("Numerator", "Denominator"):
-            cell = record[column]
-            parsed = numeric(cell)
-            label = f"{column} of {record['Measure ID'].text or 'this row'}"
-            if isinstance(parsed, CellProblem):
-                issues.append(issue(SEVERITY, parsed.code, cell, f"{label}: {parsed.message}", parsed.guidance))
-            elif parsed.value is not None and parsed.value > MAX_COUNT:
-                problem = implausible_count(cell.text)
-                issues.append(issue(SEVERITY, problem.code, cell, f"{label}: {problem.message}", problem.guidance))
-            elif parsed.value is not None and parsed.value != int(parsed.value):
-                issues.append(
-                    issue(
-                        SEVERITY,
-                        "fractional_count",
-                        cell,
-                        f"{label}: '{cell.text}' is not a whole number; a count must be whole.",
-                        "Enter a whole number of people or admissions.",
-                    )
+    for label, cell in count_cells(ret):
+        parsed = numeric(cell)
+        if isinstance(parsed, CellProblem):
+            issues.append(issue(SEVERITY, parsed.code, cell, f"{label}: {parsed.message}", parsed.guidance))
+        elif parsed.value is not None and parsed.value > MAX_COUNT:
+            problem = implausible_count(cell.text)
+            issues.append(issue(SEVERITY, problem.code, cell, f"{label}: {problem.message}", problem.guidance))
+        elif parsed.value is not None and parsed.value != int(parsed.value):
+            issues.append(
+                issue(
+                    SEVERITY,
+                    "fractional_count",
+                    cell,
+                    f"{label}: '{cell.text}' is not a whole number; a count must be whole.",
+                    "Enter a whole number of people or admissions.",
                 )
+            )
     return issues
