@@ -183,7 +183,9 @@ def trend_chart(panels: list[dict], years: list[str], columns: int) -> dict:
     top when there is more than one series."""
     columns = max(columns, 1)
     named = {(s["name"], s["style"]) for p in panels for s in p["series"]}
-    legend, legend_h = _legend(sorted(named, key=lambda pair: pair[1]), 6) if len(named) > 1 else ([], 0)
+    # A legend unless the one series drawn is the first (an area alone, or Scotland in its own pack).
+    keyed = len(named) > 1 or any(style > 0 for _, style in named)
+    legend, legend_h = _legend(sorted(named, key=lambda pair: pair[1]), 6) if keyed else ([], 0)
     ticks = [tick_label(t, scale) for p in panels for scale in [nice_ticks(*_extent(p), 4)] for t in scale]
     year_room = max(room(y) for y in years) * ROTATED
     overhang = max(room(line) for p in panels for line in p["title"]) / 2 - PANEL_W / 2

@@ -115,12 +115,10 @@ def trend_figure(inputs: Inputs, outcome: str, codes: dict[str, str]) -> dict | 
 
 def _trend_description(drawing: dict) -> str:
     """How to read the chart in words: each series' line and marker, bands, gaps, breaks."""
-    series = {s["style"]["words"]: s["name"] for p in drawing["panels"] for s in p["series"]}
     points = [pt for p in drawing["panels"] for s in p["series"] for pt in s["points"]]
     parts = ["One small chart per indicator"]
-    if len(series) > 1:
-        styles = sorted(series.items(), key=lambda item: [s["words"] for s in charts.STYLES].index(item[0]))
-        drawn = fmt.listing([f"{name} {words}" for words, name in styles])
+    if drawing["legend"]:
+        drawn = fmt.listing([f"{item['name']} {item['style']['words']}" for item in drawing["legend"]])
         parts[0] += f": {drawn} (Scotland for rates and percentages only)"
     parts.append("grey bands mark the pandemic years")
     parts.append("suppressed and unavailable years are gaps, never zero")
