@@ -20,6 +20,7 @@ so no label is cut or spills out of its chart.
 from __future__ import annotations
 
 import base64
+import functools
 import math
 import textwrap
 from functools import cache
@@ -66,6 +67,7 @@ def wrap(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width) or [text]
 
 
+@functools.lru_cache(maxsize=4096)  # the same years, ticks and names recur in every pack
 def room(text: str, size: float = SIZE, bold: bool = False) -> float:
     """The width to leave for `text`: its width in Noto Sans, widened for a fallback font."""
     return chart_text.width(text, size, bold) * FALLBACK
