@@ -47,7 +47,7 @@ print(json.dumps({"seconds": time.perf_counter() - started, "out": str(out), "pe
 
 def publish_process(data_dir: Path) -> tuple[float, float, Path, float]:
     """Wall seconds of the process (imports included), its peak resident MB, the release folder and
-    the largest peak of its worker processes (chart rendering), MB."""
+    the largest peak of its helper processes (the workbook, publish/worker.py), MB."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", PUBLISH, str(data_dir), YEAR], check=True, capture_output=True, text=True
@@ -123,7 +123,7 @@ def main() -> None:
         f"| floor (sum) | {floor:.3f} | 1.0 |",
         f"| publish one year | {wall:.2f} | {wall / floor:.1f} |",
         "",
-        f"Peak memory of the publishing process: {peak_mb:,.0f} MB (its largest worker process: {workers_mb:,.0f} MB). "
+        f"Peak memory of the publishing process: {peak_mb:,.0f} MB (its largest helper process: {workers_mb:,.0f} MB). "
         f"Inside the publication: {steps}.",
     ]
     print("\n".join(lines))

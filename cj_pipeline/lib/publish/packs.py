@@ -94,36 +94,43 @@ def _trend_table(inputs: Inputs, codes: dict[str, str], ids: list[str]) -> tuple
     return headers, rows
 
 
-def trend_figure(renderer, inputs: Inputs, outcome: str, codes: dict[str, str]) -> dict | None:
+def trend_figure(inputs: Inputs, outcome: str, codes: dict[str, str]) -> dict | None:
     """codes: area code -> series name (the area first). Counts are drawn for the area alone."""
     ids = _trend_ids(inputs, outcome, for_scotland=list(codes) == [SCOTLAND_CODE])
-    points = charts.trend_points(inputs, codes, ids)
-    if not points:
+    panels = charts.trend_panels(inputs, codes, ids)
+    if not panels:
         return None
-    series = list(dict.fromkeys(p["series"] for p in points))
-    panels = len({p["label"] for p in points})
-    # Four panels as 2 x 2: a wrapped facet leaves an empty cell's axis behind.
-    columns = 0 if panels == 1 else 2 if panels == 4 else min(TREND_COLUMNS, panels)
+    # Four panels as 2 x 2 rather than 3 + 1.
+    columns = 2 if len(panels) == 4 else min(TREND_COLUMNS, len(panels))
+    drawing = charts.trend_chart(panels, inputs.years, columns)
     headers, rows = _trend_table(inputs, codes, ids)
     names = fmt.listing(list(codes.values()))
     return {
-        "svg": Markup(renderer.svg(charts.trend_chart(points, series, columns))),
+        "drawing": drawing,
         "caption": f"{outcome} trends, {names}, {inputs.years[0]} to {inputs.year}",
-        "description": (
-            "One small chart per indicator; "
-            + (
-                "first series solid blue, Scotland dashed orange (rates and percentages only); "
-                if len(series) > 1
-                else ""
-            )
-            + "grey bands mark the pandemic years. Suppressed and unavailable years are gaps."
-        ),
+        "description": _trend_description(drawing),
         "headers": headers,
         "rows": rows,
     }
 
 
-def spread_figure(renderer, inputs: Inputs, outcome: str) -> dict | None:
+def _trend_description(drawing: dict) -> str:
+    """How to read the chart in words: each series' line and marker, bands, gaps, breaks."""
+    points = [pt for p in drawing["panels"] for s in p["series"] for pt in s["points"]]
+    parts = ["One small chart per indicator"]
+    if drawing["legend"]:
+        drawn = fmt.listing([f"{item['name']} {item['style']['words']}" for item in drawing["legend"]])
+        parts[0] += f": {drawn} (Scotland for rates and percentages only)"
+    parts.append("grey bands mark the pandemic years")
+    parts.append("suppressed and unavailable years are gaps, never zero")
+    if any(pt["hollow"] for pt in points):
+        parts.append("a hollow point is a figure with a marker, such as provisional or revised (see the data)")
+    if any(p["breaks"] for p in drawing["panels"]):
+        parts.append("a dotted vertical line marks a break in the series")
+    return "; ".join(parts) + "."
+
+
+def spread_figure(inputs: Inputs, outcome: str) -> dict | None:
     indicator = summaries.spread_indicator(inputs, outcome)
     if indicator is None:
         return None
@@ -137,11 +144,12 @@ def spread_figure(renderer, inputs: Inputs, outcome: str) -> dict | None:
     scotland = inputs.value(SCOTLAND_CODE, indicator)
     title = f"{inputs.name(indicator)} ({fmt.unit_label(unit)}), {inputs.year}"
     # Scotland's line only where it is comparable: a rate or percentage, not a total count.
-    line = scotland["value"] if scotland and unit != "count" else None
-    chart = charts.spread_chart(bars, line, charts.wrap(title, 70), "Dashed line: Scotland" if line else "")
+    line = None
+    if scotland and scotland["value"] is not None and unit != "count":
+        line = {"value": float(scotland["value"]), "label": fmt.shown(scotland["value"], scotland["marker"], unit)}
     ids, table = summaries.spread_rows(inputs, outcome)
     return {
-        "svg": Markup(renderer.svg(chart)),
+        "drawing": charts.ranked_chart(bars, line, charts.wrap(title, 70)),
         "caption": f"{outcome}: every area on {fmt.lower_first(inputs.name(indicator))}, {inputs.year}",
         "description": "Areas ranked from highest to lowest, each named; areas whose figure is suppressed or "
         "not available show the marker instead of a bar. The data table holds every indicator of the outcome.",
@@ -150,19 +158,19 @@ def spread_figure(renderer, inputs: Inputs, outcome: str) -> dict | None:
     }
 
 
-def _page(env: Environment, template: str, path: Path, **context) -> tuple[Path, str]:
-    """The page's path and HTML, its charts still placeholders (Renderer.fill draws them)."""
+def _page(env: Environment, template: str, path: Path, **context) -> Path:
     html = env.get_template(template).render(css=Markup(CSS), font_css=Markup(charts.font_face_css()), **context)
-    return path, html
+    path.write_text(html, encoding="utf-8")
+    return path
 
 
-def area_pack(env, renderer, inputs: Inputs, code: str, out_dir: Path, shared: dict) -> tuple[Path, str]:
+def area_pack(env, inputs: Inputs, code: str, out_dir: Path, shared: dict) -> Path:
     name = inputs.areas[code]
     # A Scotland-only outcome (NO9) has the same chart in every pack: built once, not per area.
     chart_of = {
         o: shared[o]
         if all(scotland_only(inputs, i) for i in inputs.indicators_of(o))
-        else trend_figure(renderer, inputs, o, {code: name, SCOTLAND_CODE: "Scotland"})
+        else trend_figure(inputs, o, {code: name, SCOTLAND_CODE: "Scotland"})
         for o in NATIONAL_OUTCOMES
     }
     groups = [inputs.bench[(code, i)]["comparator_group"] for i in inputs.catalogue if (code, i) in inputs.bench]
@@ -189,8 +197,8 @@ def area_pack(env, renderer, inputs: Inputs, code: str, out_dir: Path, shared: d
     )
 
 
-def scotland_pack(env, renderer, inputs: Inputs, out_dir: Path, shared: dict) -> tuple[Path, str]:
-    spreads = {o: spread_figure(renderer, inputs, o) for o in NATIONAL_OUTCOMES}
+def scotland_pack(env, inputs: Inputs, out_dir: Path, shared: dict) -> Path:
+    spreads = {o: spread_figure(inputs, o) for o in NATIONAL_OUTCOMES}
     return _page(
         env,
         "scotland_pack.html.j2",
@@ -219,10 +227,8 @@ def write_packs(
     indicator catalogue, area names and lineage; `evidence`: pack_inputs.local_evidence)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs = build_inputs(year, release_id, tables, raw, evidence)
-    env, renderer = environment(), charts.Renderer()
-    scotland_charts = {o: trend_figure(renderer, inputs, o, {SCOTLAND_CODE: "Scotland"}) for o in NATIONAL_OUTCOMES}
-    pages = [area_pack(env, renderer, inputs, code, out_dir, scotland_charts) for code in inputs.areas]
-    pages.append(scotland_pack(env, renderer, inputs, out_dir, scotland_charts))
-    for path, html in pages:  # the first fill renders every chart of every page
-        path.write_text(renderer.fill(html), encoding="utf-8")
-    return [path for path, _ in pages]
+    env = environment()
+    scotland_charts = {o: trend_figure(inputs, o, {SCOTLAND_CODE: "Scotland"}) for o in NATIONAL_OUTCOMES}
+    pages = [area_pack(env, inputs, code, out_dir, scotland_charts) for code in inputs.areas]
+    pages.append(scotland_pack(env, inputs, out_dir, scotland_charts))
+    return pages

@@ -28,6 +28,7 @@ import json
 import shutil
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -39,9 +40,9 @@ from cj_pipeline.lib.publish.commit import INTENT, commit_release, recover
 from cj_pipeline.lib.publish.compare import write_compare
 from cj_pipeline.lib.publish.pack_inputs import local_evidence
 from cj_pipeline.lib.publish.packs import write_packs
-from cj_pipeline.lib.publish.release_workbook import write_release_workbook
 from cj_pipeline.lib.publish.safety import md, safe_cell_text
 from cj_pipeline.lib.publish.unpublishable import Unpublishable, too_long
+from cj_pipeline.lib.publish.worker import Worker
 from cj_pipeline.settings import Settings
 
 
@@ -193,7 +194,75 @@ def _notes_markdown(year: str, notes: dict, policy: control.Policy) -> str:
     return "\n".join(lines)
 
 
+def _manifest(year: str, notes: dict, tmp: Path, version: str | None, suppressed: int, timings: dict) -> dict:
+    keys = ("release_id", "published_at", "published_by", "override_reason", "overridden_checks", "warnings")
+    return {
+        "financial_year": year,
+        **{k: notes.get(k) for k in keys},
+        "files": sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()),
+        "snapshot_version": version,
+        "suppressed_cells": suppressed,
+        "timings": timings,
+    }
+
+
+def _write_outputs(settings, tmp: Path, year: str, notes: dict, policy, tables: dict, raw: dict, workbook: Worker):
+    """Everything of the release into tmp, and the snapshot version prepared; (version, timings).
+
+    Three things at once on the two cores: the workbook in its helper process, the snapshot in a
+    thread (DuckDB works without the GIL) and the pages here. A failure removes the prepared
+    snapshot version before it is raised."""
+    timings: dict = {}
+    data_dir = tmp / "data"
+    data_dir.mkdir()
+    for name, frame in tables.items():
+        _neutralise(frame).write_csv(data_dir / f"{name}.csv")
+        frame.write_parquet(data_dir / f"{name}.parquet")
+    raw_needed = {k: raw[k] for k in ("areas", "indicators", "years")}
+    workbook_job = {"path": tmp / f"community_justice_indicators_{year}.xlsx", "year": year, "notes": notes}
+    workbook.send(workbook_job | {"policy": policy, "data_dir": data_dir, "raw": raw_needed})
+    evidence = local_evidence(settings.warehouse_path, year)  # read before the snapshot attaches the warehouse
+    release_id = str(notes.get("release_id"))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        prepared = pool.submit(
+            _timed, snapshot.prepare_snapshot, settings.warehouse_path, settings.published_dir, tables, release_id, year
+        )
+        try:
+            t = time.perf_counter()
+            write_packs(tmp / "packs", year, release_id, tables, raw, evidence)
+            timings["packs_seconds"] = round(time.perf_counter() - t, 2)
+            t = time.perf_counter()
+            write_compare(tmp / "compare.html", year, release_id, tables, raw["indicators"], policy.decimals)
+            timings["compare_seconds"] = round(time.perf_counter() - t, 2)
+            (tmp / "release_notes.md").write_text(_notes_markdown(year, notes, policy), encoding="utf-8")
+            version, timings["snapshot_seconds"] = prepared.result()
+            t = time.perf_counter()
+            timings["xlsx_seconds"] = float(workbook.wait())  # in the helper, alongside the steps above
+            timings["xlsx_wait_seconds"] = round(time.perf_counter() - t, 2)
+        except BaseException:
+            if prepared.exception() is None:
+                shutil.rmtree(snapshot.versions_dir(settings.published_dir) / prepared.result()[0], ignore_errors=True)
+            raise
+    return version, timings
+
+
+def _timed(function, *args):
+    started = time.perf_counter()
+    result = function(*args)
+    return result, round(time.perf_counter() - started, 2)
+
+
 def build_release(settings: Settings, year: str, release_notes: dict) -> Path:
+    # The spreadsheet is written by a helper process on the other core (worker.py), started
+    # first so that its imports overlap reading the warehouse.
+    workbook = Worker("cj_pipeline.lib.publish.release_workbook")
+    try:
+        return _build_release(settings, year, release_notes, workbook)
+    finally:
+        workbook.stop()
+
+
+def _build_release(settings: Settings, year: str, release_notes: dict, workbook: Worker) -> Path:
     started = time.perf_counter()
     published_dir = settings.published_dir
     published_dir.mkdir(parents=True, exist_ok=True)
@@ -211,45 +280,8 @@ def build_release(settings: Settings, year: str, release_notes: dict) -> Path:
     tmp.mkdir()
     version = None
     try:
-        timings = {}
-        data_dir = tmp / "data"
-        data_dir.mkdir()
-        for name, frame in tables.items():
-            _neutralise(frame).write_csv(data_dir / f"{name}.csv")
-            frame.write_parquet(data_dir / f"{name}.parquet")
-        t = time.perf_counter()
-        write_release_workbook(
-            tmp / f"community_justice_indicators_{year}.xlsx", year, release_notes, policy, tables, raw
-        )
-        timings["xlsx_seconds"] = round(time.perf_counter() - t, 2)
-        t = time.perf_counter()
-        write_packs(tmp / "packs", year, release_id, tables, raw, local_evidence(settings.warehouse_path, year))
-        timings["packs_seconds"] = round(time.perf_counter() - t, 2)
-        t = time.perf_counter()
-        write_compare(tmp / "compare.html", year, release_id, tables, raw["indicators"], policy.decimals)
-        timings["compare_seconds"] = round(time.perf_counter() - t, 2)
-        (tmp / "release_notes.md").write_text(_notes_markdown(year, release_notes, policy), encoding="utf-8")
-        t = time.perf_counter()
-        version = snapshot.prepare_snapshot(settings.warehouse_path, published_dir, tables, release_id, year)
-        timings["snapshot_seconds"] = round(time.perf_counter() - t, 2)
-        manifest = {
-            "financial_year": year,
-            **{
-                k: release_notes.get(k)
-                for k in (
-                    "release_id",
-                    "published_at",
-                    "published_by",
-                    "override_reason",
-                    "overridden_checks",
-                    "warnings",
-                )
-            },
-            "files": sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()),
-            "snapshot_version": version,
-            "suppressed_cells": len(decision.suppressed),
-            "timings": timings,
-        }
+        version, timings = _write_outputs(settings, tmp, year, release_notes, policy, tables, raw, workbook)
+        manifest = _manifest(year, release_notes, tmp, version, len(decision.suppressed), timings)
         (tmp / "release.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         fsync_tree(tmp)
         write_json_atomic(

@@ -24,6 +24,9 @@ number; a text that starts like a formula also gets Excel's quote prefix (no apo
 
 from __future__ import annotations
 
+import pickle
+import sys
+import time
 import warnings
 from datetime import datetime
 from pathlib import Path
@@ -400,3 +403,20 @@ def write_release_workbook(
             auto_width=True,
             workbook_options={"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
         )
+
+
+def serve() -> None:
+    """`python -m` this module (publish/worker.py): one pickled job on stdin, the workbook written
+    from the release's Parquet tables, its seconds on stdout. No job (stdin closed): nothing to do."""
+    try:
+        job = pickle.load(sys.stdin.buffer)
+    except EOFError:
+        return
+    started = time.perf_counter()
+    tables = {p.stem: pl.read_parquet(p) for p in sorted(Path(job["data_dir"]).glob("*.parquet"))}
+    write_release_workbook(Path(job["path"]), job["year"], job["notes"], job["policy"], tables, job["raw"])
+    print(round(time.perf_counter() - started, 2))
+
+
+if __name__ == "__main__":
+    serve()
