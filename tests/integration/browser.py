@@ -43,12 +43,13 @@ CHECK = r"""
     const r = el.getBoundingClientRect();
     if (r.right > vw + 1) problems.push("text beyond the page: " + el.textContent.slice(0, 60));
   }
-  // A column heading is short: a word of it split over two lines ("Fif|e") is a layout fault.
+  // A column heading is short: a word of it split over two lines ("Fif|e") is a layout fault
+  // (a break after a hyphen, "2017-|18", is the language's own break and allowed).
   for (const th of document.querySelectorAll("thead th")) {
     if (th.getBoundingClientRect().right <= 0) continue; // headings moved off screen (stacked small-screen tables)
     const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      for (const m of node.textContent.matchAll(/\S+/g)) {
+      for (const m of node.textContent.matchAll(/[^\s-]+/g)) {
         const range = document.createRange();
         range.setStart(node, m.index);
         range.setEnd(node, m.index + m[0].length);
