@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from cj_pipeline.lib.core.atomic import write_atomic, write_json_atomic, write_text_atomic
+from cj_pipeline.lib.core.atomic import one_dir_sync, write_atomic, write_json_atomic, write_text_atomic
 from cj_pipeline.lib.core.names import shown_name, visible
 
 
@@ -46,3 +46,39 @@ def test_visible_writes_control_and_format_characters_as_escapes():
     assert visible("a\x1b[2Jb\nc\u202ed") == "a\\u001b[2Jb\\u000ac\\u202ed"
     # A name with an undecodable byte: stored as \xNN, then shown on one line.
     assert shown_name("bad\udcff\nname") == "bad\\xff\\u000aname"
+
+
+def _record_fsyncs(monkeypatch) -> list[str]:
+    """What each real os.fsync was made on: 'dir' or 'file' (the calls still happen)."""
+    made, real = [], os.fsync
+
+    def fsync(fd):
+        made.append("dir" if os.path.isdir(f"/proc/self/fd/{fd}") else "file")
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return made
+
+
+def test_each_write_fsyncs_its_file_and_its_folder(tmp_path, monkeypatch):
+    made = _record_fsyncs(monkeypatch)
+    for i in range(3):
+        write_text_atomic(tmp_path / f"{i}.txt", "x")
+    assert made == ["file", "dir"] * 3
+
+
+def test_one_dir_sync_fsyncs_every_file_and_each_folder_once_at_the_end(tmp_path, monkeypatch):
+    made = _record_fsyncs(monkeypatch)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with one_dir_sync():
+        for i in range(3):
+            write_text_atomic(tmp_path / "a" / f"{i}.txt", "x")
+            write_text_atomic(tmp_path / "b" / f"{i}.txt", "y")
+        with one_dir_sync():  # nested: still once, at the outer end
+            write_text_atomic(tmp_path / "a" / "n.txt", "z")
+        assert made == ["file"] * 7  # nothing of the folders yet, every file already
+        assert (tmp_path / "a" / "2.txt").read_text() == "x"  # renamed in place already
+    assert made == ["file"] * 7 + ["dir", "dir"]
+    write_text_atomic(tmp_path / "after.txt", "x")  # the context is over: back to one each
+    assert made[-2:] == ["file", "dir"]

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from cj_pipeline.lib.core import atomic
 from cj_pipeline.lib.core.digest import sha256_bytes
 from cj_pipeline.lib.core.kinds import RETURN
 from cj_pipeline.lib.core.problems import ERROR, WARNING, Issue
@@ -415,6 +416,11 @@ def _insert(connection: duckdb.DuckDBPyConnection, files: list[_Processed]) -> N
 
 
 def _write_receipts(settings: Settings, files: list[_Processed], only_missing: bool = False) -> None:
+    with atomic.one_dir_sync():  # each receipt file fsynced; each folder once, at the end
+        _write_each_receipt(settings, files, only_missing)
+
+
+def _write_each_receipt(settings: Settings, files: list[_Processed], only_missing: bool) -> None:
     for processed in files:
         if only_missing and (settings.receipts_dir / f"{receipts.stem_of(processed.receipt)}.json").exists():
             if receipts.read_note(settings.receipts_dir, processed.receipt["event_id"]) is None:

@@ -88,33 +88,56 @@ def _folder(area: str) -> str:
     return f"{outbox.UPLOADS_PREFIX}{area}"
 
 
-_RECEIVED = """
-select original_name, received_at, status, submission_id, error_count, warning_count, folder
-from raw.submissions
-where kind = 'return' and area_code = $area and financial_year = $year
-  and (folder = 'raw/uploads' or folder = $folder or starts_with(folder, $folder || '/'))
-order by arrival_seq desc
-"""
-_UNPLACED = """
+# Every return received, newest first: read once per set of pages and shared out by area
+# and year in Python (one query per area and year was most of the time of a run's end).
+_RETURNS = """
 select original_name, received_at, status, submission_id, error_count, warning_count, folder,
-       area_code is not null and area_code <> $area as other_area
+       area_code, financial_year
 from raw.submissions
-where kind = 'return' and (folder = $folder or starts_with(folder, $folder || '/'))
-  and (area_code is null or financial_year is null or area_code <> $area)
+where kind = 'return'
 order by arrival_seq desc
 """
 
 
-def _receipt_names(connection: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> dict[str, str]:
-    """Submission id -> the name (stem) of its receipt, from the receipt the run recorded."""
-    if not submission_ids:
-        return {}
-    rows = connection.execute(
-        "select submission_id, receipt_json from raw.file_events "
-        "where outcome <> 'duplicate' and submission_id in (select unnest(?::varchar[]))",
-        [submission_ids],
-    ).fetchall()
-    return {submission_id: receipts.stem_of(json.loads(text)) for submission_id, text in rows}
+@dataclass(frozen=True)
+class _Submission:
+    name: str
+    received_at: str
+    status: str
+    submission_id: str
+    errors: int
+    warnings: int
+    folder: str
+    area_code: str | None
+    financial_year: str | None
+
+    def in_folder_of(self, area: str) -> bool:
+        folder = _folder(area)
+        return self.folder == folder or self.folder.startswith(folder + "/")
+
+
+@dataclass(frozen=True)
+class _Warehouse:
+    """What the pages need from the warehouse, read in three queries."""
+
+    returns: list[_Submission]
+    receipt_names: dict[str, str]  # submission id -> the name (stem) of its receipt
+    waits: dict[str, list[tuple[str, str, str]]]  # submission id -> (message, sheet, cell), in order
+
+    @classmethod
+    def read(cls, connection: duckdb.DuckDBPyConnection) -> _Warehouse:
+        returns = [_Submission(*row) for row in connection.execute(_RETURNS).fetchall()]
+        names = connection.execute(
+            "select submission_id, receipt_json from raw.file_events where outcome <> 'duplicate' "
+            "and submission_id in (select submission_id from raw.submissions where kind = 'return')"
+        ).fetchall()
+        waits: dict[str, list[tuple[str, str, str]]] = {}
+        for submission_id, message, sheet, cell in connection.execute(
+            "select submission_id, message, sheet, cell from raw.issues where code = ? order by rowid", [WAITS]
+        ).fetchall():
+            waits.setdefault(submission_id, []).append((message, sheet, cell))
+        receipt_names = {submission_id: receipts.stem_of(json.loads(text)) for submission_id, text in names}
+        return cls(returns, receipt_names, waits)
 
 
 def _verdict(status: str, errors: int, warnings: int) -> str:
@@ -123,32 +146,35 @@ def _verdict(status: str, errors: int, warnings: int) -> str:
     return f"rejected ({errors} error(s))"
 
 
-def _received(connection, area: str, year: str, current: str | None) -> list[Received]:
-    rows = connection.execute(_RECEIVED, {"area": area, "year": year, "folder": _folder(area)}).fetchall()
-    names = _receipt_names(connection, [row[3] for row in rows])
+def _received(warehouse: _Warehouse, area: str, year: str, current: str | None) -> list[Received]:
+    """The area's returns for the year, newest first (also those the data team put in
+    raw/uploads itself, which have no receipt in the area's outbox)."""
     return [
         Received(
-            name,
-            str(at)[:19],
-            _verdict(status, errors, warnings),
-            submission_id == current,
-            names.get(submission_id) if folder != "raw/uploads" else None,
+            s.name,
+            str(s.received_at)[:19],
+            _verdict(s.status, s.errors, s.warnings),
+            s.submission_id == current,
+            warehouse.receipt_names.get(s.submission_id) if s.folder != "raw/uploads" else None,
         )
-        for name, at, status, submission_id, errors, warnings, folder in rows
+        for s in warehouse.returns
+        if s.area_code == area and s.financial_year == year and (s.folder == "raw/uploads" or s.in_folder_of(area))
     ]
 
 
-def _unplaced(connection, area: str) -> list[Received]:
-    rows = connection.execute(_UNPLACED, {"area": area, "folder": _folder(area)}).fetchall()
-    names = _receipt_names(connection, [row[3] for row in rows])
+def _unplaced(warehouse: _Warehouse, area: str) -> list[Received]:
+    """Files of the area's folder with no reporting year read, or naming another area."""
     return [
         Received(
-            name,
-            str(at)[:19],
-            "rejected: its Cover names another area (see its receipt)" if other else _verdict(status, errors, warnings),
-            receipt=names.get(submission_id),
+            s.name,
+            str(s.received_at)[:19],
+            "rejected: its Cover names another area (see its receipt)"
+            if s.area_code is not None and s.area_code != area
+            else _verdict(s.status, s.errors, s.warnings),
+            receipt=warehouse.receipt_names.get(s.submission_id),
         )
-        for name, at, status, submission_id, errors, warnings, _folder_name, other in rows
+        for s in warehouse.returns
+        if s.in_folder_of(area) and (s.area_code is None or s.financial_year is None or s.area_code != area)
     ]
 
 
@@ -161,15 +187,11 @@ def _where_to_fill(item: str) -> tuple[str, str]:
     return EVIDENCE, "Choose a Status other than 'Not known' (In place, Partially in place or Not in place)."
 
 
-def _missing(connection, fact: chase.AreaYear) -> list[Missing]:
+def _missing(warehouse: _Warehouse, fact: chase.AreaYear) -> list[Missing]:
     """Each item the gate waits for, at the cell validation flagged it in the current return."""
     cells = {}
-    if fact.current_submission_id:
-        for message, sheet, cell in connection.execute(
-            "select message, sheet, cell from raw.issues where submission_id = ? and code = ?",
-            [fact.current_submission_id, WAITS],
-        ).fetchall():
-            cells.setdefault(item_of(message), (sheet, cell))
+    for message, sheet, cell in warehouse.waits.get(fact.current_submission_id or "", []):
+        cells.setdefault(item_of(message), (sheet, cell))
     found = []
     for item in fact.missing_items:
         sheet, what = _where_to_fill(item)
@@ -216,25 +238,26 @@ def area_statuses(
     """The status of each local authority (or of `areas`), from the warehouse when there is one."""
     names = _local_authority_names()
     written_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    years, facts = [], {}
+    years, facts, warehouse = [], {}, None
     if connection is not None:
         years = _years(connection)
+        warehouse = _Warehouse.read(connection) if years else None
         facts = {year: {f.row.area_code: f for f in chase.area_years(connection, year)} for year in years}
     statuses = []
     for area in areas or sorted(names):
         status = AreaStatus(area, names[area], written_at, settings.returns_contact, waiting=_waiting(settings, area))
-        if connection is not None and years:
+        if warehouse is not None:
             for year in years:
                 fact = facts[year][area]
                 status.years.append(
                     YearStatus(
                         year,
                         fact,
-                        _received(connection, area, year, fact.current_submission_id),
-                        _missing(connection, fact),
+                        _received(warehouse, area, year, fact.current_submission_id),
+                        _missing(warehouse, fact),
                         deadline_of(year, settings.returns_deadline),
                     )
                 )
-            status.unplaced.extend(_unplaced(connection, area))
+            status.unplaced.extend(_unplaced(warehouse, area))
         statuses.append(status)
     return statuses

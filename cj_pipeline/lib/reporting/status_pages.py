@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from cj_pipeline.lib.core.atomic import write_text_atomic
+from cj_pipeline.lib.core.atomic import one_dir_sync, write_text_atomic
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.names import visible
 from cj_pipeline.lib.reporting import chase
@@ -102,6 +102,11 @@ def _wrapped(line: str) -> str:
 
 
 def write_pages(settings: Settings, statuses: list[AreaStatus]) -> list[Path]:
+    with one_dir_sync():  # each page fsynced; each area's folder once, at the end
+        return _write_each_page(settings, statuses)
+
+
+def _write_each_page(settings: Settings, statuses: list[AreaStatus]) -> list[Path]:
     written = []
     for status in statuses:
         folder = settings.outbox_dir / status.area_code
