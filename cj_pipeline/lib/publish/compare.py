@@ -25,6 +25,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
+from cj_pipeline.lib.core.templating import compiled_templates
 from cj_pipeline.lib.publish.pack_format import group_label
 
 PANDEMIC_YEARS = ("2020-21", "2021-22")
@@ -38,8 +39,10 @@ UNITS = {
 # Characters that could end a <script> element or a JS string early: written as \uXXXX.
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _ENV = Environment(
-    loader=PackageLoader("cj_pipeline.lib.publish", "templates"), autoescape=True
-)  # every text from the data is escaped
+    loader=PackageLoader("cj_pipeline.lib.publish", "templates"),
+    autoescape=True,  # every text from the data is escaped
+    bytecode_cache=compiled_templates(),
+)
 
 
 def json_for_script(data: object) -> Markup:

@@ -22,6 +22,7 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from cj_pipeline.lib.core.templating import compiled_templates
 from cj_pipeline.lib.publish import pack_charts as charts
 from cj_pipeline.lib.publish import pack_format as fmt
 from cj_pipeline.lib.publish import pack_sections as sections
@@ -70,6 +71,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=compiled_templates(),
     )
     return env
 

@@ -16,6 +16,7 @@ import jinja2
 from cj_pipeline.lib.core.atomic import one_dir_sync, write_text_atomic
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.names import visible
+from cj_pipeline.lib.core.templating import compiled_templates
 from cj_pipeline.lib.reporting import chase
 from cj_pipeline.lib.reporting.area_status import AreaStatus, YearStatus, area_statuses
 from cj_pipeline.settings import Settings
@@ -46,7 +47,10 @@ def _overdue(year: YearStatus) -> bool:
 
 
 _ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    bytecode_cache=compiled_templates(),
 )
 
 
