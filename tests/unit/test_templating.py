@@ -3,7 +3,7 @@ templates took about a second of every publication)."""
 
 from __future__ import annotations
 
-from cj_pipeline.lib.core.templating import compiled_templates
+from cj_pipeline.lib.core.templating import BestEffortCache, compiled_templates
 from cj_pipeline.lib.publish import compare, packs
 from cj_pipeline.lib.reporting import status_pages
 
@@ -36,3 +36,20 @@ def test_an_edited_template_is_compiled_afresh(tmp_path):
     (tmp_path / "page.html.j2").write_text("two {{ x }}")
     again = Environment(loader=FileSystemLoader(tmp_path), bytecode_cache=compiled_templates())
     assert again.get_template("page.html.j2").render(x=1) == "two 1"
+
+
+def test_a_cache_that_cannot_be_written_never_stops_a_page(tmp_path, monkeypatch):
+    """A full temp folder: the write of the compiled template fails; the page is still made."""
+    from jinja2 import Environment, FileSystemLoader
+
+    cache = BestEffortCache(str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "page.html.j2").write_text("three {{ x }}")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tempfile.NamedTemporaryFile", full_disk)
+    env = Environment(loader=FileSystemLoader(tmp_path), bytecode_cache=cache)
+    assert env.get_template("page.html.j2").render(x=3) == "three 3"
+    assert not list((tmp_path / "cache").iterdir())
