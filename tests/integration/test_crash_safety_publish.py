@@ -21,6 +21,19 @@ from tests.integration import crash
 pytestmark = pytest.mark.slow
 
 
+def _publish_args(settings) -> list[str]:
+    """`cj-pipeline publish` of the crash year, with the override, on the copied warehouse."""
+    return [
+        "publish",
+        "--year",
+        crash.PUBLISH_YEAR,
+        "--override-reason",
+        crash.OVERRIDE,
+        "--data-dir",
+        str(settings.data_dir),
+    ]
+
+
 def test_publish_survives_sigkill_at_random_points(release_copy, published_release, capsys):
     # Release A is the shared release: published once per session by the same command.
     settings = release_copy
@@ -34,15 +47,7 @@ def test_publish_survives_sigkill_at_random_points(release_copy, published_relea
     # Three kills at least, two of them mid-run; a kill that came after the run had finished
     # (a later publish can be much quicker than the first on a loaded machine) aims earlier next time.
     while tally["kills"] < 8 and (tally["kills"] < 3 or tally["mid_run"] < 2):
-        process = crash.start_cli(
-            "publish",
-            "--year",
-            crash.PUBLISH_YEAR,
-            "--override-reason",
-            crash.OVERRIDE,
-            "--data-dir",
-            str(settings.data_dir),
-        )
+        process = crash.start_cli(*_publish_args(settings))
         # Well inside a publish's time, so kills land mid-run (import, gate, writing, swaps).
         time.sleep(rng.uniform(0.15, 0.6) * window)
         killed = crash.kill_group(process)
@@ -59,20 +64,7 @@ def test_publish_survives_sigkill_at_random_points(release_copy, published_relea
         tally["states"][state] += 1
         tally["states"]["snapshot_behind"] += seen["snapshot"] != seen["release"]
     final = subprocess.run(
-        [
-            crash.CLI,
-            "publish",
-            "--year",
-            crash.PUBLISH_YEAR,
-            "--override-reason",
-            crash.OVERRIDE,
-            "--data-dir",
-            str(settings.data_dir),
-        ],
-        capture_output=True,
-        text=True,
-        env=crash.env(),
-        timeout=600,
+        [crash.CLI, *_publish_args(settings)], capture_output=True, text=True, env=crash.env(), timeout=600
     )
     assert final.returncode == 0, (final.stdout + final.stderr)[-4000:]
     seen = crash.check_published(published, release_a)
