@@ -1,17 +1,23 @@
-"""Shared fixtures: a demo warehouse built once by the real Dagster graph.
+"""Shared fixtures: a demo warehouse built once by the real Dagster graph, and one release
+of it published once by the real publication code.
 
-The build is shared by every pytest-xdist worker: the first worker that needs it builds
-it under a file lock in the session's shared temp folder; the others wait for it and read
-the same files (read-only). Tests that change anything work on a copy (`warehouse_copy`).
+Each is shared by every pytest-xdist worker: the first worker that needs it makes it
+under a file lock in the session's shared temp folder; the others wait for it and read
+the same files (read-only). Tests that change anything work on a copy (`warehouse_copy`,
+`release_copy`).
 Modules that need the warehouse are ordered so one worker builds while the other runs
 tests that do not need it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +26,12 @@ import pytest
 from cj_pipeline.lib.demo.sample_data import generate_sample_data
 from cj_pipeline.lib.warehouse.writer_lock import warehouse_writer_lock
 from cj_pipeline.runner import run_build
-from cj_pipeline.settings import get_settings
+from cj_pipeline.settings import Settings, get_settings
+from tests.copies import copy_data_dir
 
 BUILD_FIXTURE = "built_warehouse"
+RELEASE_YEAR = "2024-25"
+RELEASE_OVERRIDE = "tests: the shared release of the sample data (two returns missing by design)"
 
 
 @dataclass(frozen=True)
@@ -51,17 +60,19 @@ def _load(path: Path):
     return payload["truth"], BuildRecord(payload["success"], list(deserialize_value(payload["events"])))
 
 
+def _shared_dir(tmp_path_factory) -> Path:
+    """The session's temp folder every xdist worker sees (each worker has its own basetemp
+    inside one shared parent folder)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory):
     """Sample data for 32 areas x 8 years, ingested and built by the Dagster job, once per
     test session (whatever the number of workers). Yields (settings, truth, result), where
     result has `.success` and `.all_events` of the build run. Read only: copy to change."""
-    # Under xdist every worker has its own basetemp inside one shared parent folder.
-    shared = (
-        tmp_path_factory.getbasetemp().parent
-        if os.environ.get("PYTEST_XDIST_WORKER")
-        else tmp_path_factory.getbasetemp()
-    )
+    shared = _shared_dir(tmp_path_factory)
     data_dir, done = shared / "shared_warehouse" / "data", shared / "shared_warehouse" / "build.pickle"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     with warehouse_writer_lock(shared / "shared_warehouse.lock", timeout=1800, on_wait=lambda message: None):
@@ -73,6 +84,52 @@ def built_warehouse(tmp_path_factory):
     yield get_settings(data_dir), truth, record
 
 
+@dataclass(frozen=True)
+class SharedRelease:
+    """The shared build published once: its data dir (warehouse, archive, published/) and
+    how long the `publish` command took (scales the kill points of the crash tests)."""
+
+    settings: Settings
+    release: Path
+    seconds: float
+
+
+def _publish_with_the_cli(data_dir: Path) -> float:
+    """`cj-pipeline publish` as a person runs it (the gate blocks the sample year by design,
+    so with an override); an ephemeral Dagster instance. Returns the seconds it took."""
+    cli = Path(sys.executable).parent / "cj-pipeline"
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    command = [cli, "publish", "--year", RELEASE_YEAR, "--override-reason", RELEASE_OVERRIDE, "--data-dir", data_dir]
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    return time.monotonic() - started
+
+
+@pytest.fixture(scope="session")
+def published_release(built_warehouse, tmp_path_factory) -> SharedRelease:
+    """A copy of the shared build with RELEASE_YEAR published by the `publish` command, once
+    per test session (whatever the number of workers), for every test that reads a
+    publication of the demo data. Read only: `release_copy` to change or publish again."""
+    shared = _shared_dir(tmp_path_factory)
+    data_dir, done = shared / "shared_release" / "data", shared / "shared_release" / "release.json"
+    with warehouse_writer_lock(shared / "shared_release.lock", timeout=1800, on_wait=lambda message: None):
+        if not done.exists():
+            shutil.rmtree(data_dir, ignore_errors=True)  # a worker that died half way
+            seconds = _publish_with_the_cli(copy_data_dir(built_warehouse[0].data_dir, data_dir))
+            done.write_text(json.dumps({"seconds": seconds}))
+    settings = get_settings(data_dir)
+    seconds = json.loads(done.read_text())["seconds"]
+    return SharedRelease(settings, settings.published_dir / RELEASE_YEAR, seconds)
+
+
+@pytest.fixture
+def release_copy(published_release, tmp_path):
+    """A private copy of the published data dir (warehouse, archive, published/ with its
+    snapshot) for tests that publish again or change a release. Yields its settings."""
+    yield get_settings(copy_data_dir(published_release.settings.data_dir, tmp_path / "data"))
+
+
 @pytest.fixture
 def warehouse_copy(built_warehouse, tmp_path):
     """A private copy of the built data dir (raw, archive, receipts, warehouse) for tests
@@ -81,9 +138,7 @@ def warehouse_copy(built_warehouse, tmp_path):
     Yields (settings, truth) for the copy.
     """
     settings, truth, _ = built_warehouse
-    copy_dir = tmp_path / "data"
-    shutil.copytree(settings.data_dir, copy_dir, symlinks=True, ignore=shutil.ignore_patterns(".writer.lock"))
-    yield get_settings(copy_dir), truth
+    yield get_settings(copy_data_dir(settings.data_dir, tmp_path / "data")), truth
 
 
 def pytest_collection_modifyitems(config, items):

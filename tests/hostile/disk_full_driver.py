@@ -19,7 +19,10 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from tests.copies import copy_data_dir
 
 CLI = str(Path(sys.executable).parent / "cj-pipeline")
 DEAD_PID = 4_194_303  # above Linux's pid_max default: no live process has it
@@ -47,8 +50,9 @@ def free_space(mount: Path) -> None:
 
 
 def cli(data: Path, *args: str) -> dict:
+    started = time.monotonic()
     done = subprocess.run([CLI, *args, "--data-dir", str(data)], capture_output=True, text=True, timeout=900)
-    return {"rc": done.returncode, "out": done.stdout + done.stderr}
+    return {"rc": done.returncode, "out": done.stdout + done.stderr, "seconds": round(time.monotonic() - started, 1)}
 
 
 def failed_steps() -> list[str]:
@@ -71,7 +75,7 @@ def main(source: Path, mount: Path, upload: Path, year: str, out: Path) -> None:
     size = sum(p.stat().st_size for p in source.rglob("*") if p.is_file()) * 3 + 256 * 2**20
     subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], check=True)
     data = mount / "data"
-    shutil.copytree(source, data, symlinks=True, ignore=shutil.ignore_patterns(".writer.lock"))
+    copy_data_dir(source, data)
     results: dict[str, dict] = {}
 
     fill(mount)

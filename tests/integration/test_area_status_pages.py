@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import shutil
 from html import unescape
 
 import duckdb
@@ -18,6 +17,7 @@ from cj_pipeline.lib.reporting.status_pages import CLEARS, LABELS
 from cj_pipeline.lib.returns.template import ReturnContent, write_template
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import get_settings
+from tests.copies import copy_data_dir
 from tests.integration.browser import CHROMIUM, axe_violations, check_page, screenshot
 
 CONTACT = "returns@cjs.example <Jo & Sam>"  # escaped like any other text
@@ -29,7 +29,7 @@ def pages(built_warehouse, tmp_path_factory):
     nothing for the latest year, then one run (which rewrites every area's status pages)."""
     settings, truth, _ = built_warehouse
     data_dir = tmp_path_factory.mktemp("status") / "data"
-    shutil.copytree(settings.data_dir, data_dir, symlinks=True, ignore=shutil.ignore_patterns(".writer.lock"))
+    copy_data_dir(settings.data_dir, data_dir)
     settings = dataclasses.replace(get_settings(data_dir), returns_contact=CONTACT, returns_deadline="08-31")
     latest = truth.years[-1]
     rejected_area, never_area = sorted(area for area, _ in truth.missing_returns)

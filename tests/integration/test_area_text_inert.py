@@ -11,7 +11,6 @@ Parquet (exact), release_notes.md (rendered with markdown-it) and the area's HTM
 from __future__ import annotations
 
 import csv
-import shutil
 from html.parser import HTMLParser
 
 import openpyxl
@@ -23,6 +22,7 @@ from typer.testing import CliRunner
 from cj_pipeline import cli
 from cj_pipeline.lib.returns.template import write_template
 from cj_pipeline.settings import get_settings
+from tests.copies import copy_data_dir
 from tests.fixtures.make_fixtures import AREA, HOSTILE_TEXTS, PUNCTUATION_UNITS, YEAR, hostile_text_content
 
 TEXTS = list(HOSTILE_TEXTS.values())
@@ -34,7 +34,7 @@ REASON = "Late [file](javascript:x) <b>ok</b> {{ 7*7 }} =1+1\n# not a heading \u
 def published(built_warehouse, tmp_path_factory):
     settings, _, _ = built_warehouse
     data = tmp_path_factory.mktemp("area_text") / "data"
-    shutil.copytree(settings.data_dir, data, symlinks=True, ignore=shutil.ignore_patterns(".writer.lock"))
+    copy_data_dir(settings.data_dir, data)
     settings = get_settings(data)
     write_template(settings.uploads_dir / AREA / "fife_hostile_text.xlsx", AREA, YEAR, hostile_text_content())
     runner = CliRunner()

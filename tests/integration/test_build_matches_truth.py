@@ -10,6 +10,8 @@ import duckdb
 import pytest
 
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
+from cj_pipeline.lib.warehouse.build_plan import dbt_target_path
+from cj_pipeline.lib.warehouse.dbt_parse import seed_partial_parse
 from cj_pipeline.settings import DBT_PROJECT_DIR
 
 NO1 = {
@@ -140,7 +142,9 @@ def test_every_file_received_is_archived_and_has_a_receipt(built_warehouse):
 
 
 def _dbt(settings, target: Path, *args: str) -> subprocess.CompletedProcess:
-    """dbt itself (not through Dagster) on this warehouse, its artefacts in `target`."""
+    """dbt itself (not through Dagster) on this warehouse, its artefacts in `target`, which
+    starts from the warehouse's own parse (as the pipeline's runs do), not a full parse."""
+    seed_partial_parse(dbt_target_path(settings), target, settings.warehouse_path)
     command = [
         str(Path(sys.executable).with_name("dbt")),
         *args,

@@ -23,6 +23,7 @@ import pytest
 
 from cj_pipeline.lib.publish import publish_release
 from cj_pipeline.settings import get_settings
+from tests.copies import copy_data_dir
 from tests.integration.browser import axe_violations, check_page
 from tests.integration.devtools import offline_page
 
@@ -35,11 +36,9 @@ FIFE, MIDLOTHIAN = "S12000047", "S12000019"
 
 @pytest.fixture(scope="module")
 def release(built_warehouse, tmp_path_factory) -> Path:
-    import shutil
-
     source, _, _ = built_warehouse
     data_dir = tmp_path_factory.mktemp("compare") / "data"
-    shutil.copytree(source.data_dir, data_dir, symlinks=True, ignore=shutil.ignore_patterns(".writer.lock"))
+    copy_data_dir(source.data_dir, data_dir)
     settings = get_settings(data_dir)
     con = duckdb.connect(str(settings.warehouse_path))
     for table in ("fct_indicator_values", "fct_benchmark", "fct_indicator_trends"):

@@ -13,24 +13,15 @@ from html.parser import HTMLParser
 import pytest
 
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
-from cj_pipeline.lib.publish import publish_release
 from tests.integration.browser import axe_violations, check_page, print_to_pdf, screenshot
 
 YEAR = "2024-25"
-NOTES = {"release_id": "browser-1", "published_at": "2025-06-01T09:00:00+00:00", "published_by": "tester"}
 
 
 @pytest.fixture(scope="module")
-def packs(built_warehouse, tmp_path_factory):
-    import shutil
-
-    from cj_pipeline.settings import get_settings
-
-    source, _, _ = built_warehouse
-    data_dir = tmp_path_factory.mktemp("browser") / "data"
-    shutil.copytree(source.data_dir, data_dir, symlinks=True, ignore=shutil.ignore_patterns(".writer.lock"))
-    out = publish_release(get_settings(data_dir), YEAR, NOTES)
-    return out / "packs"
+def packs(published_release):
+    assert published_release.release.name == YEAR  # the session's shared release of the demo build
+    return published_release.release / "packs"
 
 
 @pytest.mark.parametrize("code", ["S12000005", SCOTLAND_CODE])

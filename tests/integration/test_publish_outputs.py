@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 
 from cj_pipeline import cli
 from cj_pipeline.lib.publish import publish_release
+from cj_pipeline.settings import get_settings
+from tests.copies import copy_data_dir
 from tests.integration import browser
 
 YEAR = "2024-25"
@@ -31,9 +33,14 @@ NOTES = {
 }
 
 
-@pytest.fixture
-def published(warehouse_copy):
-    settings, _ = warehouse_copy
+@pytest.fixture(scope="module")
+def published(built_warehouse, tmp_path_factory):
+    """One release of a copy of the shared build with hostile text planted, read (never
+    changed) by the tests of this module."""
+    source, _, _ = built_warehouse
+    data_dir = tmp_path_factory.mktemp("publish_outputs") / "data"
+    copy_data_dir(source.data_dir, data_dir)
+    settings = get_settings(data_dir)
     con = duckdb.connect(str(settings.warehouse_path))
     con.execute(
         "update marts.fct_outcome_assessments set actions_taken = ? where area_code = 'S12000005' and financial_year = ?",
@@ -124,8 +131,8 @@ def test_packs_are_offline_and_escaped(published):
     assert "=HYPERLINK(&#34;http://evil.example&#34;" in fife  # escaped by the template engine, shown as written
 
 
-def test_snapshot_swap_keeps_old_readers(published):
-    settings, _ = published
+def test_snapshot_swap_keeps_old_readers(release_copy):
+    settings = release_copy  # a copy of the session's shared release of the same year
     snap = settings.published_dir / "snapshot" / "cj_analytics.duckdb"
     old = duckdb.connect(str(snap), read_only=True)
     try:

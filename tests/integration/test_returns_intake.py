@@ -17,6 +17,7 @@ from cj_pipeline.lib.intake import archive
 from cj_pipeline.lib.returns.template import write_template
 from cj_pipeline.runner import instance, run_build
 from cj_pipeline.settings import get_settings
+from tests.copies import copy_data_dir
 
 CORRUPT = b"PK\x03\x04 this zip was cut off in transit"
 
@@ -28,7 +29,7 @@ def built(built_warehouse, tmp_path_factory):
     then one more run: far cheaper than generating and building from scratch."""
     source, truth, _ = built_warehouse
     data_dir = tmp_path_factory.mktemp("returns_data") / "data"
-    shutil.copytree(source.data_dir, data_dir, symlinks=True)
+    copy_data_dir(source.data_dir, data_dir)
     settings = get_settings(data_dir)
     uploads = settings.uploads_dir
     later = truth.return_files[-1].stat().st_mtime + 600

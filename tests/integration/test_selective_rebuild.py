@@ -7,7 +7,6 @@ of the rebuilt models as asset checks. A second run with nothing new must skip d
 """
 
 import os
-import shutil
 
 import dagster as dg
 import duckdb
@@ -26,6 +25,7 @@ from cj_pipeline.lib.warehouse.build_plan import (
 )
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import get_settings
+from tests.copies import copy_data_dir
 
 RETURNS_JOB = REFRESH_JOB_NAMES[frozenset({RETURN})]
 # Relations a new return cannot change: marked with a comment, which a rebuild would drop.
@@ -56,7 +56,7 @@ def refreshed(built_warehouse, tmp_path_factory):
     source, truth, build = built_warehouse
     assert build.success
     data_dir = tmp_path_factory.mktemp("selective") / "data"
-    shutil.copytree(source.data_dir, data_dir, symlinks=True, ignore=shutil.ignore_patterns(".writer.lock"))
+    copy_data_dir(source.data_dir, data_dir)
     settings = get_settings(data_dir)
     before_state = read_build_state(settings)
 

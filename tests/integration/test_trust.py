@@ -7,7 +7,6 @@ import json
 import os
 import random
 import re
-import shutil
 import time
 
 import duckdb
@@ -23,6 +22,7 @@ from cj_pipeline.lib.reporting.explain import explain
 from cj_pipeline.lib.returns.template import ReturnContent, write_template
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import get_settings
+from tests.copies import copy_data_dir
 
 
 def _index(cell: str) -> tuple[int, int]:
@@ -139,7 +139,7 @@ def _later(path, seconds):
 def amended(built_warehouse, tmp_path_factory):
     settings, truth, _ = built_warehouse
     data_dir = tmp_path_factory.mktemp("trust") / "data"
-    shutil.copytree(settings.data_dir, data_dir, symlinks=True)
+    copy_data_dir(settings.data_dir, data_dir)
     settings = get_settings(data_dir)
     uploads, areas, year = settings.uploads_dir, truth.area_codes, truth.years[-2]
     cases = {"changed": areas[0], "same": areas[1], "added": areas[2]}
