@@ -204,14 +204,24 @@ def partners_sensor(context: dg.SensorEvaluationContext, pipeline_settings: Pipe
     return evaluate_folder(context, settings.partners_dir, "raw/partners", min_depth=1, settings=settings, kind=PARTNER)
 
 
-# On by default, like the failure alert: pages nobody switched on would never change.
-@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, default_status=dg.DefaultSensorStatus.RUNNING)
+# On by default, like the failure alert: pages nobody switched on would never change. Looked
+# at every few seconds (Dagster's default is 30): an area waits for its page after a run.
+STATUS_PAGES_INTERVAL_SECONDS = 5
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=STATUS_PAGES_INTERVAL_SECONDS,
+)
 def status_pages_after_run(context: dg.RunStatusSensorContext, pipeline_settings: PipelineSettings):
     """Every area's status pages, once a run has succeeded."""
     _rewrite_status_pages(context, pipeline_settings.resolve(), None)
 
 
-@dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.run_failure_sensor(
+    default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=STATUS_PAGES_INTERVAL_SECONDS
+)
 def status_pages_after_failed_run(context: dg.RunFailureSensorContext, pipeline_settings: PipelineSettings):
     """Every area's status pages, once a run has failed (its intake may have loaded files)."""
     _rewrite_status_pages(context, pipeline_settings.resolve(), None)
