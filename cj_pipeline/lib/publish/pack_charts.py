@@ -140,10 +140,8 @@ def _segments(cells: list, years: list[str], x, y) -> tuple[str, list[dict], lis
     return "".join(path), points, breaks
 
 
-def _panel(panel: dict, years: list[str], left: float, top: float) -> dict:
-    """One panel's geometry; (left, top): the plot's corner inside the panel."""
-    values = [v for s in panel["series"] for v, _ in s["cells"] if v is not None]
-    ticks = nice_ticks(min(values), max(values), 4)
+def _panel(panel: dict, ticks: list[float], years: list[str], left: float, top: float) -> dict:
+    """One panel's geometry on its own y ticks; (left, top): the plot's corner inside the panel."""
     y = _scale(ticks, top + PANEL_H, top)
     step = PANEL_W / len(years)
 
@@ -188,7 +186,8 @@ def trend_chart(panels: list[dict], years: list[str], columns: int) -> dict:
     # A legend unless the one series drawn is the first (an area alone, or Scotland in its own pack).
     keyed = len(named) > 1 or any(style > 0 for _, style in named)
     legend, legend_h = _legend(sorted(named, key=lambda pair: pair[1]), 6) if keyed else ([], 0)
-    ticks = [tick_label(t, scale) for p in panels for scale in [nice_ticks(*_extent(p), 4)] for t in scale]
+    scales = [nice_ticks(*_extent(p), 4) for p in panels]
+    ticks = [tick_label(t, scale) for scale in scales for t in scale]
     year_room = max(room(y) for y in years) * ROTATED
     overhang = max(room(line) for p in panels for line in p["title"]) / 2 - PANEL_W / 2
     left = max(max(room(t) for t in ticks) + 8, year_room - PANEL_W / len(years) / 2 + 6, overhang + 4)
@@ -196,9 +195,9 @@ def trend_chart(panels: list[dict], years: list[str], columns: int) -> dict:
     title_h = 14 * max(len(p["title"]) for p in panels) + 6
     cell_w, cell_h = left + PANEL_W + right, title_h + PANEL_H + 8 + year_room + SIZE + 4
     laid = []
-    for k, panel in enumerate(panels):
+    for k, (panel, scale) in enumerate(zip(panels, scales, strict=True)):
         ox, oy = (k % columns) * (cell_w + PANEL_GAP), legend_h + (k // columns) * (cell_h + PANEL_GAP)
-        laid.append({"x": round(ox, 1), "y": round(oy, 1), **_panel(panel, years, round(left, 1), title_h)})
+        laid.append({"x": round(ox, 1), "y": round(oy, 1), **_panel(panel, scale, years, round(left, 1), title_h)})
     rows = math.ceil(len(panels) / columns)
     return {
         "kind": "trend",
