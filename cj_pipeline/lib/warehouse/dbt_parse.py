@@ -20,7 +20,6 @@ entries from another folder keep the blank one.
 
 from __future__ import annotations
 
-import hashlib
 import pprint
 from pathlib import Path
 
@@ -41,9 +40,12 @@ def profile_hash(warehouse_path: Path) -> str:
 
 
 def seed_checksum(path: Path) -> str:
-    """What dbt stores as a seed file's checksum (dbt/parser/read_files.py, load_seed_source_file):
-    sha256 of the stripped UTF-8 text."""
-    return hashlib.sha256(path.read_bytes().decode("utf-8").strip().encode("utf-8")).hexdigest()
+    """What dbt stores as a seed file's checksum, computed as dbt does (dbt/parser/read_files.py,
+    load_seed_source_file: the hash of the stripped text)."""
+    from dbt.artifacts.resources.base import FileHash  # dbt's own functions, imported only when seeding
+    from dbt_common.clients.system import load_file_contents
+
+    return FileHash.from_contents(load_file_contents(str(path), strip=True)).checksum
 
 
 def _restore_seed_checksums(state: dict, project_dir: Path) -> int:
