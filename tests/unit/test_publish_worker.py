@@ -18,8 +18,12 @@ def test_a_failing_worker_stops_the_publication_with_its_reason(tmp_path):
         # No published tables in data_dir: the workbook cannot be written.
         job = {"path": tmp_path / "book.xlsx", "year": "2023-24", "notes": {}, "policy": control.load_policy()}
         worker.send(job | {"data_dir": tmp_path, "raw": {"areas": [], "indicators": [], "years": []}})
-        with pytest.raises(RuntimeError, match=r"release_workbook failed: (?s:.*)KeyError: 'indicator_values'"):
+        with pytest.raises(
+            RuntimeError, match=r"release_workbook failed: (?s:.*)KeyError: 'indicator_values'"
+        ) as failed:
             worker.wait()
+        # The first line (what the CLI shows) is the error itself, not the traceback's opening.
+        assert str(failed.value).splitlines()[0].endswith("failed: KeyError: 'indicator_values'")
     finally:
         worker.stop()
     assert not (tmp_path / "book.xlsx").exists()

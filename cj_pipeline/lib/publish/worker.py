@@ -41,8 +41,10 @@ class Worker:
             raise RuntimeError(f"{self.module}: no job was sent")
         self.thread.join()
         if self.process.returncode != 0:
-            reason = self.result.get("err", b"").decode(errors="replace")[-2000:]
-            raise RuntimeError(f"the helper process {self.module} failed: {reason}")
+            # The error's own last line first (what a person reads), its traceback after (the log).
+            told = self.result.get("err", b"").decode(errors="replace").strip()
+            last = told.splitlines()[-1] if told else f"exit code {self.process.returncode}"
+            raise RuntimeError(f"the helper process {self.module} failed: {last}\n{told[-2000:]}")
         return self.result["out"].decode().strip()
 
     def stop(self) -> None:
