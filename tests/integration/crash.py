@@ -33,7 +33,7 @@ def start_cli(*args: str) -> subprocess.Popen:
 
 
 def session_commands(sid: int) -> list[str]:
-    """Command lines of every live process in session `sid` (the CLI and its dbt child)."""
+    """Command lines of every live process in session `sid` (the CLI and any helper it started)."""
     commands = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -48,9 +48,15 @@ def session_commands(sid: int) -> list[str]:
     return commands
 
 
-def dbt_running(sid: int) -> bool:
-    """The dbt child (".venv/bin/python .venv/bin/dbt build ...") is alive in session `sid`."""
-    return any(any(w.endswith("/dbt") for w in c.split()) and "build" in c.split() for c in session_commands(sid))
+def dbt_running(dbt_output_log: Path) -> bool:
+    """The last dbt command in the warehouse's dbt output log has started and not finished:
+    dbt runs inside the run's own process, and its console lines are written there line by
+    line ("Running with dbt=..." first, "Finished running ..." when the nodes are done)."""
+    try:
+        text = dbt_output_log.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return False
+    return text.rfind("Running with dbt=") > text.rfind("Finished running")
 
 
 def kill_group(process: subprocess.Popen) -> bool:

@@ -1,5 +1,5 @@
-"""Crash safety of the dbt build: `cj-pipeline run` SIGKILLed (with its dbt child) at
-seeded random points inside the dbt step, several times, then one clean run. No dbt
+"""Crash safety of the dbt build: `cj-pipeline run` SIGKILLed (dbt runs inside it) at
+seeded random points inside the dbt build, several times, then one clean run. No dbt
 temporary relation or duplicated submission is left, every file is one file event, and
 the clean run rebuilds what the killed runs had ingested (the build record only moves on
 after a successful dbt build), with its dbt tests passing as checks.
@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cj_pipeline.lib.warehouse.build_plan import dbt_output_log
 from tests.integration import crash
 from tests.integration.test_crash_safety import _write_returns
 
@@ -26,6 +27,7 @@ def test_dbt_build_survives_sigkill_at_random_points(warehouse_copy, built_wareh
     reference = crash.warehouse_state(settings.warehouse_path)
     assert reference["dbt_leftovers"] == [] and reference["duplicated_submissions"] == []
     dbt_seconds = crash.dbt_seconds(built_warehouse[2])
+    dbt_log = dbt_output_log(settings)
     rng = random.Random(20240607)
     tally = {"kills": 0, "mid_dbt": 0, "left_dbt_relations": 0, "wal_left": 0}
     new_files: list[Path] = []
@@ -34,11 +36,11 @@ def test_dbt_build_survives_sigkill_at_random_points(warehouse_copy, built_wareh
         new_files += _write_returns(settings.uploads_dir, 1, seed=10 + i, prefix=f"k{i}")  # so dbt runs
         process = crash.start_cli("run", "--data-dir", str(settings.data_dir))
         deadline = time.monotonic() + 240
-        while not crash.dbt_running(process.pid) and process.poll() is None and time.monotonic() < deadline:
+        while not crash.dbt_running(dbt_log) and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)  # intake first, then dbt starts
         time.sleep(rng.uniform(0.05, 0.45) * dbt_seconds)  # a refresh's dbt step is about half a full one
-        mid_dbt = crash.dbt_running(process.pid)
         tally["kills"] += crash.kill_group(process)
+        mid_dbt = crash.dbt_running(dbt_log)  # read after the kill: what dbt had printed by then
         tally["mid_dbt"] += mid_dbt
         tally["wal_left"] += Path(str(settings.warehouse_path) + ".wal").exists()
         after = crash.warehouse_state(settings.warehouse_path)  # opens (WAL replayed)

@@ -5,17 +5,16 @@ rebuilds only what depends on the kinds of file that are new, and moves the reco
 only when dbt succeeds.
 """
 
-import contextlib
 import os
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
 
 from cj_pipeline.defs.jobs import refresh_keys
 from cj_pipeline.defs.resources import WAREHOUSE_POOL, PipelineSettings
-from cj_pipeline.defs.warehouse.project import DBT_EXECUTABLE, VenvDbtCli, dbt_project
+from cj_pipeline.defs.warehouse.dbt_resource import InProcessDbtCli
+from cj_pipeline.defs.warehouse.project import DBT_EXECUTABLE, dbt_project
 from cj_pipeline.defs.warehouse.translator import CJDbtTranslator
-from cj_pipeline.lib.core import progress
 from cj_pipeline.lib.core.kinds import FILE_KINDS
 from cj_pipeline.lib.warehouse.build_plan import dbt_output_log, finish_build, raw_positions, start_build
 from cj_pipeline.lib.warehouse.writer_lock import wait_for_warehouse
@@ -41,9 +40,9 @@ def _is_full_build(context: dg.AssetExecutionContext) -> bool:
     dagster_dbt_translator=CJDbtTranslator(),
     pool=WAREHOUSE_POOL,
 )
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline_settings: PipelineSettings):
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: InProcessDbtCli, pipeline_settings: PipelineSettings):
     settings = pipeline_settings.resolve()
-    # profiles.yml reads the warehouse path from the environment of the dbt process.
+    # profiles.yml reads the warehouse path from the environment (dbt runs in this process).
     os.environ["CJ_WAREHOUSE_PATH"] = str(settings.warehouse_path)
     # dbt's own log file (dbt_target/dbt.log) at info, not debug: writing every SQL statement
     # as JSON cost more of dbt's time than its queries. DBT_LOG_LEVEL_FILE=debug brings it back.
@@ -64,27 +63,20 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     start = start_build(settings)
     if start.seeded_parse:
         context.log.info("dbt starts from the project's prepared parse (no full parse).")
-    # dbt's per-node lines (dagster-dbt echoes them on stdout) go to a log file next to
-    # the warehouse; the events themselves are the run's materialisations and checks.
+    # dbt's console lines go to a log file next to the warehouse; the events themselves
+    # are the run's materialisations and checks.
     total = len(context.selected_asset_keys) + len(context.selected_asset_check_keys)
     log_path = dbt_output_log(settings)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     context.log.info(f"dbt's output: {log_path}")
     wait_for_warehouse(settings.warehouse_path, settings.lock_wait, on_wait=context.log.warning)
-    with log_path.open("a", encoding="utf-8") as log:
+    # Line-buffered: a run killed mid-build leaves every line dbt had printed.
+    with log_path.open("a", encoding="utf-8", buffering=1) as log:
         log.write(f"---- run {context.run.run_id} ----\n")
         # dbt unit tests check the model code on fixed inputs, not the data: the test suite
         # runs them (tests/integration/test_build_matches_truth.py), not every build.
         build = ["build", "--exclude-resource-type", "unit_test"]
-        events, done = dbt.cli(build, context=context, target_path=start.target).stream(), 0
-        while True:
-            with contextlib.redirect_stdout(log):  # only while dbt's events are read
-                event = next(events, None)
-            if event is None:
-                break
-            done += 1
-            progress.report("dbt", min(done, total), total)
-            yield event
+        yield from dbt.build_events(context, build, start.target, log, total)
     finish_build(settings, start, full, covered, positions)  # reached only when dbt succeeded
 
 
@@ -92,7 +84,7 @@ def defs() -> dg.Definitions:
     return dg.Definitions(
         assets=[warehouse_dbt_models],
         resources={
-            "dbt": VenvDbtCli(
+            "dbt": InProcessDbtCli(
                 project_dir=dbt_project,  # pyright: ignore[reportArgumentType]  # DbtCliResource.__init__ takes a DbtProject; pyright sees only the pydantic field (str)
                 profiles_dir=str(dbt_project.profiles_dir),
                 dbt_executable=DBT_EXECUTABLE,  # the venv's dbt: nothing depends on PATH
