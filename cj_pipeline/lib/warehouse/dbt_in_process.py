@@ -52,8 +52,8 @@ class DbtInvocation:
 
 def invoke_dbt(
     args: Sequence[str],
-    on_line: Callable[[str], None] = lambda line: None,
-    on_result: Callable[[dict], None] = lambda event: None,
+    on_line: Callable[[str], object] = lambda line: None,
+    on_result: Callable[[dict], object] = lambda event: None,
     results_path: Path | None = None,
 ) -> DbtInvocation:
     """Run one dbt command (`args` as after `dbt`) in this process. `results_path`: where to
@@ -62,6 +62,7 @@ def invoke_dbt(
     dbt would print on its console, `on_result` each node's result event as it finishes;
     both are called from dbt's worker threads, one call at a time, and what they raise is kept
     as an error line rather than stopping dbt."""
+    from dbt.artifacts.schemas.run import RunExecutionResult
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict
 
@@ -94,7 +95,7 @@ def invoke_dbt(
     if outcome.exception is not None and not isinstance(outcome.exception, Exception):
         raise outcome.exception  # an interrupt: stop, as the dbt process would have
     invocation.success, invocation.exception = bool(outcome.success), outcome.exception
-    if results_path is not None and hasattr(outcome.result, "write"):
+    if results_path is not None and isinstance(outcome.result, RunExecutionResult):
         outcome.result.write(str(results_path))
     return invocation
 
