@@ -38,7 +38,8 @@ class InProcessDbtCli(VenvDbtCli):
             *args,
             *["--project-dir", str(project_dir), "--profiles-dir", str(self.profiles_dir or project_dir)],
             *["--target-path", str(target_path), "--log-path", str(target_path)],
-            *["--no-send-anonymous-usage-stats", "--quiet", "--no-use-colors", "--no-write-json"],
+            # Nothing on this process's console (the CLI's own output): dbt's lines go to `log`.
+            *["--log-level", "none", "--no-send-anonymous-usage-stats", "--no-use-colors", "--no-write-json"],
             *(["--indirect-selection", params.indirect_selection] if params.indirect_selection else []),
             *params.selection_args,
         ]
