@@ -107,3 +107,18 @@ def test_a_failing_listener_never_stops_dbt(dbt_env):
     invocation = invoke_dbt(_args(dbt_env, "build", "--select", "dim_area"), on_line=full_disk)
     assert invocation.success and invocation.results  # the build itself went on
     assert any("No space left on device" in line for line in invocation.errors)
+
+
+def test_a_log_file_on_a_full_disk_prints_nothing_on_the_console(dbt_env, tmp_path, capfd):
+    """dbt.log on a full disk (/dev/full answers every write with ENOSPC): the console stays
+    the CLI's own; stdlib logging would print "--- Logging error ---" and a traceback."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "dbt.log").symlink_to("/dev/full")
+    args = _args(dbt_env, "build", "--select", "dim_area")
+    args[args.index("--log-path") + 1] = str(logs)
+    invocation = invoke_dbt([*args, "--log-level-file", "debug"])
+    out, err = capfd.readouterr()
+    assert "Logging error" not in err and "Traceback" not in err, err[-2000:]
+    assert (out, err) == ("", "")
+    assert invocation.results  # the build itself ran

@@ -17,6 +17,7 @@ dbt keeps global state (flags, the event manager, adapters), so one invocation a
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -88,9 +89,14 @@ def invoke_dbt(
                 invocation.errors.append(f"Could not report dbt's progress: {error}")
 
     with _one_at_a_time:
+        # dbt's file log (dbt.log) is a `logging` handler: when it cannot write (a full disk),
+        # logging would print "--- Logging error ---" and a traceback on the console. dbt's
+        # own events still say what failed.
+        raise_exceptions, logging.raiseExceptions = logging.raiseExceptions, False
         try:
             outcome = dbtRunner(callbacks=[listen]).invoke(list(args))
         finally:
+            logging.raiseExceptions = raise_exceptions
             _release_duckdb()
     if outcome.exception is not None and not isinstance(outcome.exception, Exception):
         raise outcome.exception  # an interrupt: stop, as the dbt process would have
