@@ -28,6 +28,7 @@ from cj_pipeline.lib.warehouse.writer_lock import warehouse_writer_lock
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import Settings, get_settings
 from tests.copies import copy_data_dir
+from tests.planted import plant_and_publish
 
 BUILD_FIXTURE = "built_warehouse"
 RELEASE_YEAR = "2024-25"
@@ -123,6 +124,20 @@ def published_release(built_warehouse, tmp_path_factory) -> SharedRelease:
             done.write_text(json.dumps(ran))
     settings, ran = get_settings(data_dir), json.loads(done.read_text())
     return SharedRelease(settings, settings.published_dir / RELEASE_YEAR, ran["seconds"], ran["output"])
+
+
+@pytest.fixture(scope="session")
+def planted_release(built_warehouse, tmp_path_factory) -> Path:
+    """A copy of the shared build with hostile text planted where areas' text goes
+    (tests/planted.py), published once per test session by the real publication code, for the
+    tests of the release's files and of its compare page. Read only. Returns the release folder."""
+    shared = _shared_dir(tmp_path_factory)
+    data_dir, done = shared / "planted_release" / "data", shared / "planted_release" / "release.txt"
+    with warehouse_writer_lock(shared / "planted_release.lock", timeout=1800, on_wait=lambda message: None):
+        if not done.exists():
+            shutil.rmtree(data_dir, ignore_errors=True)  # a worker that died half way
+            done.write_text(str(plant_and_publish(built_warehouse[0].data_dir, data_dir)))
+    return Path(done.read_text())
 
 
 @pytest.fixture
