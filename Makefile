@@ -53,9 +53,20 @@ $(AXE): $(INSTALLED)
 	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_VERSION)
 	touch $@
 
-# The checkers first (about a minute), so a lint, layering or type fault fails before the suite starts.
-test: setup test-tools lint
-	$(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder
+# The checkers (`make lint`, about 40 s of CPU) need only the venv: they start as soon as it
+# is there and run beside the dbt manifest, the test tools and the suite, at a lower priority
+# (nice) so they take only the CPU those leave idle and never slow the suite's start. Their
+# output is printed as one block when they finish; a fault in them fails `make test` once the
+# suite is done. TEST_ARGS narrows the suite (e.g. to one file) when trying this target out.
+LINT_LOG := $(VENV)/lint.log
+TEST_ARGS ?=
+
+test: $(INSTALLED)
+	@{ nice -n 10 $(MAKE) --no-print-directory lint >$(LINT_LOG) 2>&1; checks=$$?; cat $(LINT_LOG); \
+	  if [ $$checks -ne 0 ]; then echo "make lint FAILED (above): make test will fail"; fi; exit $$checks; } & checkers=$$!; \
+	$(MAKE) --no-print-directory setup test-tools && \
+	  $(BIN)/pytest -n 2 --dist loadscope --no-loadscope-reorder $(TEST_ARGS); suite=$$?; \
+	if wait $$checkers; then exit $$suite; else exit 1; fi
 
 bench: setup
 	$(BIN)/python bench/bench_full_run.py
@@ -78,7 +89,7 @@ docs: setup
 
 # ruff (Python style and faults), lint-imports (the layers, docs/architecture.md), basedpyright
 # (types, basic mode), sqlfluff (the dbt models). Configured in pyproject.toml and .sqlfluff.
-lint: setup
+lint: $(INSTALLED)
 	$(BIN)/ruff format --check --quiet .
 	$(BIN)/ruff check --quiet .
 	$(BIN)/lint-imports --no-logo --cache-dir .import_linter_cache

@@ -28,6 +28,7 @@ from cj_pipeline.lib.warehouse.writer_lock import warehouse_writer_lock
 from cj_pipeline.runner import run_build
 from cj_pipeline.settings import Settings, get_settings
 from tests.copies import copy_data_dir
+from tests.planted import plant_and_publish
 
 BUILD_FIXTURE = "built_warehouse"
 RELEASE_YEAR = "2024-25"
@@ -86,24 +87,27 @@ def built_warehouse(tmp_path_factory):
 
 @dataclass(frozen=True)
 class SharedRelease:
-    """The shared build published once: its data dir (warehouse, archive, published/) and
-    how long the `publish` command took (scales the kill points of the crash tests)."""
+    """The shared build published once: its data dir (warehouse, archive, published/), how
+    long the `publish` command took (scales the kill points of the crash tests) and what it
+    printed (what a person publishing with an override reads)."""
 
     settings: Settings
     release: Path
     seconds: float
+    output: str
 
 
-def _publish_with_the_cli(data_dir: Path) -> float:
+def _publish_with_the_cli(data_dir: Path) -> dict:
     """`cj-pipeline publish` as a person runs it (the gate blocks the sample year by design,
-    so with an override); an ephemeral Dagster instance. Returns the seconds it took."""
+    so with an override); an ephemeral Dagster instance. Returns the seconds it took and what
+    it printed."""
     cli = Path(sys.executable).parent / "cj-pipeline"
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     command = [cli, "publish", "--year", RELEASE_YEAR, "--override-reason", RELEASE_OVERRIDE, "--data-dir", data_dir]
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
-    return time.monotonic() - started
+    return {"seconds": time.monotonic() - started, "output": done.stdout + done.stderr}
 
 
 @pytest.fixture(scope="session")
@@ -116,11 +120,24 @@ def published_release(built_warehouse, tmp_path_factory) -> SharedRelease:
     with warehouse_writer_lock(shared / "shared_release.lock", timeout=1800, on_wait=lambda message: None):
         if not done.exists():
             shutil.rmtree(data_dir, ignore_errors=True)  # a worker that died half way
-            seconds = _publish_with_the_cli(copy_data_dir(built_warehouse[0].data_dir, data_dir))
-            done.write_text(json.dumps({"seconds": seconds}))
-    settings = get_settings(data_dir)
-    seconds = json.loads(done.read_text())["seconds"]
-    return SharedRelease(settings, settings.published_dir / RELEASE_YEAR, seconds)
+            ran = _publish_with_the_cli(copy_data_dir(built_warehouse[0].data_dir, data_dir))
+            done.write_text(json.dumps(ran))
+    settings, ran = get_settings(data_dir), json.loads(done.read_text())
+    return SharedRelease(settings, settings.published_dir / RELEASE_YEAR, ran["seconds"], ran["output"])
+
+
+@pytest.fixture(scope="session")
+def planted_release(built_warehouse, tmp_path_factory) -> Path:
+    """A copy of the shared build with hostile text planted where areas' text goes
+    (tests/planted.py), published once per test session by the real publication code, for the
+    tests of the release's files and of its compare page. Read only. Returns the release folder."""
+    shared = _shared_dir(tmp_path_factory)
+    data_dir, done = shared / "planted_release" / "data", shared / "planted_release" / "release.txt"
+    with warehouse_writer_lock(shared / "planted_release.lock", timeout=1800, on_wait=lambda message: None):
+        if not done.exists():
+            shutil.rmtree(data_dir, ignore_errors=True)  # a worker that died half way
+            done.write_text(str(plant_and_publish(built_warehouse[0].data_dir, data_dir)))
+    return Path(done.read_text())
 
 
 @pytest.fixture

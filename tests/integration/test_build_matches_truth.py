@@ -12,7 +12,8 @@ import pytest
 from cj_pipeline.lib.core.seeds import SCOTLAND_CODE
 from cj_pipeline.lib.warehouse.build_plan import dbt_target_path
 from cj_pipeline.lib.warehouse.dbt_parse import seed_partial_parse
-from cj_pipeline.settings import DBT_PROJECT_DIR
+from cj_pipeline.settings import DBT_PROJECT_DIR, get_settings
+from tests.copies import copy_data_dir
 
 NO1 = {
     "NO1_ASSESSMENTS": "diversion_assessments",
@@ -214,28 +215,50 @@ PLANTED_FAULTS = [
 ]
 
 
-def test_row_contract_passes_on_the_build_and_names_every_broken_rule(warehouse_copy, tmp_path):
+@pytest.fixture(scope="module")
+def tested(built_warehouse, tmp_path_factory):
+    """A copy of the shared build on which dbt runs, in one process, the row_contract tests of
+    the planted faults' models and dbt's unit tests (one dbt start, not two). Yields the
+    copy's settings, the results of that run and the finished process."""
+    settings = get_settings(copy_data_dir(built_warehouse[0].data_dir, tmp_path_factory.mktemp("dbt_tests") / "data"))
+    target = settings.data_dir.parent / "before"
+    done = _dbt(settings, target, "test", "--select", *CONTRACT_TESTS, "test_type:unit")
+    return settings, json.loads((target / "run_results.json").read_text())["results"], done
+
+
+CONTRACT_TESTS = sorted({test for test, *_ in PLANTED_FAULTS})
+
+
+def test_dbt_unit_tests_pass(tested):
+    """dbt's unit tests check the model code on fixed inputs, not the data, so the
+    warehouse build leaves them out (defs/warehouse/assets.py) and this test runs them."""
+    _, results, done = tested
+    units = [r for r in results if r["unique_id"].startswith("unit_test.")]
+    assert len(units) >= 4 and all(r["status"] == "pass" for r in units), done.stdout[-2000:]
+
+
+def test_row_contract_passes_on_the_build_and_names_every_broken_rule(tested):
     """The per-model row_contract test (one dbt node for all of a model's row rules) passes
     on the build, and fails once a fault is planted for each kind of rule, with one failure
     row per broken rule naming the rule and the column."""
-    settings, _ = warehouse_copy
-    tests = sorted({test for test, *_ in PLANTED_FAULTS})
-    done = _dbt(settings, tmp_path / "before", "test", "--select", *tests)
+    settings, results, done = tested
+    before = {r["unique_id"].split(".")[2]: r for r in results if r["unique_id"].startswith("test.")}
+    assert sorted(before) == CONTRACT_TESTS and all(r["status"] == "pass" for r in before.values()), done.stdout[-2000:]
     assert done.returncode == 0, done.stdout[-2000:]
     with duckdb.connect(str(settings.warehouse_path)) as connection:
         columns = {row[0] for row in connection.execute("describe marts.fct_indicator_trends").fetchall()}
         assert {"area_name", "indicator_id", "direction"} <= columns, "the planted faults need these columns"
         for *_, sql in PLANTED_FAULTS:
             connection.execute(sql)
-    target = tmp_path / "after"
-    done = _dbt(settings, target, "test", "--select", *tests, "--store-failures")
+    target = settings.data_dir.parent / "after"
+    done = _dbt(settings, target, "test", "--select", *CONTRACT_TESTS, "--store-failures")
     assert done.returncode == 1
     results = {
         r["unique_id"].split(".")[2]: r for r in json.loads((target / "run_results.json").read_text())["results"]
     }
     found = set()
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as connection:
-        for test in tests:
+        for test in CONTRACT_TESTS:
             assert results[test]["status"] == "fail"
             rows = connection.execute(
                 f"select rule, column_name, problem, failures from {results[test]['relation_name']}"
@@ -243,13 +266,3 @@ def test_row_contract_passes_on_the_build_and_names_every_broken_rule(warehouse_
             assert all(failures >= 1 and problem for _, _, problem, failures in rows)
             found |= {(test, rule, column) for rule, column, _, _ in rows}
     assert found == {(test, rule, column) for test, rule, column, _ in PLANTED_FAULTS}
-
-
-def test_dbt_unit_tests_pass(warehouse_copy, tmp_path):
-    """dbt's unit tests check the model code on fixed inputs, not the data, so the
-    warehouse build leaves them out (defs/warehouse/assets.py) and this test runs them."""
-    settings, _ = warehouse_copy
-    done = _dbt(settings, tmp_path, "test", "--select", "test_type:unit")
-    results = json.loads((tmp_path / "run_results.json").read_text())["results"]
-    assert done.returncode == 0, done.stdout[-2000:]
-    assert len(results) >= 4 and all(r["status"] == "pass" for r in results)

@@ -1,8 +1,8 @@
 """compare.html, published with a real release and used as a reader would, offline.
 
-The release is published by the real code from a copy of the shared built warehouse, with
-one area's name made hostile (markup, a script end tag, U+2028) to show area text stays
-data. The page is then checked against the published CSV cell for cell, driven by keyboard
+The release is the session's planted release (tests/conftest.py, tests/planted.py): a copy of
+the shared build published by the real code, with one area's name made hostile (markup, a
+script end tag, U+2028) to show area text stays data. The page is then checked against the published CSV cell for cell, driven by keyboard
 in headless Chromium with every host name unresolvable (DevTools protocol: real key
 events, script errors, console errors and every request recorded), and checked by
 axe-core and the packs' layout check.
@@ -17,34 +17,22 @@ import re
 import time
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
-from cj_pipeline.lib.publish import publish_release
-from cj_pipeline.settings import get_settings
-from tests.copies import copy_data_dir
 from tests.integration.browser import axe_violations, check_page
 from tests.integration.devtools import offline_page
+from tests.planted import HOSTILE_CODE, HOSTILE_NAME, YEAR
 
-YEAR = "2024-25"
-NOTES = {"release_id": "compare-1", "published_at": "2025-06-01T09:00:00+00:00", "published_by": "tester"}
-HOSTILE = 'Clackmannanshire</script><script>window.pwned=1</script>\u2028<b>&amp;"'
-HOSTILE_CODE = "S12000005"
 FIFE, MIDLOTHIAN = "S12000047", "S12000019"
+HOSTILE = HOSTILE_NAME
 
 
 @pytest.fixture(scope="module")
-def release(built_warehouse, tmp_path_factory) -> Path:
-    source, _, _ = built_warehouse
-    data_dir = tmp_path_factory.mktemp("compare") / "data"
-    copy_data_dir(source.data_dir, data_dir)
-    settings = get_settings(data_dir)
-    con = duckdb.connect(str(settings.warehouse_path))
-    for table in ("fct_indicator_values", "fct_benchmark", "fct_indicator_trends"):
-        con.execute(f"update marts.{table} set area_name = ? where area_code = ?", [HOSTILE, HOSTILE_CODE])
-    con.close()
-    return publish_release(settings, YEAR, NOTES)
+def release(planted_release) -> Path:
+    """The session's release with one area's name made hostile (tests/planted.py)."""
+    assert planted_release.name == YEAR
+    return planted_release
 
 
 def page_data(page: Path) -> dict:

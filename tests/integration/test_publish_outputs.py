@@ -17,45 +17,15 @@ from typer.testing import CliRunner
 from cj_pipeline import cli
 from cj_pipeline.lib.publish import publish_release
 from cj_pipeline.settings import get_settings
-from tests.copies import copy_data_dir
 from tests.integration import browser
-
-YEAR = "2024-25"
-EVIL = '=HYPERLINK("http://evil.example","click")'
-SCRIPT = "<script>alert(1)</script>"
-NOTES = {
-    "release_id": "test-1",
-    "published_at": "2025-06-01T09:00:00",
-    "published_by": "tester",
-    "override_reason": "Late return from one area",
-    "overridden_checks": ["completeness"],
-    "warnings": [{"check": "reconciliation", "summary": "Scotland differs from the sum"}],
-}
+from tests.planted import EVIL, NOTES, YEAR
 
 
 @pytest.fixture(scope="module")
-def published(built_warehouse, tmp_path_factory):
-    """One release of a copy of the shared build with hostile text planted, read (never
-    changed) by the tests of this module."""
-    source, _, _ = built_warehouse
-    data_dir = tmp_path_factory.mktemp("publish_outputs") / "data"
-    copy_data_dir(source.data_dir, data_dir)
-    settings = get_settings(data_dir)
-    con = duckdb.connect(str(settings.warehouse_path))
-    con.execute(
-        "update marts.fct_outcome_assessments set actions_taken = ? where area_code = 'S12000005' and financial_year = ?",
-        [EVIL, YEAR],
-    )
-    con.execute(
-        "update marts.fct_local_outcomes set commentary = ? where area_code = 'S12000005' and financial_year = ?",
-        [SCRIPT, YEAR],
-    )
-    con.execute(
-        "update marts.fct_local_outcomes set local_outcome = ? where area_code = 'S12000006' and financial_year = ?",
-        ["@cmd|' /C calc'!A0", YEAR],
-    )
-    con.close()
-    return settings, publish_release(settings, YEAR, NOTES)
+def published(planted_release):
+    """The session's release of a copy of the shared build with hostile text planted
+    (tests/planted.py), read (never changed) by the tests of this module."""
+    return get_settings(planted_release.parents[1]), planted_release
 
 
 def test_release_contents_and_accessible_workbook(published):
