@@ -112,8 +112,8 @@ def _epoch(stamp: str) -> float:
 
 
 def _dbt_phases(settings, window: tuple[float, float] | None) -> dict[str, float]:
-    """The dbt step in four: its start (dagster-dbt, the dbt process, dbt's imports: step
-    start -> dbt's invocation start), parse and graph (-> its execution starts), dbt's own
+    """The dbt step in four: its start (dagster-dbt, dbt's imports: step start -> dbt's
+    invocation start), parse and graph (-> its execution starts), dbt's own
     execution (run_results elapsed_time: connections, nodes, hooks) and the rest (artifacts
     written, the last events handled: -> step end)."""
     results = dbt_run_results(settings)
@@ -406,7 +406,7 @@ def report(points: list[dict], empty: dict, load_start: str, load_end: str, repe
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(_outside_steps(label, run) for label, run in labelled + nothing_new),
         "",
-        "The dbt step (seconds): start (dagster-dbt, the dbt process and its imports, until dbt's invocation "
+        "The dbt step (seconds): start (dagster-dbt, dbt's imports, until dbt's invocation "
         "starts), parse and graph (until its execution starts), dbt's own execution (run_results elapsed_time: "
         "connections, seeds, models, tests), after (artifacts, the last events):",
         "",
@@ -420,7 +420,7 @@ def report(points: list[dict], empty: dict, load_start: str, load_end: str, repe
         f"{fixed['recover_warehouse']:.2f} s, plan {fixed['plan_build']:.2f} s, Dagster run creation "
         f"{fixed['run_creation']:.2f} s and {fixed['between_steps'] + fixed['run_teardown']:.2f} s between and "
         f"after the steps ({dagster_fixed:.2f} s of Dagster in all), the run log {fixed['write_run_log']:.2f} s; "
-        f"intake with nothing to read {fixed['intake']:.2f} s; dbt process start + parse + artifacts "
+        f"intake with nothing to read {fixed['intake']:.2f} s; dbt start + parse + artifacts "
         f"{dbt_fixed:.2f} s (start {fixed['dbt_start']:.2f}, parse and graph {fixed['dbt_parse']:.2f}, after "
         f"{fixed['dbt_after']:.2f}) and dbt's own execution of its {fixed['dbt_nodes']} nodes over empty tables "
         f"{fixed['dbt_execution']:.2f} s (the seeds are loaded, every model and test runs); the other steps "
