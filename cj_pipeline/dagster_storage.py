@@ -7,7 +7,8 @@ of the run's time (bench/results.md). Here each database keeps one pooled connec
 an event costs one INSERT and one commit, and commits use `synchronous=NORMAL`, SQLite's
 recommended setting for WAL: still atomic and never corrupt; after a power cut the last
 few events may be missing from the run history (the warehouse, archive and receipts do not
-live here).
+live here). It also remembers which tables and secondary indexes the schema has, as Dagster's
+PostgreSQL event log does, instead of asking SQLite again for every asset event.
 
 Everything else is Dagster's own `DagsterSqliteStorage`: same files under $DAGSTER_HOME,
 same schema, readable by a stock instance. Production uses PostgreSQL
@@ -40,7 +41,26 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()  # guarded by Dagster's _db_lock
+        # What the schema has, as Dagster's PostgreSQL event log keeps it: asked again for every
+        # asset check event (a new SQLite engine each time), a tenth of a build's event storage.
+        self._tables_present: set[str] = set()
+        self._secondary_index_cache: dict[str, bool] = {}
         super().__init__(base_dir, inst_data=inst_data)
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster's own check (its own connection: it is asked while the index one is held).
+        if table_name not in self._tables_present and super().has_table(table_name):
+            self._tables_present.add(table_name)  # a table is never dropped while open
+        return table_name in self._tables_present
+
+    def has_secondary_index(self, name: str) -> bool:
+        if name not in self._secondary_index_cache:
+            self._secondary_index_cache[name] = super().has_secondary_index(name)
+        return self._secondary_index_cache[name]
+
+    def enable_secondary_index(self, name: str) -> None:
+        super().enable_secondary_index(name)
+        self._secondary_index_cache.pop(name, None)
 
     def _engine(self, shard: str) -> Engine:
         """The shard's engine, now the most recently used (the caller holds _db_lock)."""
@@ -76,6 +96,8 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
+            self._tables_present.clear()  # the databases may be deleted next (wipe)
+            self._secondary_index_cache.clear()
 
     def delete_events(self, run_id: str) -> None:
         self._close_all()  # no open handle on a run database being deleted

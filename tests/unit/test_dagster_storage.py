@@ -80,3 +80,23 @@ def test_one_engine_per_database_reused_and_old_ones_closed(tmp_path, monkeypatc
     assert list(storage._engines) == ["run2", "run3", "run4"]  # the least recently used closed
     storage.dispose()
     assert not storage._engines
+
+
+def test_what_the_schema_has_is_asked_once_and_asked_again_after_a_wipe(home, monkeypatch):
+    asked: list[str] = []
+    stock_has_table = SqliteEventLogStorage.has_table
+    monkeypatch.setattr(
+        SqliteEventLogStorage, "has_table", lambda self, name: asked.append(name) or stock_has_table(self, name)
+    )
+    instance = _instance(home)
+    asked.clear()
+    for _ in range(3):  # a materialisation and a check evaluation each ask (tags, check tables)
+        assert dg.materialize([numbers, numbers_positive], instance=instance).success
+    assert asked.count("asset_check_executions") == 1 and asked.count("asset_event_tags") == 1
+    storage = instance.event_log_storage
+    assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
+    assert asked.count("no_such_table") == 2  # a missing table is never remembered (a migration may add it)
+    storage.wipe()
+    assert storage.has_table("asset_check_executions") and asked.count("asset_check_executions") == 2
+    last = list(instance.get_run_records())[0].dagster_run.run_id
+    assert instance.get_records_for_run(last).records == []  # the wipe went through
