@@ -112,6 +112,7 @@ def write_receipt(receipts_dir: Path, receipt: dict, replace: bool = True) -> Pa
     replace=False (the receipt on arrival) nothing is written over a receipt already there, so
     a run that wrote its receipt first keeps it; then None is returned."""
     files = receipt_files(receipts_dir, receipt)
+    _make_folders(files)
     if not write_atomic(*files[0], replace=replace):
         return None
     for path, text in files[1:]:
@@ -122,14 +123,20 @@ def write_receipt(receipts_dir: Path, receipt: dict, replace: bool = True) -> Pa
 def write_receipts(receipts_dir: Path, receipts: list[dict]) -> None:
     """`write_receipt` for a run's batch of receipts at once (core/atomic.write_all): each file
     still durable before its name appears, the fsyncs of the batch overlapping."""
-    write_all([file for receipt in receipts for file in receipt_files(receipts_dir, receipt)])
+    files = [file for receipt in receipts for file in receipt_files(receipts_dir, receipt)]
+    _make_folders(files)
+    write_all(files)
+
+
+def _make_folders(files: list[tuple[Path, str]]) -> None:
+    for folder in {path.parent for path, _ in files}:  # once each, not once per file
+        folder.mkdir(parents=True, exist_ok=True)
 
 
 def receipt_files(receipts_dir: Path, receipt: dict) -> list[tuple[Path, str]]:
     """(path, text) of every file of one receipt, JSON first: <stem>.json and <stem>.txt in
     receipts/, then the area's copies in outbox/<area>/ (receipts/ and outbox/ are both in the
-    data dir); the folders are made."""
-    receipts_dir.mkdir(parents=True, exist_ok=True)
+    data dir)."""
     stem = stem_of(receipt)
     files = [
         (receipts_dir / f"{stem}.json", json.dumps(receipt, indent=2, sort_keys=False) + "\n"),
@@ -145,7 +152,6 @@ def _outbox_files(receipts_dir: Path, receipt: dict, stem: str) -> list[tuple[Pa
         return []
     area, copy = destination
     folder = outbox.outbox_root(receipts_dir.parent) / area
-    folder.mkdir(parents=True, exist_ok=True)
     return [
         (folder / f"{stem}.json", json.dumps(copy, indent=2, sort_keys=False) + "\n"),
         (folder / f"{stem}.txt", receipt_text(copy)),
@@ -162,7 +168,9 @@ def restore_if_missing(receipts_dir: Path, receipt: dict) -> bool:
     destination = outbox.for_outbox(receipt)
     if destination is None or (outbox.outbox_root(receipts_dir.parent) / destination[0] / f"{stem}.json").exists():
         return False
-    for path, text in _outbox_files(receipts_dir, receipt, stem):
+    files = _outbox_files(receipts_dir, receipt, stem)
+    _make_folders(files)
+    for path, text in files:
         write_atomic(path, text)
     return True
 
