@@ -7,8 +7,8 @@ of the run's time (bench/results.md). Here each database keeps one pooled connec
 an event costs one INSERT and one commit, and commits use `synchronous=NORMAL`, SQLite's
 recommended setting for WAL: still atomic and never corrupt; after a power cut the last
 few events may be missing from the run history (the warehouse, archive and receipts do not
-live here). It also remembers which tables and secondary indexes the schema has, as Dagster's
-PostgreSQL event log does, instead of asking SQLite again for every asset event.
+live here). It also remembers which tables, columns and secondary indexes the schema has, as
+Dagster's PostgreSQL event log does, instead of asking SQLite again for every asset event.
 
 Everything else is Dagster's own `DagsterSqliteStorage`: same files under $DAGSTER_HOME,
 same schema, readable by a stock instance. Production uses PostgreSQL
@@ -18,7 +18,7 @@ same schema, readable by a stock instance. Production uses PostgreSQL
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import yaml
@@ -42,16 +42,34 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()  # guarded by Dagster's _db_lock
         # What the schema has, as Dagster's PostgreSQL event log keeps it: asked again for every
-        # asset check event (a new SQLite engine each time), a tenth of a build's event storage.
-        self._tables_present: set[str] = set()
+        # asset event (a new SQLite engine, or a PRAGMA, each time), a tenth of event storage.
+        self._schema_has: set[tuple[str, str]] = set()  # ("table", name), ("asset_keys column", name)
         self._secondary_index_cache: dict[str, bool] = {}
         super().__init__(base_dir, inst_data=inst_data)
 
     def has_table(self, table_name: str) -> bool:
         # Dagster's own check (its own connection: it is asked while the index one is held).
-        if table_name not in self._tables_present and super().has_table(table_name):
-            self._tables_present.add(table_name)  # a table is never dropped while open
-        return table_name in self._tables_present
+        return self._remembered(
+            ("table", table_name), lambda: super(PooledSqliteEventLogStorage, self).has_table(table_name)
+        )
+
+    def has_asset_key_col(self, column_name: str) -> bool:
+        if ("asset_keys column", column_name) in self._schema_has:
+            return True  # without taking a connection
+        return super().has_asset_key_col(column_name)
+
+    def _has_asset_key_col_on_connection(self, conn: Connection, column_name: str) -> bool:
+        return self._remembered(
+            ("asset_keys column", column_name),
+            lambda: super(PooledSqliteEventLogStorage, self)._has_asset_key_col_on_connection(conn, column_name),
+        )
+
+    def _remembered(self, fact: tuple[str, str], ask: Callable[[], bool]) -> bool:
+        """Only what is there is remembered: a table or column is never dropped while open, but
+        a migration may add one."""
+        if fact not in self._schema_has and ask():
+            self._schema_has.add(fact)
+        return fact in self._schema_has
 
     def has_secondary_index(self, name: str) -> bool:
         if name not in self._secondary_index_cache:
@@ -96,7 +114,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
-            self._tables_present.clear()  # the databases may be deleted next (wipe)
+            self._schema_has.clear()  # the databases may be deleted next (wipe)
             self._secondary_index_cache.clear()
 
     def delete_events(self, run_id: str) -> None:

@@ -120,6 +120,7 @@ def write_all(files: Sequence[tuple[Path, bytes | str]], temporary: Callable[[Pa
             write_atomic(path, data, temporary=temporary(path) if temporary else None)
         return
     temporaries = [temporary(path) if temporary else _temporary_for(path) for path, _ in files]
+    renamed = 0
     try:
         for (_, data), temp in zip(files, temporaries, strict=True):
             with open(temp, "wb") as handle:
@@ -128,8 +129,9 @@ def write_all(files: Sequence[tuple[Path, bytes | str]], temporary: Callable[[Pa
             list(pool.map(_fsync_file, temporaries))  # list(): an fsync's error is raised here
         for (path, _), temp in zip(files, temporaries, strict=True):
             os.replace(temp, path)
+            renamed += 1
     finally:
-        for temp in temporaries:
+        for temp in temporaries[renamed:]:  # those renamed are gone already
             temp.unlink(missing_ok=True)
     for folder in sorted({path.parent for path, _ in files}):
         fsync_dir(folder)
