@@ -7,7 +7,8 @@ of the run's time (bench/results.md). Here each database keeps one pooled connec
 an event costs one INSERT and one commit, and commits use `synchronous=NORMAL`, SQLite's
 recommended setting for WAL: still atomic and never corrupt; after a power cut the last
 few events may be missing from the run history (the warehouse, archive and receipts do not
-live here).
+live here). It also remembers which tables, columns and secondary indexes the schema has, as
+Dagster's PostgreSQL event log does, instead of asking SQLite again for every asset event.
 
 Everything else is Dagster's own `DagsterSqliteStorage`: same files under $DAGSTER_HOME,
 same schema, readable by a stock instance. Production uses PostgreSQL
@@ -17,7 +18,7 @@ same schema, readable by a stock instance. Production uses PostgreSQL
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import yaml
@@ -40,7 +41,44 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()  # guarded by Dagster's _db_lock
+        # What the schema has, as Dagster's PostgreSQL event log keeps it: asked again for every
+        # asset event (a new SQLite engine, or a PRAGMA, each time), a tenth of event storage.
+        self._schema_has: set[tuple[str, str]] = set()  # ("table", name), ("asset_keys column", name)
+        self._secondary_index_cache: dict[str, bool] = {}
         super().__init__(base_dir, inst_data=inst_data)
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster's own check (its own connection: it is asked while the index one is held).
+        return self._remembered(
+            ("table", table_name), lambda: super(PooledSqliteEventLogStorage, self).has_table(table_name)
+        )
+
+    def has_asset_key_col(self, column_name: str) -> bool:
+        if ("asset_keys column", column_name) in self._schema_has:
+            return True  # without taking a connection
+        return super().has_asset_key_col(column_name)
+
+    def _has_asset_key_col_on_connection(self, conn: Connection, column_name: str) -> bool:
+        return self._remembered(
+            ("asset_keys column", column_name),
+            lambda: super(PooledSqliteEventLogStorage, self)._has_asset_key_col_on_connection(conn, column_name),
+        )
+
+    def _remembered(self, fact: tuple[str, str], ask: Callable[[], bool]) -> bool:
+        """Only what is there is remembered: a table or column is never dropped while open, but
+        a migration may add one."""
+        if fact not in self._schema_has and ask():
+            self._schema_has.add(fact)
+        return fact in self._schema_has
+
+    def has_secondary_index(self, name: str) -> bool:
+        if name not in self._secondary_index_cache:
+            self._secondary_index_cache[name] = super().has_secondary_index(name)
+        return self._secondary_index_cache[name]
+
+    def enable_secondary_index(self, name: str) -> None:
+        super().enable_secondary_index(name)
+        self._secondary_index_cache.pop(name, None)
 
     def _engine(self, shard: str) -> Engine:
         """The shard's engine, now the most recently used (the caller holds _db_lock)."""
@@ -76,6 +114,8 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
+            self._schema_has.clear()  # the databases may be deleted next (wipe)
+            self._secondary_index_cache.clear()
 
     def delete_events(self, run_id: str) -> None:
         self._close_all()  # no open handle on a run database being deleted

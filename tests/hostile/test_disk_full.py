@@ -41,7 +41,7 @@ def test_disk_full_during_intake_is_one_paragraph_and_loses_nothing(tmp_path, mo
     settings = get_settings(tmp_path / "data")
     settings.ensure_dirs()
     (settings.uploads_dir / "r.xlsx").write_bytes(b"bytes")
-    monkeypatch.setattr(archive, "store_object", _enospc)
+    monkeypatch.setattr(archive, "store_objects", _enospc)
     monkeypatch.setattr(
         "cj_pipeline.runner.run_build",
         lambda s, full=False: ingest_pending(s, discover_upload_files(s)),

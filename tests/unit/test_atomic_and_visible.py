@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from cj_pipeline.lib.core.atomic import one_dir_sync, write_atomic, write_json_atomic, write_text_atomic
+from cj_pipeline.lib.core.atomic import write_all, write_atomic, write_json_atomic, write_text_atomic
 from cj_pipeline.lib.core.names import shown_name, visible
 
 
@@ -67,18 +67,27 @@ def test_each_write_fsyncs_its_file_and_its_folder(tmp_path, monkeypatch):
     assert made == ["file", "dir"] * 3
 
 
-def test_one_dir_sync_fsyncs_every_file_and_each_folder_once_at_the_end(tmp_path, monkeypatch):
+def test_write_all_makes_every_file_durable_before_any_name_appears(tmp_path, monkeypatch):
     made = _record_fsyncs(monkeypatch)
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (made.append("rename"), real_replace(a, b))[1])
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    with one_dir_sync():
-        for i in range(3):
-            write_text_atomic(tmp_path / "a" / f"{i}.txt", "x")
-            write_text_atomic(tmp_path / "b" / f"{i}.txt", "y")
-        with one_dir_sync():  # nested: still once, at the outer end
-            write_text_atomic(tmp_path / "a" / "n.txt", "z")
-        assert made == ["file"] * 7  # nothing of the folders yet, every file already
-        assert (tmp_path / "a" / "2.txt").read_text() == "x"  # renamed in place already
-    assert made == ["file"] * 7 + ["dir", "dir"]
-    write_text_atomic(tmp_path / "after.txt", "x")  # the context is over: back to one each
-    assert made[-2:] == ["file", "dir"]
+    (tmp_path / "a" / "0.txt").write_text("old")
+    files = [(tmp_path / folder / f"{i}.txt", f"{folder}{i} é") for i in range(3) for folder in "ab"]
+    write_all(files)
+    assert made == ["file"] * 6 + ["rename"] * 6 + ["dir", "dir"]  # each folder once, after its renames
+    assert [path.read_text() for path, _ in files] == [text for _, text in files]
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(p.name for p, _ in files)
+
+
+def test_write_all_that_fails_renames_nothing_and_leaves_no_temporary(tmp_path, monkeypatch):
+    (tmp_path / "kept.txt").write_text("old")
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError):
+        write_all([(tmp_path / "kept.txt", "new"), (tmp_path / "new.txt", "new")])
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.txt"] and (tmp_path / "kept.txt").read_text() == "old"

@@ -5,6 +5,7 @@ import shutil
 
 import dagster as dg
 import pytest
+from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
 
@@ -80,3 +81,34 @@ def test_one_engine_per_database_reused_and_old_ones_closed(tmp_path, monkeypatc
     assert list(storage._engines) == ["run2", "run3", "run4"]  # the least recently used closed
     storage.dispose()
     assert not storage._engines
+
+
+def test_what_the_schema_has_is_asked_once_and_asked_again_after_a_wipe(home, monkeypatch):
+    asked: list[str] = []
+    stock_has_table, stock_has_column = (
+        SqliteEventLogStorage.has_table,
+        SqlEventLogStorage._has_asset_key_col_on_connection,
+    )
+
+    def has_column(self, conn, name):
+        asked.append(f"column {name}")
+        return stock_has_column(self, conn, name)
+
+    monkeypatch.setattr(
+        SqliteEventLogStorage, "has_table", lambda self, name: asked.append(name) or stock_has_table(self, name)
+    )
+    monkeypatch.setattr(SqlEventLogStorage, "_has_asset_key_col_on_connection", has_column)
+    instance = _instance(home)
+    asked.clear()
+    for _ in range(3):  # a materialisation and a check evaluation each ask (tags, check tables)
+        assert dg.materialize([numbers, numbers_positive], instance=instance).success
+    assert asked.count("asset_check_executions") == 1 and asked.count("asset_event_tags") == 1
+    assert instance.get_asset_records([numbers.key])[0].asset_entry.last_materialization is not None
+    assert asked.count("column last_materialization_timestamp") == 1 and asked.count("column cached_status_data") == 1
+    storage = instance.event_log_storage
+    assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
+    assert asked.count("no_such_table") == 2  # a missing table is never remembered (a migration may add it)
+    storage.wipe()
+    assert storage.has_table("asset_check_executions") and asked.count("asset_check_executions") == 2
+    last = list(instance.get_run_records())[0].dagster_run.run_id
+    assert instance.get_records_for_run(last).records == []  # the wipe went through

@@ -227,7 +227,7 @@ def test_a_crash_between_the_commit_and_the_receipt_is_repaired_over_the_receipt
     path = _drop(settings, "raw/uploads/words.xlsx", FIXTURES / "fail" / "measure_numeric.xlsx")
     checked = check_on_arrival(settings, path)
     with monkeypatch.context() as patched:
-        patched.setattr(batch, "write_final_receipt", lambda settings, receipt: None)  # the crash
+        patched.setattr(batch, "_write_receipts", lambda settings, files, only_missing=False: None)  # the crash
         patched.setattr("cj_pipeline.lib.intake.run.finish_receipts_on_arrival", lambda connection, settings: 0)
         _run(settings)
     assert json.loads(checked.receipt.read_text())["stage"] == receipts.CHECKED_ON_ARRIVAL

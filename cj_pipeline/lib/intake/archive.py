@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from cj_pipeline.lib.core.atomic import write_atomic
+from cj_pipeline.lib.core.atomic import write_all
 from cj_pipeline.lib.core.processes import process_alive
 
 
@@ -22,13 +22,23 @@ def object_path(archive_dir: Path, sha256: str) -> Path:
 
 def store_object(archive_dir: Path, data: bytes, sha256: str) -> Path:
     """Store bytes under their hash unless already there; never overwrite."""
-    target = object_path(archive_dir, sha256)
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # The temporary's name carries the writer's pid, which `sweep_temporaries` reads.
-    write_atomic(target, data, temporary=target.with_name(f".{sha256}.{os.getpid()}.tmp"))
-    return target
+    store_objects(archive_dir, {sha256: data})
+    return object_path(archive_dir, sha256)
+
+
+def store_objects(archive_dir: Path, contents: dict[str, bytes]) -> None:
+    """`store_object` for many contents (sha256 -> bytes) at once: those not already there are
+    written together (core/atomic.write_all), each durable before its name appears."""
+    missing = [(object_path(archive_dir, sha256), data) for sha256, data in contents.items()]
+    missing = [(target, data) for target, data in missing if not target.exists()]
+    for folder in {target.parent for target, _ in missing}:
+        folder.mkdir(parents=True, exist_ok=True)
+    write_all(missing, temporary=_temporary)
+
+
+def _temporary(target: Path) -> Path:
+    """The temporary's name carries the writer's pid, which `sweep_temporaries` reads."""
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
 
 
 def sweep_temporaries(archive_dir: Path) -> list[Path]:
@@ -45,10 +55,17 @@ def sweep_temporaries(archive_dir: Path) -> list[Path]:
 
 def append_ledger(archive_dir: Path, entry: dict) -> None:
     """Append one arrival to archive/ledger.jsonl (flushed to disk before returning)."""
+    append_ledger_entries(archive_dir, [entry])
+
+
+def append_ledger_entries(archive_dir: Path, entries: list[dict]) -> None:
+    """Append arrivals to archive/ledger.jsonl, one line each, with one fsync before returning."""
+    if not entries:
+        return
     archive_dir.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(entry, sort_keys=True) + "\n"
+    lines = "".join(json.dumps(entry, sort_keys=True) + "\n" for entry in entries)
     with open(archive_dir / "ledger.jsonl", "a", encoding="utf-8") as handle:
-        handle.write(line)
+        handle.write(lines)
         handle.flush()
         os.fsync(handle.fileno())
 

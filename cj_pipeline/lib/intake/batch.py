@@ -2,7 +2,8 @@
 
 Order of work, chosen so a crash at any point loses nothing:
 1. read a file's bytes and hash them; 2. store them in the archive and append the
-ledger (idempotent by sha256), before anything parses them; 3. parse; 4. in ONE
+ledger (idempotent by sha256), before anything parses them (a group of files at a time,
+their fsyncs together: `Intake.process_all`); 3. parse; 4. in ONE
 warehouse transaction per batch of files (up to BATCH_FILES) write each file's
 submission, rows, issues and file event; 5. write the batch's receipts (rewritten
 from the warehouse on the next run if a crash came between 4 and 5). A file the sensor
@@ -26,11 +27,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
-from cj_pipeline.lib.core import atomic
 from cj_pipeline.lib.core.digest import sha256_bytes
 from cj_pipeline.lib.core.kinds import RETURN
 from cj_pipeline.lib.core.problems import ERROR, WARNING, Issue
@@ -176,6 +178,39 @@ class _Batch:
     next_seq: int | None = None  # arrival_seq for the next new submission
 
 
+# Bytes read ahead of parsing at most (with at most a batch of files): the group archived at once.
+ARCHIVE_AHEAD_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A file read ahead of its parse: None for one gone or already processed."""
+
+    received: ReceivedFile
+    read: ReadFile | None
+    data: bytes
+    received_at: str = ""
+
+
+def _ledger_entry(read: ReadFile, received_at: str) -> dict:
+    """The archive ledger's line of one arrival (rebuild.py replays the archive from these)."""
+    received = read.received
+    return {
+        "event_id": read.event_id,
+        "sha256": read.sha256,
+        "original_name": received.name,
+        "relative_path": received.relative_path,
+        "folder": received.folder,
+        "size_bytes": read.size_bytes,
+        "mtime_ns": read.mtime_ns,
+        "received_at": received_at,
+        "kind": received.kind,
+        "source": received.source,
+        "archived": not read.read_issues,  # False: refused unread, no object (rebuild.py)
+        "refused": [issue.to_dict() for issue in read.refused],
+    }
+
+
 class Intake:
     """Processes files one by one and commits them to the warehouse a batch at a time.
 
@@ -223,39 +258,42 @@ class Intake:
         self.only_missing_receipts = False  # a rebuild from the archive keeps the receipts there
         self.current_returns = changes.current_returns(connection)  # (area, year) -> accepted return
 
-    def process(self, received: ReceivedFile) -> dict | None:
-        """Archive and parse one file into the batch; returns its receipt, or None when this
-        event was already processed. The receipt is written once the batch is committed."""
-        settings = self.settings
-        read = read_arrival(settings, received)
+    def process_all(self, files: list[ReceivedFile]) -> Iterator[tuple[ReceivedFile, dict | None]]:
+        """Archive and parse the files in the order given, into batches: yields each file with
+        its receipt, or None when this event was already processed (or the file is gone). The
+        receipts are written once their batch is committed.
+
+        Files are read and archived a group at a time (objects and ledger lines fsynced
+        together), each group before any of its files is parsed: every file is still archived
+        before it is parsed, for a few fsyncs per group instead of three per file."""
+        group: list[_Read] = []
+        for received in files:
+            group.append(self._read(received))
+            if len(group) >= self.batch_files or sum(len(item.data) for item in group) >= ARCHIVE_AHEAD_BYTES:
+                yield from self._archive_then_decide(group)
+                group = []
+        yield from self._archive_then_decide(group)
+
+    def _read(self, received: ReceivedFile) -> _Read:
+        read = read_arrival(self.settings, received)
         if read is None or read.event_id in self.seen_events:
-            return None
-        sha256, event_id = read.sha256, read.event_id
+            return _Read(received, None, b"")
         # Checked on arrival by the sensor: the same arrival time, so the same receipt name,
         # and this receipt replaces that one (receipts.py).
-        note = receipts.read_note(settings.receipts_dir, event_id)
-        received_at = note["received_at"] if note else now_utc()
-        if not read.read_issues:
-            archive.store_object(settings.archive_dir, read.data, sha256)
-        archive.append_ledger(
-            settings.archive_dir,
-            {
-                "event_id": event_id,
-                "sha256": sha256,
-                "original_name": received.name,
-                "relative_path": received.relative_path,
-                "folder": received.folder,
-                "size_bytes": read.size_bytes,
-                "mtime_ns": read.mtime_ns,
-                "received_at": received_at,
-                "kind": received.kind,
-                "source": received.source,
-                "archived": not read.read_issues,  # False: refused unread, no object (rebuild.py)
-                "refused": [issue.to_dict() for issue in read.refused],
-            },
-        )
-        arrival = read.as_arrival(received_at)
-        return self.decide_submission(arrival, read.data, read.refused)
+        note = receipts.read_note(self.settings.receipts_dir, read.event_id)
+        return _Read(received, read, read.data, note["received_at"] if note else now_utc())
+
+    def _archive_then_decide(self, group: list[_Read]) -> Iterator[tuple[ReceivedFile, dict | None]]:
+        new = [item for item in group if item.read is not None]
+        archive_dir = self.settings.archive_dir
+        archive.store_objects(archive_dir, {i.read.sha256: i.data for i in new if i.read and not i.read.read_issues})
+        archive.append_ledger_entries(archive_dir, [_ledger_entry(i.read, i.received_at) for i in new if i.read])
+        for item in group:
+            read = item.read
+            if read is None:
+                yield item.received, None
+            else:
+                yield item.received, self.decide_submission(read.as_arrival(item.received_at), item.data, read.refused)
 
     def decide_submission(self, arrival: Arrival, data: bytes, refused: list[Issue]) -> dict:
         """What becomes of one archived arrival (a new submission or a duplicate), into the
@@ -416,23 +454,35 @@ def _insert(connection: duckdb.DuckDBPyConnection, files: list[_Processed]) -> N
 
 
 def _write_receipts(settings: Settings, files: list[_Processed], only_missing: bool = False) -> None:
-    with atomic.one_dir_sync():  # each receipt file fsynced; each folder once, at the end
-        _write_each_receipt(settings, files, only_missing)
+    """The batch's receipts, all written at once; then, as `write_final_receipt` does for one,
+    each replaced receipt on arrival's note goes (only once the run's receipt is in place)."""
+    written = [
+        processed.receipt
+        for processed in files
+        if not (only_missing and _has_run_receipt(settings.receipts_dir, processed.receipt))
+    ]
+    receipts.write_receipts(settings.receipts_dir, written)
+    for receipt in written:
+        _retire_note(settings.receipts_dir, receipt)
 
 
-def _write_each_receipt(settings: Settings, files: list[_Processed], only_missing: bool) -> None:
-    for processed in files:
-        if only_missing and (settings.receipts_dir / f"{receipts.stem_of(processed.receipt)}.json").exists():
-            if receipts.read_note(settings.receipts_dir, processed.receipt["event_id"]) is None:
-                continue  # the run's own receipt is there (a receipt on arrival is replaced)
-        write_final_receipt(settings, processed.receipt)
+def _has_run_receipt(receipts_dir: Path, receipt: dict) -> bool:
+    """The run's own receipt is there (a receipt on arrival, still noted, is to be replaced)."""
+    if not (receipts_dir / f"{receipts.stem_of(receipt)}.json").exists():
+        return False
+    return receipts.read_note(receipts_dir, receipt["event_id"]) is None
 
 
 def write_final_receipt(settings: Settings, receipt: dict) -> None:
     """An arrival's receipt from the run: written over its receipt on arrival if the sensor wrote
     one (same name), whose note then goes, so the arrival has one receipt, this one."""
-    receipts_dir = settings.receipts_dir
-    receipts.write_receipt(receipts_dir, receipt)
+    receipts.write_receipt(settings.receipts_dir, receipt)
+    _retire_note(settings.receipts_dir, receipt)
+
+
+def _retire_note(receipts_dir: Path, receipt: dict) -> None:
+    """After the run's receipt is written: drop the sensor's note of a receipt on arrival (and
+    that receipt, when a run took the file before the note and named its receipt otherwise)."""
     note = receipts.read_note(receipts_dir, receipt["event_id"])
     if note is not None:
         if note["stem"] != receipts.stem_of(receipt):  # a run that took the file before the sensor's note

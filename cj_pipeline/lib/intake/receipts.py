@@ -21,7 +21,7 @@ import json
 import re
 from pathlib import Path
 
-from cj_pipeline.lib.core.atomic import write_atomic, write_text_atomic
+from cj_pipeline.lib.core.atomic import write_all, write_atomic, write_text_atomic
 from cj_pipeline.lib.core.names import visible
 from cj_pipeline.lib.core.problems import ERROR, WARNING
 from cj_pipeline.lib.intake import outbox
@@ -108,31 +108,54 @@ def stem_of(receipt: dict) -> str:
 
 
 def write_receipt(receipts_dir: Path, receipt: dict, replace: bool = True) -> Path | None:
-    """Write <stem>.json and <stem>.txt; returns the JSON path. With replace=False (the receipt
-    on arrival) nothing is written over a receipt already there, so a run that wrote its
-    receipt first keeps it; then None is returned."""
-    receipts_dir.mkdir(parents=True, exist_ok=True)
-    stem = stem_of(receipt)
-    json_path = receipts_dir / f"{stem}.json"
-    json_text = json.dumps(receipt, indent=2, sort_keys=False) + "\n"
-    if not write_atomic(json_path, json_text, replace=replace):
+    """Write <stem>.json and <stem>.txt (and the area's outbox copy); returns the JSON path. With
+    replace=False (the receipt on arrival) nothing is written over a receipt already there, so
+    a run that wrote its receipt first keeps it; then None is returned."""
+    files = receipt_files(receipts_dir, receipt)
+    _make_folders(files)
+    if not write_atomic(*files[0], replace=replace):
         return None
-    write_atomic(receipts_dir / f"{stem}.txt", receipt_text(receipt), replace=replace)
-    _copy_to_outbox(receipts_dir, receipt, stem, replace)
-    return json_path
+    for path, text in files[1:]:
+        write_atomic(path, text, replace=replace)
+    return files[0][0]
 
 
-def _copy_to_outbox(receipts_dir: Path, receipt: dict, stem: str, replace: bool) -> None:
-    """The area's copy (receipts/ and outbox/ are both in the data dir); the same rule as
-    receipts/: a receipt on arrival never replaces the run's."""
+def write_receipts(receipts_dir: Path, receipts: list[dict]) -> None:
+    """`write_receipt` for a run's batch of receipts at once (core/atomic.write_all): each file
+    still durable before its name appears, the fsyncs of the batch overlapping."""
+    files = [file for receipt in receipts for file in receipt_files(receipts_dir, receipt)]
+    _make_folders(files)
+    write_all(files)
+
+
+def _make_folders(files: list[tuple[Path, str]]) -> None:
+    for folder in {path.parent for path, _ in files}:  # once each, not once per file
+        folder.mkdir(parents=True, exist_ok=True)
+
+
+def receipt_files(receipts_dir: Path, receipt: dict) -> list[tuple[Path, str]]:
+    """(path, text) of every file of one receipt, JSON first: <stem>.json and <stem>.txt in
+    receipts/, then the area's copies in outbox/<area>/ (receipts/ and outbox/ are both in the
+    data dir)."""
+    stem = stem_of(receipt)
+    files = [
+        (receipts_dir / f"{stem}.json", json.dumps(receipt, indent=2, sort_keys=False) + "\n"),
+        (receipts_dir / f"{stem}.txt", receipt_text(receipt)),
+    ]
+    return files + _outbox_files(receipts_dir, receipt, stem)
+
+
+def _outbox_files(receipts_dir: Path, receipt: dict, stem: str) -> list[tuple[Path, str]]:
+    """The area's copy of a receipt, as (path, text); none for a receipt no area gets."""
     destination = outbox.for_outbox(receipt)
     if destination is None:
-        return
+        return []
     area, copy = destination
     folder = outbox.outbox_root(receipts_dir.parent) / area
-    folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / f"{stem}.json", json.dumps(copy, indent=2, sort_keys=False) + "\n", replace=replace)
-    write_atomic(folder / f"{stem}.txt", receipt_text(copy), replace=replace)
+    return [
+        (folder / f"{stem}.json", json.dumps(copy, indent=2, sort_keys=False) + "\n"),
+        (folder / f"{stem}.txt", receipt_text(copy)),
+    ]
 
 
 def restore_if_missing(receipts_dir: Path, receipt: dict) -> bool:
@@ -145,7 +168,10 @@ def restore_if_missing(receipts_dir: Path, receipt: dict) -> bool:
     destination = outbox.for_outbox(receipt)
     if destination is None or (outbox.outbox_root(receipts_dir.parent) / destination[0] / f"{stem}.json").exists():
         return False
-    _copy_to_outbox(receipts_dir, receipt, stem, replace=True)
+    files = _outbox_files(receipts_dir, receipt, stem)
+    _make_folders(files)
+    for path, text in files:
+        write_atomic(path, text)
     return True
 
 

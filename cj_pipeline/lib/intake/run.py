@@ -136,8 +136,7 @@ def ingest_pending(
         restore_missing_receipts(connection, settings)
         intake = Intake(connection, settings, parsers, files, batch_files)
         try:
-            for received in sorted(files, key=_arrival_order):
-                receipt = intake.process(received)
+            for received, receipt in intake.process_all(sorted(files, key=_arrival_order)):
                 if progress:
                     progress(received, receipt)
                 if receipt is None:

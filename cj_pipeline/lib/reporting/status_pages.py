@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from cj_pipeline.lib.core.atomic import one_dir_sync, write_text_atomic
+from cj_pipeline.lib.core.atomic import write_all
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.core.names import visible
 from cj_pipeline.lib.core.templating import compiled_templates
@@ -106,19 +106,15 @@ def _wrapped(line: str) -> str:
 
 
 def write_pages(settings: Settings, statuses: list[AreaStatus]) -> list[Path]:
-    with one_dir_sync():  # each page fsynced; each area's folder once, at the end
-        return _write_each_page(settings, statuses)
-
-
-def _write_each_page(settings: Settings, statuses: list[AreaStatus]) -> list[Path]:
-    written = []
+    """Every area's status.html and status.txt, written together (each page whole and fsynced,
+    the fsyncs overlapping: core/atomic.write_all). Returns the HTML pages."""
+    pages: list[tuple[Path, str]] = []
     for status in statuses:
         folder = settings.outbox_dir / status.area_code
         folder.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(folder / "status.html", render_html(status))
-        write_text_atomic(folder / "status.txt", render_text(status))
-        written.append(folder / "status.html")
-    return written
+        pages += [(folder / "status.html", render_html(status)), (folder / "status.txt", render_text(status))]
+    write_all(pages)
+    return [path for path, _ in pages if path.suffix == ".html"]
 
 
 def write_status_pages(settings: Settings, areas: list[str] | None = None) -> list[Path]:
