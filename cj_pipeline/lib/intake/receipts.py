@@ -165,13 +165,11 @@ def restore_if_missing(receipts_dir: Path, receipt: dict) -> bool:
     if not (receipts_dir / f"{stem}.json").exists():
         write_receipt(receipts_dir, receipt)
         return True
-    destination = outbox.for_outbox(receipt)
-    if destination is None or (outbox.outbox_root(receipts_dir.parent) / destination[0] / f"{stem}.json").exists():
+    files = _outbox_files(receipts_dir, receipt, stem)  # the copy's JSON first, as every receipt's
+    if not files or files[0][0].exists():
         return False
-    files = _outbox_files(receipts_dir, receipt, stem)
     _make_folders(files)
-    for path, text in files:
-        write_atomic(path, text)
+    write_all(files)
     return True
 
 
