@@ -90,7 +90,7 @@ def write_atomic(path: Path, data: bytes | str, replace: bool = True, temporary:
         temporary = _temporary_for(path)
     try:
         with open(temporary, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            handle.write(_as_bytes(data))
             handle.flush()
             os.fsync(handle.fileno())
         if replace:
@@ -124,7 +124,7 @@ def write_all(files: Sequence[tuple[Path, bytes | str]], temporary: Callable[[Pa
     try:
         for (_, data), temp in zip(files, temporaries, strict=True):
             with open(temp, "wb") as handle:
-                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+                handle.write(_as_bytes(data))
         with ThreadPoolExecutor(min(FSYNC_THREADS, len(files))) as pool:
             list(pool.map(_fsync_file, temporaries))  # list(): an fsync's error is raised here
         for (path, _), temp in zip(files, temporaries, strict=True):
@@ -135,6 +135,10 @@ def write_all(files: Sequence[tuple[Path, bytes | str]], temporary: Callable[[Pa
             temp.unlink(missing_ok=True)
     for folder in sorted({path.parent for path, _ in files}):
         fsync_dir(folder)
+
+
+def _as_bytes(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
 
 
 def _temporary_for(path: Path) -> Path:
