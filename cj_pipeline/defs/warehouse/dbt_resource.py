@@ -21,8 +21,8 @@ from cj_pipeline.lib.warehouse.dbt_in_process import invoke_dbt
 
 
 class InProcessDbtCli(VenvDbtCli):
-    """`build_events` runs a dbt command in this process; `cli` (a dbt process) stays for
-    setup-time parsing (project.py's preparer)."""
+    """`build_events` runs a dbt command in this process. The inherited `cli` (a dbt process,
+    VenvDbtCli's) is not used by the build; setup's parse calls VenvDbtCli itself (project.py)."""
 
     def build_events(
         self, context: dg.AssetExecutionContext, args: Sequence[str], target_path: Path, log: TextIO, total: int
