@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -48,15 +49,47 @@ def session_commands(sid: int) -> list[str]:
     return commands
 
 
-def dbt_running(dbt_output_log: Path) -> bool:
-    """The last dbt command in the warehouse's dbt output log has started and not finished:
-    dbt runs inside the run's own process, and its console lines are written there line by
-    line ("Running with dbt=..." first, "Finished running ..." when the nodes are done)."""
+def log_size(path: Path) -> int:
+    """Where a log ends now: what a process started next writes comes after it."""
     try:
-        text = dbt_output_log.read_text(encoding="utf-8", errors="replace")
+        return path.stat().st_size
     except FileNotFoundError:
-        return False
+        return 0
+
+
+def _dbt_lines_since(dbt_output_log: Path, offset: int) -> str:
+    """The dbt output log from `offset` on (a killed run's dbt never prints "Finished
+    running": only what the run started after `offset` wrote may count)."""
+    try:
+        with dbt_output_log.open("rb") as log:
+            log.seek(offset)
+            return log.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def dbt_running(dbt_output_log: Path, since: int = 0) -> bool:
+    """A dbt command written to the log after `since` has started and not finished: dbt runs
+    inside the run's own process, and its console lines are written to the log line by line
+    ("Running with dbt=..." first, "Finished running ..." when the nodes are done)."""
+    text = _dbt_lines_since(dbt_output_log, since)
     return text.rfind("Running with dbt=") > text.rfind("Finished running")
+
+
+_NODE_LINE = re.compile(r"^\d+ of (\d+) (START)?", re.MULTILINE)
+
+
+def dbt_progress(dbt_output_log: Path, since: int = 0) -> tuple[int, int] | None:
+    """(nodes finished, nodes in all) of the dbt command running now (written after `since`),
+    from its lines ("3 of 40 START ...", then "3 of 40 OK ..."); None when none is running.
+    A kill placed by progress lands inside dbt however loaded the machine is."""
+    text = _dbt_lines_since(dbt_output_log, since)
+    started = text.rfind("Running with dbt=")
+    if started <= text.rfind("Finished running"):
+        return None
+    lines = _NODE_LINE.findall(text, started)
+    finished = sum(1 for _, start in lines if not start)
+    return finished, int(lines[0][0]) if lines else 0
 
 
 def kill_group(process: subprocess.Popen) -> bool:

@@ -112,3 +112,31 @@ def test_what_the_schema_has_is_asked_once_and_asked_again_after_a_wipe(home, mo
     assert storage.has_table("asset_check_executions") and asked.count("asset_check_executions") == 2
     last = list(instance.get_run_records())[0].dagster_run.run_id
     assert instance.get_records_for_run(last).records == []  # the wipe went through
+
+
+def test_migration_scripts_are_read_once_and_new_databases_are_stamped_at_head(home, monkeypatch):
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from dagster._core.storage.sql import ALEMBIC_SCRIPTS_LOCATION
+    from sqlalchemy import create_engine
+
+    reads = []
+    original = ScriptDirectory._load_revisions
+    monkeypatch.setattr(ScriptDirectory, "_load_revisions", lambda self: (reads.append(1), original(self))[1])
+    monkeypatch.setattr(dagster_storage, "_scripts_read", {})  # as in a new process
+    runs = []
+    for _ in range(2):  # two instances (two CLI runs), each opening its databases and a new run's
+        instance = _instance(home)
+        runs.append(dg.materialize([numbers, numbers_positive], instance=instance).run_id)
+        instance.dispose()
+    assert len(reads) == 1, "Dagster's migration scripts were read more than once"
+    # Every database is stamped with the latest revision, as Dagster's own stamp leaves it.
+    config = Config()
+    config.set_main_option("script_location", ALEMBIC_SCRIPTS_LOCATION)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    databases = [home / "history" / "runs.db", home / "history" / "runs" / "index.db"]
+    databases += [home / "history" / "runs" / f"{run}.db" for run in runs]
+    for database in databases:
+        with create_engine(f"sqlite:///{database}").connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == head, database

@@ -125,8 +125,9 @@ def insert_rows(connection: duckdb.DuckDBPyConnection, table: str, rows: Sequenc
     if not rows:
         return
     columns = raw_columns(table)
-    # One Arrow batch instead of executemany: row-by-row inserts are slow in DuckDB.
-    incoming = pa.Table.from_pylist([{column: row.get(column) for column in columns} for row in rows])
+    # One Arrow batch instead of executemany: row-by-row inserts are slow in DuckDB. Built
+    # column by column: a dict per row for from_pylist took 5x as long.
+    incoming = pa.Table.from_pydict({column: [row.get(column) for row in rows] for column in columns})
     connection.register("incoming_rows", incoming)
     try:
         names = ", ".join(columns)
