@@ -6,7 +6,7 @@ import msgpack
 from dbt.artifacts.resources.base import FileHash
 from dbt_common.clients.system import load_file_contents
 
-from cj_pipeline.lib.warehouse.build_plan import dbt_target_path
+from cj_pipeline.lib.warehouse.build_plan import dbt_output_log, dbt_target_path
 from cj_pipeline.lib.warehouse.dbt_parse import PARSE_FILE, profile_hash, seed_checksum, seed_partial_parse
 from cj_pipeline.settings import DBT_PROJECT_DIR, SEEDS_DIR
 
@@ -22,9 +22,9 @@ def test_our_profile_hash_is_the_one_dbt_writes(built_warehouse):
 
 def test_the_first_build_of_a_warehouse_parsed_partially(built_warehouse):
     settings, _, _ = built_warehouse
-    log = (dbt_target_path(settings) / "dbt.log").read_text(encoding="utf-8", errors="replace")
-    # dbt.log is at info: a full parse always says why at that level ("Unable to do partial
-    # parsing because ..."), next to the parse's own summary line.
+    log = dbt_output_log(settings).read_text(encoding="utf-8", errors="replace")
+    # dbt's console lines (info and up): a full parse always says why at that level ("Unable to
+    # do partial parsing because ..."), next to the parse's own summary line.
     assert "Found " in log and " seeds, " in log
     assert "Unable to do partial parsing" not in log
 

@@ -48,7 +48,7 @@ class DbtInvocation:
         said = [line for line in self.errors if line.strip()]
         if self.exception is not None and str(self.exception) not in "\n".join(said):
             said.append(str(self.exception))
-        return "\n".join(said) or "dbt stopped without saying why (see dbt.log in the dbt target folder)."
+        return "\n".join(said) or "dbt stopped without saying why (its lines are in the dbt target folder)."
 
 
 def invoke_dbt(
