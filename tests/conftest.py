@@ -161,7 +161,8 @@ def warehouse_copy(built_warehouse, tmp_path):
 # Seconds each module took in a whole `make test` (the span from its first test's start to its
 # last test's end on its worker, a busy machine: about 1.5-2x a quiet one; only the order they
 # give matters). A module not listed counts as UNLISTED_SECONDS, or SLOW_SECONDS when it has a
-# `slow` test: list a new module that takes more than a few seconds here.
+# `slow` test: list a new module that takes more than a few seconds here. `CJ_MODULE_SECONDS=1
+# make test` prints a fresh table (tests/module_seconds.py).
 MODULE_SECONDS = {
     "tests/hostile/test_disk_full.py": 168,
     "tests/integration/test_first_hour_demo.py": 159,
@@ -202,6 +203,13 @@ MODULE_SECONDS = {
     "tests/unit/test_publish_disclosure.py": 6,
 }
 UNLISTED_SECONDS, SLOW_SECONDS = 3, 40
+
+
+def pytest_configure(config):
+    if os.environ.get("CJ_MODULE_SECONDS"):
+        from tests import module_seconds
+
+        config.pluginmanager.register(module_seconds, "module_seconds")
 
 
 def pytest_collection_modifyitems(config, items):
