@@ -5,8 +5,8 @@ Each is shared by every pytest-xdist worker: the first worker that needs it make
 under a file lock in the session's shared temp folder; the others wait for it and read
 the same files (read-only). Tests that change anything work on a copy (`warehouse_copy`,
 `release_copy`).
-Modules that need the warehouse are ordered so one worker builds while the other runs
-tests that do not need it.
+Modules are ordered longest first (MODULE_SECONDS), one that needs the warehouse first so
+one worker builds it while the other runs a module that does not need it.
 """
 
 from __future__ import annotations
@@ -158,21 +158,77 @@ def warehouse_copy(built_warehouse, tmp_path):
     yield get_settings(copy_data_dir(settings.data_dir, tmp_path / "data")), truth
 
 
+# Seconds each module took in a whole `make test` (the span from its first test's start to its
+# last test's end on its worker, a busy machine: about 1.5-2x a quiet one; only the order they
+# give matters). A module not listed counts as UNLISTED_SECONDS, or SLOW_SECONDS when it has a
+# `slow` test: list a new module that takes more than a few seconds here. `CJ_MODULE_SECONDS=1
+# make test` prints a fresh table (tests/module_seconds.py).
+MODULE_SECONDS = {
+    "tests/hostile/test_disk_full.py": 168,
+    "tests/integration/test_first_hour_demo.py": 159,
+    "tests/integration/test_crash_safety_publish.py": 122,
+    "tests/integration/test_crash_safety_dbt.py": 109,
+    "tests/integration/test_packs_in_browser.py": 58,
+    "tests/integration/test_partner_recipes_pipeline.py": 50,
+    "tests/integration/test_area_status_pages.py": 49,
+    "tests/integration/test_selective_rebuild.py": 36,
+    "tests/integration/test_build_matches_truth.py": 36,
+    "tests/integration/test_compare_page.py": 35,
+    "tests/integration/test_area_text_inert.py": 31,
+    "tests/integration/test_first_hour.py": 27,
+    "tests/integration/test_returns_intake.py": 27,
+    "tests/hostile/test_archive_is_the_source_of_truth.py": 23,
+    "tests/integration/test_real_partner_tables.py": 22,
+    "tests/integration/test_crash_safety.py": 21,
+    "tests/integration/test_dbt_in_process.py": 21,
+    "tests/integration/test_webserver_graphql.py": 20,
+    "tests/integration/test_publish_through_gate.py": 19,
+    "tests/hostile/test_hostile_corpus.py": 18,
+    "tests/integration/test_trust.py": 17,
+    "tests/integration/test_partner_intake.py": 16,
+    "tests/integration/test_validate_agrees_with_gate.py": 15,
+    "tests/integration/test_publish_outputs.py": 13,
+    "tests/integration/test_sensor_receipt_on_arrival.py": 13,
+    "tests/integration/test_financial_year_status.py": 10,
+    "tests/unit/test_defs.py": 8,
+    "tests/hostile/test_intake_identity_and_places.py": 8,
+    "tests/integration/test_postgres_instance.py": 8,
+    "tests/integration/test_snapshot_older_duckdb.py": 8,
+    "tests/integration/test_area_outbox.py": 7,
+    "tests/integration/test_axe_helper.py": 7,
+    "tests/integration/test_publish_helpers.py": 7,
+    "tests/unit/test_on_arrival.py": 7,
+    "tests/unit/test_writer_lock.py": 7,
+    "tests/unit/test_operations_defs.py": 6,
+    "tests/unit/test_publish_disclosure.py": 6,
+}
+UNLISTED_SECONDS, SLOW_SECONDS = 3, 40
+
+
+def pytest_configure(config):
+    if os.environ.get("CJ_MODULE_SECONDS"):
+        from tests import module_seconds
+
+        config.pluginmanager.register(module_seconds, "module_seconds")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Order modules for `--dist loadscope --no-loadscope-reorder` (one module per worker at
-    a time, in this order): first one module that needs the shared build (it builds it),
-    then the modules that do not need it, then the rest; slow modules first in each part,
-    so no long module is left for the end while the other worker idles."""
+    """Order modules for `--dist loadscope --no-loadscope-reorder` (each module goes whole to
+    the next free worker, in this order): longest first, so the two workers finish together
+    instead of one running a long module at the end while the other idles. The first module
+    is the longest one that needs the shared build: its worker builds it at once, while the
+    other worker starts the next (in practice the demo, which needs no shared build)."""
     modules: dict[str, list] = {}
     for item in items:
         modules.setdefault(item.nodeid.split("::")[0], []).append(item)
 
-    def slow_first(names: list[str]) -> list[str]:
-        return sorted(names, key=lambda m: not any(i.get_closest_marker("slow") for i in modules[m]))
+    def seconds(module: str) -> int:
+        slow = any(item.get_closest_marker("slow") for item in modules[module])
+        return MODULE_SECONDS.get(module, SLOW_SECONDS if slow else UNLISTED_SECONDS)
 
-    needs_build = slow_first(
-        [m for m, its in modules.items() if any(BUILD_FIXTURE in getattr(i, "fixturenames", ()) for i in its)]
-    )
-    others = slow_first([m for m in modules if m not in needs_build])
-    order = needs_build[:1] + others + needs_build[1:]
+    order = sorted(modules, key=seconds, reverse=True)  # stable: collection order among equals
+    builders = [m for m in order if any(BUILD_FIXTURE in getattr(i, "fixturenames", ()) for i in modules[m])]
+    if builders:
+        order.remove(builders[0])
+        order.insert(0, builders[0])
     items[:] = [item for module in order for item in modules[module]]

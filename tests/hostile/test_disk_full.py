@@ -88,7 +88,24 @@ def on_a_full_disk(built_warehouse, tmp_path_factory):
     args = [str(settings.data_dir), str(root / "mount"), str(upload), YEAR, str(out)]
     done = subprocess.run(command + args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(out.read_text())
+    results = json.loads(out.read_text())
+    results["dbt"]["failed_steps"] = _failed_steps(root / "dagster_home", results["dbt"]["ran"])
+    return results
+
+
+def _failed_steps(home: Path, ran: list[float]) -> list[str]:
+    """The steps that failed in the runs a CLI step started between ran[0] and ran[1]."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = [r.dagster_run.run_id for r in instance.get_run_records() if ran[0] <= (r.start_time or 0) <= ran[1]]
+        failures = [
+            record.event_log_entry.step_key
+            for run_id in runs
+            for record in instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records
+        ]
+    assert runs, f"no run started between {ran}"
+    return sorted(set(failures))
 
 
 def _one_plain_line(step: dict) -> None:
