@@ -89,14 +89,23 @@ def test_a_model_failing_in_duckdb_is_a_failed_build_naming_it(dbt_env, tmp_path
 def test_an_interrupt_stops_dbt_and_frees_the_warehouse(dbt_env):
     """Ctrl-C, or Dagster terminating the run: a SIGINT to the main thread while dbt's
     nodes run (as the terminal or Dagster sends it)."""
-    main = threading.main_thread().ident
+    main, started = threading.main_thread().ident, []
 
     def interrupt(line: str) -> None:
         if " START " in line:  # a node has begun: dbt holds the warehouse now
+            started.append(line)
             signal.pthread_kill(main, signal.SIGINT)
 
-    with pytest.raises(KeyboardInterrupt):
-        invoke_dbt(_args(dbt_env, "build", "--threads", "1"), on_line=interrupt)
+    try:
+        invocation = invoke_dbt(_args(dbt_env, "build", "--threads", "1"), on_line=interrupt)
+    except KeyboardInterrupt:
+        pass
+    else:  # say what dbt did instead (seen once, on a loaded machine, not reproduced since)
+        pytest.fail(
+            f"dbt was not stopped: {len(started)} node(s) started, success={invocation.success}, "
+            f"{len(invocation.results)} result(s), errors: {invocation.errors[-5:]}"
+        )
+    assert started  # the interrupt came while nodes ran
     assert _another_process_can_write(dbt_env.warehouse_path)
 
 
