@@ -139,9 +139,9 @@ def _lock_error(error: Exception) -> bool:
     return isinstance(error, duckdb.ConnectionException) or "lock" in str(error).lower()
 
 
-# The warehouse files this process has read whole, as (device, inode, size, mtime): a run
-# asks before it starts and its intake step asks again; unchanged bytes read the same.
-_read_whole: set[tuple[int, int, int, int]] = set()
+# Each warehouse path's file as this process last read it whole, as (device, inode, size,
+# mtime): a run asks before it starts and its intake step asks again; unchanged bytes read the same.
+_read_whole: dict[Path, tuple[int, int, int, int]] = {}
 
 
 def warehouse_is_readable(path: Path) -> bool:
@@ -149,7 +149,7 @@ def warehouse_is_readable(path: Path) -> bool:
     truncated or overwritten file). A warehouse held by another process raises."""
     stat = path.stat()
     identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)  # before reading
-    if identity in _read_whole:
+    if _read_whole.get(path) == identity:
         return True
     try:
         with connect(path, read_only=True) as connection:
@@ -166,7 +166,7 @@ def warehouse_is_readable(path: Path) -> bool:
         if _lock_error(error):
             raise
         return False
-    _read_whole.add(identity)
+    _read_whole[path] = identity
     return True
 
 
