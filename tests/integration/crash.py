@@ -68,12 +68,19 @@ def _dbt_lines_since(dbt_output_log: Path, offset: int) -> str:
         return ""
 
 
-def dbt_running(dbt_output_log: Path, since: int = 0) -> bool:
-    """A dbt command written to the log after `since` has started and not finished: dbt runs
-    inside the run's own process, and its console lines are written to the log line by line
-    ("Running with dbt=..." first, "Finished running ..." when the nodes are done)."""
+def _running_dbt_lines(dbt_output_log: Path, since: int) -> str | None:
+    """The lines of the dbt command written after `since` that has started and not finished,
+    from its "Running with dbt=..." on; None when there is none. dbt runs inside the run's own
+    process and its console lines are written to the log line by line ("Finished running ..."
+    when the nodes are done)."""
     text = _dbt_lines_since(dbt_output_log, since)
-    return text.rfind("Running with dbt=") > text.rfind("Finished running")
+    started = text.rfind("Running with dbt=")
+    return text[started:] if started > text.rfind("Finished running") else None
+
+
+def dbt_running(dbt_output_log: Path, since: int = 0) -> bool:
+    """A dbt command written to the log after `since` has started and not finished."""
+    return _running_dbt_lines(dbt_output_log, since) is not None
 
 
 _NODE_LINE = re.compile(r"^\d+ of (\d+) (START)?", re.MULTILINE)
@@ -83,11 +90,10 @@ def dbt_progress(dbt_output_log: Path, since: int = 0) -> tuple[int, int] | None
     """(nodes finished, nodes in all) of the dbt command running now (written after `since`),
     from its lines ("3 of 40 START ...", then "3 of 40 OK ..."); None when none is running.
     A kill placed by progress lands inside dbt however loaded the machine is."""
-    text = _dbt_lines_since(dbt_output_log, since)
-    started = text.rfind("Running with dbt=")
-    if started <= text.rfind("Finished running"):
+    text = _running_dbt_lines(dbt_output_log, since)
+    if text is None:
         return None
-    lines = _NODE_LINE.findall(text, started)
+    lines = _NODE_LINE.findall(text)
     finished = sum(1 for _, start in lines if not start)
     return finished, int(lines[0][0]) if lines else 0
 
