@@ -71,8 +71,7 @@ def test_write_all_makes_every_file_durable_before_any_name_appears(tmp_path, mo
     made = _record_fsyncs(monkeypatch)
     real_replace = os.replace
     monkeypatch.setattr(os, "replace", lambda a, b: (made.append("rename"), real_replace(a, b))[1])
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
+    (tmp_path / "a").mkdir()  # b is missing: write_all makes it
     (tmp_path / "a" / "0.txt").write_text("old")
     files = [(tmp_path / folder / f"{i}.txt", f"{folder}{i} é") for i in range(3) for folder in "ab"]
     write_all(files)

@@ -6,7 +6,7 @@
   status pages and publish.
 - `write_text_atomic(path, text)`, `write_json_atomic(path, data)`: the same for text, JSON.
 - `write_all(files)`: `write_atomic` for many files at once (a batch's receipts, archive
-  objects): every temporary is written, then all are fsynced together, then each is renamed
+  objects), making their folders: every temporary is written, then all are fsynced together, then each is renamed
   in the order given and each folder fsynced once. Every file is still durable before its
   name appears; the fsyncs overlap, so the file system commits them in a few journal
   commits instead of one each (one at a time they were most of intake's time on a busy disk).
@@ -112,9 +112,12 @@ FSYNC_THREADS = 8
 
 def write_all(files: Sequence[tuple[Path, bytes | str]], temporary: Callable[[Path], Path] | None = None) -> None:
     """Write each (path, data) whole or not at all, replacing what is there (see the module's
-    docstring); the paths must be distinct. `temporary(path)` names each file written first
-    (default as `write_atomic`); every temporary is removed whatever happens, and a failure
-    before the renames (a full disk) renames nothing."""
+    docstring), making the folders that are missing; the paths must be distinct.
+    `temporary(path)` names each file written first (default as `write_atomic`); every
+    temporary is removed whatever happens, and a failure before the renames (a full disk)
+    renames nothing."""
+    for folder in {path.parent for path, _ in files}:  # once each, not once per file
+        folder.mkdir(parents=True, exist_ok=True)
     if len(files) <= 1:
         for path, data in files:
             write_atomic(path, data, temporary=temporary(path) if temporary else None)

@@ -31,8 +31,6 @@ def store_objects(archive_dir: Path, contents: dict[str, bytes]) -> None:
     written together (core/atomic.write_all), each durable before its name appears."""
     missing = [(object_path(archive_dir, sha256), data) for sha256, data in contents.items()]
     missing = [(target, data) for target, data in missing if not target.exists()]
-    for folder in {target.parent for target, _ in missing}:
-        folder.mkdir(parents=True, exist_ok=True)
     write_all(missing, temporary=_temporary)
 
 

@@ -123,9 +123,7 @@ def write_receipt(receipts_dir: Path, receipt: dict, replace: bool = True) -> Pa
 def write_receipts(receipts_dir: Path, receipts: list[dict]) -> None:
     """`write_receipt` for a run's batch of receipts at once (core/atomic.write_all): each file
     still durable before its name appears, the fsyncs of the batch overlapping."""
-    files = [file for receipt in receipts for file in receipt_files(receipts_dir, receipt)]
-    _make_folders(files)
-    write_all(files)
+    write_all([file for receipt in receipts for file in receipt_files(receipts_dir, receipt)])
 
 
 def _make_folders(files: list[tuple[Path, str]]) -> None:
@@ -168,7 +166,6 @@ def restore_if_missing(receipts_dir: Path, receipt: dict) -> bool:
     files = _outbox_files(receipts_dir, receipt, stem)  # the copy's JSON first, as every receipt's
     if not files or files[0][0].exists():
         return False
-    _make_folders(files)
     write_all(files)
     return True
 

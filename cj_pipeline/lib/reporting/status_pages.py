@@ -111,7 +111,6 @@ def write_pages(settings: Settings, statuses: list[AreaStatus]) -> list[Path]:
     pages: list[tuple[Path, str]] = []
     for status in statuses:
         folder = settings.outbox_dir / status.area_code
-        folder.mkdir(parents=True, exist_ok=True)
         pages += [(folder / "status.html", render_html(status)), (folder / "status.txt", render_text(status))]
     write_all(pages)
     return [path for path, _ in pages if path.suffix == ".html"]
