@@ -47,6 +47,8 @@ test-tools: $(AXE)
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 	command -v soffice >/dev/null || (apt-get update && apt-get install -y --no-install-recommends libreoffice-calc-nogui)
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && apt-get install -y --no-install-recommends nginx-light)
+	# The PostgreSQL instance test starts a real server from `pg_config --bindir`.
+	test -x "$$(pg_config --bindir 2>/dev/null)/initdb" || (apt-get update && apt-get install -y --no-install-recommends postgresql)
 
 $(AXE): $(INSTALLED)
 	command -v npm >/dev/null || (apt-get update && apt-get install -y --no-install-recommends nodejs npm)
