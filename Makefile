@@ -12,17 +12,22 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 .PHONY: setup demo run test test-tools dev backfill-years bench docs lint clean
 
 $(INSTALLED): requirements.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet uv==0.13.8
+	# A venv without pip (creating one with pip takes about 6 s), and uv put in it by the
+	# interpreter's own pip (`--python`, pip 22.3 or later); an interpreter without pip
+	# installs uv with the venv's own pip instead.
+	$(PYTHON) -m venv --without-pip $(VENV)
+	if $(PYTHON) -m pip --version >/dev/null 2>&1; then $(PYTHON) -m pip --python $(BIN)/python install --quiet uv==0.13.8; \
+	  else $(BIN)/python -m ensurepip --default-pip && $(BIN)/python -m pip install --quiet uv==0.13.8; fi
 	# Bytecode compiled once here: a process that cannot write __pycache__ (PYTHONDONTWRITEBYTECODE,
 	# a read-only install) would otherwise compile every imported module on each start (seconds).
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
-# dagster-dbt needs target/manifest.json at import time (docs/environment-notes.md).
+# dagster-dbt needs target/manifest.json at import time (docs/environment-notes.md): dbt parses
+# the project in the process that imports it (project.py says why).
 $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
-	cd $(CURDIR) && $(BIN)/dagster-dbt project prepare-and-package --file cj_pipeline/defs/warehouse/project.py
+	cd $(CURDIR) && $(BIN)/python -m cj_pipeline.defs.warehouse.project
 	touch $@
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml

@@ -1,5 +1,7 @@
-"""The dbt project, and nothing else: `dagster-dbt project prepare-and-package`
-imports this file to build target/manifest.json at setup time.
+"""The dbt project, and nothing else. `make setup` runs this module
+(`python -m cj_pipeline.defs.warehouse.project`) to parse the project into
+target/manifest.json, which dagster-dbt needs at import time; `dagster dev` parses it again
+when the code location loads (`prepare_if_dev`).
 
 Every dbt command runs the venv's own dbt (`DBT_EXECUTABLE`), never whatever `dbt` is on
 PATH: the webserver, daemon and `dagster dev` are started by absolute path from the venv
@@ -44,15 +46,32 @@ class VenvDbtCli(DbtCliResource):
         return None
 
 
+class DbtParseFailed(RuntimeError):
+    """`dbt parse` of the project failed; the message is dbt's own."""
+
+
 class VenvDbtPreparer(DagsterDbtProjectPreparer):
-    """dagster-dbt's preparer (parse to target/manifest.json), with the venv's dbt."""
+    """dagster-dbt's preparer (parse to target/manifest.json), with dbt run in this process:
+    importing this module has imported dbt already (dagster-dbt does), so a dbt process would
+    only import it again (3-4 s of the 8 s `dbt parse` takes as a process; docs/decisions.md)."""
 
     def _prepare_manifest(self, project: DbtProject) -> None:
-        VenvDbtCli(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(  # pyright: ignore[reportArgumentType]  # DbtCliResource.__init__ takes a DbtProject; pyright sees only the pydantic field (str)
-            self._prepare_project_cli_args, target_path=project.target_path
-        ).wait()
+        from cj_pipeline.lib.warehouse.dbt_in_process import invoke_dbt
+
+        folders = ["--project-dir", str(project.project_dir), "--profiles-dir", str(project.profiles_dir)]
+        target = project.project_dir / project.target_path
+        parsed = invoke_dbt([*self._prepare_project_cli_args, *folders, "--target-path", str(target)])
+        if not parsed.success:
+            raise DbtParseFailed(f"dbt could not parse {project.project_dir}:\n{parsed.failure_text()}")
         self._invalidate_seeds_in_partial_parse(project)
 
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 VenvDbtPreparer().prepare_if_dev(dbt_project)  # what dbt_project.prepare_if_dev() does, with our dbt
+
+
+if __name__ == "__main__":  # `make setup`
+    try:
+        VenvDbtPreparer().prepare(dbt_project)
+    except DbtParseFailed as failed:
+        sys.exit(str(failed))

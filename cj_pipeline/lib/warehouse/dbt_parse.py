@@ -1,6 +1,6 @@
 """Start each warehouse's dbt runs from the project's prepared parse, not a full parse.
 
-`make setup` parses the dbt project once (dagster-dbt's prepare-and-package writes
+`make setup` parses the dbt project once (dagster-dbt's preparer, project.py, writes
 dbt_project/target/partial_parse.msgpack). Each warehouse has its own dbt target folder,
 and dbt rejects a parse file made with another profile: the profile holds the warehouse
 path, so a new data directory used to cost a full `dbt parse` (about 10 s) on its first
