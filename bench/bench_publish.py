@@ -47,7 +47,7 @@ print(json.dumps({"seconds": time.perf_counter() - started, "out": str(out), "pe
 
 def publish_process(data_dir: Path) -> tuple[float, float, Path, float]:
     """Wall seconds of the process (imports included), its peak resident MB, the release folder and
-    the largest peak of its helper processes (the workbook, publish/worker.py), MB."""
+    the largest peak of its helper processes (the workbook, core/helper_process.py), MB."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", PUBLISH, str(data_dir), YEAR], check=True, capture_output=True, text=True

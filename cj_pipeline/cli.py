@@ -401,11 +401,17 @@ def _publish_and_report(settings, financial_year: str, override_reason: str = ""
     `brief` (the demo): one line per blocking check instead of every blocker."""
     import json
 
+    from cj_pipeline.lib.quality.expectations import start_expectations_helper, stop_expectations_helper
+
+    start_expectations_helper()  # the gate's GX import (4 s) on the other core, while Dagster is imported
     from cj_pipeline.lib.core.db import connect
     from cj_pipeline.runner import failure_descriptions, run_publish
 
-    with _plain_failures(settings.data_dir, "publication"):
-        result = run_publish(settings, financial_year, override_reason)
+    try:
+        with _plain_failures(settings.data_dir, "publication"):
+            result = run_publish(settings, financial_year, override_reason)
+    finally:
+        stop_expectations_helper()  # unused when the run stopped before the gate
     if not result.success and _stopped_by_full_disk(result):
         _fail_disk_full(settings.data_dir, "publication")
     with connect(settings.warehouse_path, read_only=True) as connection:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from cj_pipeline.lib.core.helper_process import Worker
 from cj_pipeline.lib.publish import release
-from cj_pipeline.lib.publish.worker import Worker
 
 YEAR = "2024-25"
 

@@ -1,4 +1,4 @@
-"""The spreadsheet's helper process (publish/worker.py running release_workbook): a failure
+"""The spreadsheet's helper process (core/helper_process.py running release_workbook): a failure
 stops the publication with the worker's own reason, and a worker never given its job (the
 publication failed first) ends without writing anything."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from cj_pipeline.lib.core.helper_process import Worker
 from cj_pipeline.lib.publish import control
-from cj_pipeline.lib.publish.worker import Worker
 
 MODULE = "cj_pipeline.lib.publish.release_workbook"
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cj_pipeline.lib.core.db import connect
 from cj_pipeline.lib.publish import publish_release  # imports the writers only when called
+from cj_pipeline.lib.quality.expectations import start_expectations_helper
 from cj_pipeline.lib.quality.gate import AuditRecord, GateResult, decide_publication, evaluate_gate, record_audit
 from cj_pipeline.lib.warehouse.schema import ensure_raw_schema
 from cj_pipeline.lib.warehouse.writer_lock import wait_for_warehouse
@@ -40,6 +41,7 @@ def publish_through_gate(
     """Publish one financial year only if its gate passes or is overridden with a reason.
     Raises what `publish_release` raises (e.g. `Unpublishable`), after auditing the failure.
     `on_wait` is told while another program holds the warehouse file."""
+    start_expectations_helper()  # imports GX while the warehouse is awaited and the other checks run
     wait_for_warehouse(settings.warehouse_path, settings.lock_wait, on_wait=on_wait)
     with connect(settings.warehouse_path) as connection:
         ensure_raw_schema(connection)  # older warehouses gain raw.publication_audit

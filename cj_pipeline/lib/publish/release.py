@@ -35,6 +35,7 @@ import polars as pl
 
 from cj_pipeline.lib.core.atomic import fsync_tree, write_json_atomic
 from cj_pipeline.lib.core.db import connect, fetch_dicts
+from cj_pipeline.lib.core.helper_process import Worker
 from cj_pipeline.lib.publish import control, snapshot
 from cj_pipeline.lib.publish.commit import INTENT, commit_release, recover
 from cj_pipeline.lib.publish.compare import write_compare
@@ -42,7 +43,6 @@ from cj_pipeline.lib.publish.pack_inputs import local_evidence
 from cj_pipeline.lib.publish.packs import write_packs
 from cj_pipeline.lib.publish.safety import md, safe_cell_text
 from cj_pipeline.lib.publish.unpublishable import Unpublishable, too_long
-from cj_pipeline.lib.publish.worker import Worker
 from cj_pipeline.settings import Settings
 
 
@@ -253,7 +253,7 @@ def _timed(function, *args):
 
 
 def build_release(settings: Settings, year: str, release_notes: dict) -> Path:
-    # The spreadsheet is written by a helper process on the other core (worker.py), started
+    # The spreadsheet is written by a helper process on the other core (lib/core/helper_process.py), started
     # first so that its imports overlap reading the warehouse.
     workbook = Worker("cj_pipeline.lib.publish.release_workbook")
     try:

@@ -406,7 +406,7 @@ def write_release_workbook(
 
 
 def serve() -> None:
-    """`python -m` this module (publish/worker.py): one pickled job on stdin, the workbook written
+    """`python -m` this module (core/helper_process.py): one pickled job on stdin, the workbook written
     from the release's Parquet tables, its seconds on stdout. No job (stdin closed): nothing to do."""
     try:
         job = pickle.load(sys.stdin.buffer)

@@ -6,18 +6,27 @@ percentages in 0-100; GX owns the rules across columns of the published marts: a
 its marker agree, and a return never has more items complete than expected, for local
 authorities only (docs/decisions.md).
 
-GX is imported lazily (about 4 s): only when these suites run. An ephemeral context, a
+GX is imported lazily (about 4 s, scipy included): only when these suites run, and then in a
+helper process (`python -m` this module, lib/core/helper_process.py) started ahead of the gate,
+so that the import overlaps the publishing process's own work: the CLI starts it before it
+imports Dagster (`start_expectations_helper`), a publication before it runs the other checks.
+The suites themselves run as `validate_frame` in that helper. An ephemeral context, a
 pandas dataframe asset and `ValidationDefinition(...).run(batch_parameters={"dataframe": df})`
 (docs/environment-notes.md). GX does not take polars, so frames are pandas.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
+import pickle
+import sys
 
 import duckdb
 
 from cj_pipeline.lib.core.cells import STANDALONE_MARKERS
+from cj_pipeline.lib.core.helper_process import Worker
 from cj_pipeline.lib.core.seeds import area_names, local_authorities
 from cj_pipeline.lib.quality.outcome import CheckOutcome, outcome
 
@@ -148,9 +157,67 @@ def validate_frame(mart: str, frame) -> CheckOutcome:
     )
 
 
+HELPER_MODULE = "cj_pipeline.lib.quality.expectations"
+_started: Worker | None = None  # a helper started ahead of the gate, for the next suites run here
+
+
+def start_expectations_helper() -> None:
+    """Start the suites' helper now (it imports GX while this process goes on); the next
+    `marts_expectations` in this process hands it the marts. A no-op if one is waiting."""
+    global _started
+    if _started is None or _started.process.poll() is not None:
+        _started = Worker(HELPER_MODULE)
+
+
+def stop_expectations_helper() -> None:
+    """End a helper that was started and never given the marts (the publication stopped first)."""
+    global _started
+    helper, _started = _started, None
+    if helper is not None:
+        helper.stop()
+
+
+atexit.register(stop_expectations_helper)
+
+
+def _take_helper() -> Worker:
+    """The helper started ahead, if it is still alive, else a new one; none is left waiting."""
+    global _started
+    helper, _started = _started, None
+    if helper is None or helper.process.poll() is not None:
+        helper = Worker(HELPER_MODULE)
+    return helper
+
+
 def marts_expectations(connection: duckdb.DuckDBPyConnection, financial_year: str | None = None) -> list[CheckOutcome]:
-    """The GX suites on marts.fct_indicator_values and marts.fct_evidence_completeness."""
-    return [
-        validate_frame("fct_indicator_values", _indicator_values_frame(connection, financial_year)),
-        validate_frame("fct_evidence_completeness", _completeness_frame(connection, financial_year)),
-    ]
+    """The GX suites on marts.fct_indicator_values and marts.fct_evidence_completeness, run by
+    the helper (started now unless one is waiting); what the helper raises stops the caller
+    with the helper's own last line."""
+    frames = {
+        "fct_indicator_values": _indicator_values_frame(connection, financial_year),
+        "fct_evidence_completeness": _completeness_frame(connection, financial_year),
+    }
+    helper = _take_helper()
+    try:
+        helper.send({"frames": frames})
+        return pickle.loads(helper.wait_bytes())  # our own helper's answer
+    finally:
+        helper.stop()
+
+
+def serve() -> None:
+    """`python -m` this module: import GX at once, then run the suites on the pickled frames
+    from stdin and write the outcomes, pickled, to stdout. No job (stdin closed): nothing to do."""
+    import great_expectations  # noqa: F401  # the import is the slow part: done while the gate is still on its way
+
+    try:
+        job = pickle.load(sys.stdin.buffer)
+    except EOFError:
+        return
+    with contextlib.redirect_stdout(sys.stderr):  # stdout carries only the answer
+        outcomes = [validate_frame(mart, frame) for mart, frame in job["frames"].items()]
+    sys.stdout.buffer.write(pickle.dumps(outcomes))
+
+
+if __name__ == "__main__":
+    serve()

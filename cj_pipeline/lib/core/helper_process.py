@@ -1,11 +1,13 @@
-"""A helper process for one job of a publication, on the second core.
+"""A helper process for one job, on the second core.
 
-The spreadsheet (gptables, pure Python, about 2 s with its pandas import) is written by
-`python -m cj_pipeline.lib.publish.release_workbook` while this process draws the packs,
-the compare page and the snapshot. The worker is started before the warehouse is read,
-so its imports overlap that too; it is given its job (pickled: our own data between our
-own processes) once the tables exist. A fresh interpreter, not a fork: no copy of
-DuckDB's or polars' threads. A worker never given a job sees its stdin close and exits.
+Two jobs use one: the publication's spreadsheet (`python -m cj_pipeline.lib.publish.release_workbook`:
+gptables, pure Python, about 2 s with its pandas import) is written while the publishing process
+draws the packs, the compare page and the snapshot; and the gate's Great Expectations suites
+(`python -m cj_pipeline.lib.quality.expectations`) run in a helper that starts importing GX
+(about 4 s) before the gate needs it. A helper is started before its inputs exist, so its
+imports overlap that work; it is given its job (pickled: our own data between our own
+processes) once they do. A fresh interpreter, not a fork: no copy of DuckDB's or polars'
+threads. A helper never given a job sees its stdin close and exits.
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ class Worker:
         self.thread.start()
 
     def wait(self) -> str:
-        """The worker's output once it is done; a failed worker stops the publication with its reason."""
+        """The worker's output, as text, once it is done (see `wait_bytes`)."""
+        return self.wait_bytes().decode().strip()
+
+    def wait_bytes(self) -> bytes:
+        """The worker's output once it is done; a failed worker stops the caller with its reason."""
         if self.thread is None:
             raise RuntimeError(f"{self.module}: no job was sent")
         self.thread.join()
@@ -45,7 +51,7 @@ class Worker:
             told = self.result.get("err", b"").decode(errors="replace").strip()
             last = told.splitlines()[-1] if told else f"exit code {self.process.returncode}"
             raise RuntimeError(f"the helper process {self.module} failed: {last}\n{told[-2000:]}")
-        return self.result["out"].decode().strip()
+        return self.result["out"]
 
     def stop(self) -> None:
         """Ends the worker if it is still running (the publication failed before it finished)."""
