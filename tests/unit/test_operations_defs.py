@@ -194,6 +194,21 @@ def test_shipped_dagster_yaml_lets_one_step_hold_the_warehouse_pool(tmp_path):
         assert storage.claim_concurrency_slot(WAREHOUSE_POOL, "run-b", "dbt").is_claimed
 
 
+def test_the_shipped_instance_starts_queued_runs_within_a_second(tmp_path):
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        coordinator = instance.run_coordinator
+        assert isinstance(coordinator, dg.QueuedRunCoordinator) and coordinator.dequeue_interval_seconds == 1
+
+
+def test_the_production_instance_starts_queued_runs_within_a_second():
+    from dagster._core.instance.config import dagster_instance_config  # reads and checks the file's schema
+
+    settings, _ = dagster_instance_config(str(PROJECT_ROOT / "deploy"), "dagster.postgres.yaml")
+    coordinator = settings["run_coordinator"]
+    assert coordinator["class"] == "QueuedRunCoordinator" and coordinator["config"]["dequeue_interval_seconds"] == 1
+
+
 @pytest.mark.parametrize("key", [["raw", "file_events"], ["marts", "fct_indicator_values"], ["financial_year_status"]])
 def test_warehouse_users_are_in_the_pool(key):
     assert defs.resolve_assets_def(dg.AssetKey(key)).node_def.pool == WAREHOUSE_POOL
