@@ -1,6 +1,13 @@
 # Two commands matter: `make demo` (set up, run the pipeline on sample data)
 # and `make test` (set up, run the whole suite). Everything is installed here.
 PYTHON ?= python3.11
+# The interpreter as found before the venv's bin goes first on PATH (below): the setup's own
+# `python3.11` would otherwise be the venv's, which has no pip.
+# Exported, so that `make test`'s own makes see the same one.
+ifndef SYSTEM_PYTHON
+SYSTEM_PYTHON := $(or $(shell command -v $(PYTHON)),$(PYTHON))
+endif
+export SYSTEM_PYTHON
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
@@ -15,8 +22,8 @@ $(INSTALLED): requirements.lock pyproject.toml
 	# A venv without pip (creating one with pip takes about 6 s), and uv put in it by the
 	# interpreter's own pip (`--python`, pip 22.3 or later); an interpreter without pip
 	# installs uv with the venv's own pip instead.
-	$(PYTHON) -m venv --without-pip $(VENV)
-	if $(PYTHON) -m pip --version >/dev/null 2>&1; then $(PYTHON) -m pip --python $(BIN)/python install --quiet uv==0.13.8; \
+	$(SYSTEM_PYTHON) -m venv --without-pip $(VENV)
+	if $(SYSTEM_PYTHON) -m pip --version >/dev/null 2>&1; then $(SYSTEM_PYTHON) -m pip --python $(BIN)/python install --quiet uv==0.13.8; \
 	  else $(BIN)/python -m ensurepip --default-pip && $(BIN)/python -m pip install --quiet uv==0.13.8; fi
 	# Bytecode compiled once here: a process that cannot write __pycache__ (PYTHONDONTWRITEBYTECODE,
 	# a read-only install) would otherwise compile every imported module on each start (seconds).
