@@ -22,7 +22,7 @@ from cj_pipeline.lib.warehouse.dbt_in_process import invoke_dbt
 
 class InProcessDbtCli(VenvDbtCli):
     """`build_events` runs a dbt command in this process. The inherited `cli` (a dbt process,
-    VenvDbtCli's) is not used by the build; setup's parse calls VenvDbtCli itself (project.py)."""
+    VenvDbtCli's) is not used by the build, nor by setup's parse, which runs dbt in process too (project.py)."""
 
     def build_events(
         self, context: dg.AssetExecutionContext, args: Sequence[str], target_path: Path, log: TextIO, total: int

@@ -3,10 +3,10 @@
 target/manifest.json, which dagster-dbt needs at import time; `dagster dev` parses it again
 when the code location loads (`prepare_if_dev`).
 
-Every dbt command runs the venv's own dbt (`DBT_EXECUTABLE`), never whatever `dbt` is on
-PATH: the webserver, daemon and `dagster dev` are started by absolute path from the venv
-(a service unit does not activate it), and dagster-dbt's default preparer, which
-`dagster dev` runs through `prepare_if_dev`, would otherwise look `dbt` up on PATH.
+No dbt command depends on PATH: the webserver, daemon and `dagster dev` are started by
+absolute path from the venv (a service unit does not activate it). The parse runs dbt in
+this process (`VenvDbtPreparer`), where dagster-dbt's default preparer would start whatever
+`dbt` is on PATH, and the resource names the venv's own dbt (`DBT_EXECUTABLE`).
 """
 
 import sys

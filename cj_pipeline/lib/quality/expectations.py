@@ -161,12 +161,14 @@ HELPER_MODULE = "cj_pipeline.lib.quality.expectations"
 _started: Worker | None = None  # a helper started ahead of the gate, for the next suites run here
 
 
-def start_expectations_helper() -> None:
+def start_expectations_helper() -> Worker:
     """Start the suites' helper now (it imports GX while this process goes on); the next
-    `marts_expectations` in this process hands it the marts. A no-op if one is waiting."""
+    `marts_expectations` in this process hands it the marts. A live one already waiting is
+    kept. Returns the waiting helper."""
     global _started
     if _started is None or _started.process.poll() is not None:
         _started = Worker(HELPER_MODULE)
+    return _started
 
 
 def stop_expectations_helper() -> None:
@@ -183,9 +185,7 @@ atexit.register(stop_expectations_helper)
 def _take_helper() -> Worker:
     """The helper started ahead, if it is still alive, else a new one; none is left waiting."""
     global _started
-    helper, _started = _started, None
-    if helper is None or helper.process.poll() is not None:
-        helper = Worker(HELPER_MODULE)
+    helper, _started = start_expectations_helper(), None
     return helper
 
 
