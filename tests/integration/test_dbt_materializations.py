@@ -13,6 +13,7 @@ import pytest
 
 from cj_pipeline.lib.warehouse.dbt_in_process import invoke_dbt
 from cj_pipeline.settings import DBT_PROJECT_DIR
+from tests.integration.small_dbt import small_dbt_project
 
 pytestmark = pytest.mark.slow
 
@@ -28,15 +29,9 @@ def _write_models(project, value: int) -> None:
 
 @pytest.fixture
 def small_project(tmp_path):
-    project = tmp_path / "project"
-    (project / "models").mkdir(parents=True)
+    project = small_dbt_project(tmp_path)
     (project / "macros").mkdir()
     shutil.copy(DBT_PROJECT_DIR / "macros" / "materializations.sql", project / "macros")
-    (project / "dbt_project.yml").write_text("name: small\nversion: '1.0'\nconfig-version: 2\nprofile: small\n")
-    (project / "profiles.yml").write_text(
-        f"small:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n      path: '{tmp_path / 'w.duckdb'}'\n"
-        "      threads: 1\n"
-    )
     _write_models(project, 1)
     return project
 

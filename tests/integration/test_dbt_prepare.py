@@ -10,17 +10,13 @@ import pytest
 from dagster_dbt import DbtProject
 
 from cj_pipeline.defs.warehouse.project import DbtParseFailed, VenvDbtPreparer
+from tests.integration.small_dbt import small_dbt_project
 
 pytestmark = pytest.mark.slow
 
 
 def _project(tmp_path, model_sql: str) -> DbtProject:
-    folder = tmp_path / "project"
-    (folder / "models").mkdir(parents=True)
-    (folder / "dbt_project.yml").write_text("name: small\nversion: '1.0'\nconfig-version: 2\nprofile: small\n")
-    (folder / "profiles.yml").write_text(
-        f"small:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n      path: '{tmp_path / 'w.duckdb'}'\n"
-    )
+    folder = small_dbt_project(tmp_path)
     (folder / "models" / "outcomes.sql").write_text(model_sql)
     return DbtProject(project_dir=folder, profiles_dir=folder)
 
