@@ -23,8 +23,11 @@ $(INSTALLED): requirements.lock pyproject.toml
 	# interpreter's own pip (`--python`, pip 22.3 or later); an interpreter without pip
 	# installs uv with the venv's own pip instead.
 	$(SYSTEM_PYTHON) -m venv --without-pip $(VENV)
-	if $(SYSTEM_PYTHON) -m pip --version >/dev/null 2>&1; then $(SYSTEM_PYTHON) -m pip --python $(BIN)/python install --quiet uv==0.13.8; \
-	  else $(BIN)/python -m ensurepip --default-pip && $(BIN)/python -m pip install --quiet uv==0.13.8; fi
+	if $(SYSTEM_PYTHON) -m pip --version >/dev/null 2>&1; then \
+	  $(SYSTEM_PYTHON) -m pip --python $(BIN)/python install --quiet uv==0.13.8; \
+	else \
+	  $(BIN)/python -m ensurepip --default-pip && $(BIN)/python -m pip install --quiet uv==0.13.8; \
+	fi
 	# Bytecode compiled once here: a process that cannot write __pycache__ (PYTHONDONTWRITEBYTECODE,
 	# a read-only install) would otherwise compile every imported module on each start (seconds).
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
